@@ -1,0 +1,213 @@
+/**
+ * Zod schemas for the catalog and for server entries of a stack: the only source of types.
+ * `z.input` is what a YAML author writes, `z.infer` what the code sees after defaults.
+ */
+import * as path from "node:path";
+import { z } from "zod";
+
+/** Safe object names: they become file names and menu labels on children, so no `/`, `..`, spaces or shell metacharacters. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export const NameSchema = z.string().check((ctx) => {
+  const v = ctx.value;
+  if (!NAME_PATTERN.test(v) || v.includes("..")) {
+    ctx.issues.push({
+      code: "custom",
+      input: v,
+      message: `invalid name ${JSON.stringify(v)}: expected 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'`,
+    });
+  }
+});
+
+/** Profile patterns served by a server: a name, or a glob over names (`web*`, `db-?`, `{a,b}`). */
+export const ProfilePatternSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._*?{},\[\]!-]{1,128}$/, { error: (i) => `invalid profile pattern ${JSON.stringify(i.input)}` });
+
+const noControl = (what: string) =>
+  z.string().min(1).refine((s) => !/[\0\n\r]/.test(s), { error: `${what} must not contain NUL or newline` });
+
+export const Sha256Schema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, { error: (i) => `invalid sha256 ${JSON.stringify(i.input)}: expected 64 lowercase hex digits` });
+
+/** An absolute, normalized POSIX path on the installed machine. */
+export const DestinationSchema = noControl("destination").check((ctx) => {
+  const v = ctx.value;
+  if (!v.startsWith("/") || v.split("/").includes("..") || path.posix.normalize(v) !== v || (v.length > 1 && v.endsWith("/"))) {
+    ctx.issues.push({
+      code: "custom",
+      input: v,
+      message: `invalid destination ${JSON.stringify(v)}: expected an absolute normalized path without '..'`,
+    });
+  }
+});
+
+export const ModeSchema = z
+  .string()
+  .regex(/^0[0-7]{3}$/, { error: (i) => `invalid mode ${JSON.stringify(i.input)}: expected an octal string like "0644"` });
+
+/** A kernel option value: `true` renders as a bare flag, `null` removes an inherited option. */
+export const KernelOptionValueSchema = z.union([noControl("kernel option value").or(z.literal("")), z.number(), z.literal(true), z.null()]);
+export const KernelOptionsSchema = z.record(
+  z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:\/-]*$/, { error: (i) => `invalid kernel option name ${JSON.stringify(i.input)}` }),
+  KernelOptionValueSchema,
+);
+
+/** `{secret: NAME}`: the value comes from the stack's secret config `provisioning:NAME`. */
+export const SecretRefSchema = z.strictObject({ secret: NameSchema });
+
+/** Variables: plain values, or a secret reference at the top level; `null` removes an inherited key. */
+export const VariableValueSchema = z.union([SecretRefSchema, z.null(), z.json()]);
+export const VariablesSchema = z.record(NameSchema, VariableValueSchema);
+
+/** A payload on the central machine (`path`, relative to the YAML file declaring it) or at a URL. */
+export const PayloadSchema = z
+  .strictObject({ path: noControl("path").optional(), url: z.url().optional(), sha256: Sha256Schema })
+  .check((ctx) => {
+    if ((ctx.value.path === undefined) === (ctx.value.url === undefined)) {
+      ctx.issues.push({ code: "custom", input: ctx.value, message: "expected exactly one of path or url" });
+    }
+  });
+
+export const BreedSchema = z.enum(["redhat", "debian", "ubuntu", "suse", "generic"]);
+
+export const DistributionSchema = z.strictObject({
+  name: NameSchema,
+  arch: NameSchema,
+  breed: BreedSchema,
+  kernel: PayloadSchema,
+  initrd: PayloadSchema,
+  installTree: z.url(),
+  kernelOptions: KernelOptionsSchema.default({}),
+});
+
+export const ProfileSchema = z.strictObject({
+  name: NameSchema,
+  parent: NameSchema.optional(),
+  distribution: NameSchema.optional(),
+  autoinstall: NameSchema.optional(),
+  kernelOptions: KernelOptionsSchema.optional(),
+  variables: VariablesSchema.optional(),
+  configFiles: z.array(NameSchema).optional(),
+});
+
+export const TemplateKindSchema = z.enum(["autoinstall", "pxe-menu", "grub-menu", "ipxe", "snippet", "config"]);
+
+export const TemplateSchema = z
+  .strictObject({
+    name: NameSchema,
+    kind: TemplateKindSchema,
+    source: noControl("source").optional(),
+    text: z.string().optional(),
+  })
+  .check((ctx) => {
+    if ((ctx.value.source === undefined) === (ctx.value.text === undefined)) {
+      ctx.issues.push({ code: "custom", input: ctx.value, message: "expected exactly one of source or text" });
+    }
+  });
+
+export const ConfigFileSchema = z.strictObject({
+  name: NameSchema,
+  template: NameSchema,
+  destination: DestinationSchema,
+  mode: ModeSchema.optional(),
+});
+
+export const DistributionProfileSchema = z.strictObject({ profile: NameSchema, distribution: NameSchema });
+
+/** One catalog file: any subset of the top-level collections. */
+export const CatalogFileSchema = z.strictObject({
+  distributions: z.array(DistributionSchema).optional(),
+  profiles: z.array(ProfileSchema).optional(),
+  templates: z.array(TemplateSchema).optional(),
+  configFiles: z.array(ConfigFileSchema).optional(),
+  distributionProfiles: z.array(DistributionProfileSchema).optional(),
+});
+
+export const COLLECTIONS = ["distributions", "profiles", "templates", "configFiles", "distributionProfiles"] as const;
+
+/** Where a loaded object was declared: errors point there, relative paths resolve from `baseDir`. */
+export const OriginSchema = z.object({
+  /** File as displayed in messages. */
+  file: z.string(),
+  line: z.number(),
+  /** Dotted path inside the file, e.g. `profiles[3]`. */
+  path: z.string(),
+  /** Absolute directory of the declaring file. */
+  baseDir: z.string(),
+  /** Lines of the object's keys (`parent`, `kernel.sha256`, …) for precise messages. */
+  keyLines: z.record(z.string(), z.number()),
+});
+
+// ---- server entries (stack config `provisioning:servers`) ----
+
+const HostSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.:-]{0,252})$/, { error: (i) => `invalid host ${JSON.stringify(i.input)}` });
+export const PortSchema = z
+  .number({ error: (i) => `invalid port ${JSON.stringify(i.input)}: expected an integer 1..65535` })
+  .int({ error: (i) => `invalid port ${JSON.stringify(i.input)}: expected an integer 1..65535` })
+  .min(1, { error: (i) => `invalid port ${JSON.stringify(i.input)}: expected an integer 1..65535` })
+  .max(65535, { error: (i) => `invalid port ${JSON.stringify(i.input)}: expected an integer 1..65535` });
+
+export const LocalTransportSchema = z.strictObject({ kind: z.literal("local"), root: noControl("root") });
+export const SshTransportSchema = z.strictObject({
+  kind: z.literal("ssh"),
+  host: HostSchema,
+  port: PortSchema.default(22),
+  user: NameSchema,
+  privateKey: SecretRefSchema,
+  /** Pinned host key, e.g. "ssh-ed25519 AAAA…". */
+  hostKey: z
+    .string()
+    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/, {
+      error: (i) => `invalid hostKey ${JSON.stringify(i.input)}: expected "<type> <base64>"`,
+    })
+    .optional(),
+  root: DestinationSchema,
+});
+export const TransportSchema = z.discriminatedUnion("kind", [LocalTransportSchema, SshTransportSchema]);
+
+export const ServerSchema = z.strictObject({
+  name: NameSchema,
+  transport: TransportSchema,
+  arch: z.array(NameSchema).min(1),
+  site: NameSchema,
+  labels: z.record(NameSchema, z.string()).default({}),
+  profiles: z.array(ProfilePatternSchema),
+  tftpPort: PortSchema,
+  httpPort: PortSchema,
+  /** Address PXE clients use to reach this child. @default "127.0.0.1" */
+  address: HostSchema.default("127.0.0.1"),
+  /**
+   * Where the child's daemons listen, when not on `address` (e.g. `0.0.0.0` behind NAT).
+   * @default - the value of `address`
+   */
+  bindAddress: HostSchema.optional(),
+  /** Rollout order: wave n+1 waits for wave n. */
+  wave: z.number().int().min(0).optional(),
+  bootstrap: z.strictObject({ install: z.boolean().default(true) }).optional(),
+});
+export const ServersSchema = z.array(ServerSchema);
+
+export type Name = z.infer<typeof NameSchema>;
+export type KernelOptions = z.infer<typeof KernelOptionsSchema>;
+export type KernelOptionValue = z.infer<typeof KernelOptionValueSchema>;
+export type Variables = z.infer<typeof VariablesSchema>;
+export type VariableValue = z.infer<typeof VariableValueSchema>;
+export type SecretRef = z.infer<typeof SecretRefSchema>;
+export type Payload = z.infer<typeof PayloadSchema>;
+export type Breed = z.infer<typeof BreedSchema>;
+export type Distribution = z.infer<typeof DistributionSchema>;
+export type Profile = z.infer<typeof ProfileSchema>;
+export type TemplateKind = z.infer<typeof TemplateKindSchema>;
+export type Template = z.infer<typeof TemplateSchema>;
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+export type DistributionProfile = z.infer<typeof DistributionProfileSchema>;
+export type CatalogFile = z.infer<typeof CatalogFileSchema>;
+export type CatalogFileInput = z.input<typeof CatalogFileSchema>;
+export type Origin = z.infer<typeof OriginSchema>;
+export type Server = z.infer<typeof ServerSchema>;
+export type ServerInput = z.input<typeof ServerSchema>;
+export type Transport = z.infer<typeof TransportSchema>;

@@ -1,0 +1,26 @@
+/** `provision impact <before> <after> --stack S [--json|--markdown]` */
+import { loadCatalog } from "../../catalog/load";
+import { resolveCatalog } from "../../catalog/resolve";
+import { impact } from "../../impact";
+import { impactMarkdown, impactText } from "../../report/impactReport";
+import { readStackConfig } from "../../stackConfig";
+import { type CommandResult, guard, ok } from "../result";
+
+export interface ImpactOptions {
+  readonly before: string;
+  readonly after: string;
+  readonly stack: string;
+  /** @default "text" */
+  readonly format?: "json" | "markdown" | "text";
+  /** Folder holding `stacks/Pulumi.<stack>.yaml`. @default process.cwd() */
+  readonly projectDir?: string;
+}
+
+export function impactCommand(opts: ImpactOptions): CommandResult {
+  return guard(() => {
+    const stack = readStackConfig(opts.projectDir ?? process.cwd(), opts.stack);
+    const result = impact(resolveCatalog(loadCatalog(opts.before)), resolveCatalog(loadCatalog(opts.after)), stack.servers);
+    const format = opts.format ?? "text";
+    return ok(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : format === "markdown" ? impactMarkdown(result) : impactText(result));
+  });
+}

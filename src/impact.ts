@@ -1,0 +1,97 @@
+/**
+ * Predicted impact of a catalog change without Pulumi: select and render every server against
+ * both catalogs and compare objects (by effective definition) and files (by sha256). Secrets
+ * render as placeholders on both sides, so a secret's value never shows up as a change here.
+ */
+import type { ResolvedCatalog } from "./catalog/resolve";
+import type { Server } from "./catalog/schema";
+import { render } from "./render/render";
+import type { ObjectKind } from "./select";
+import { canonicalJson, compareStrings } from "./util/canonical";
+
+export type Op = "create" | "update" | "delete";
+
+export interface ServerImpact {
+  readonly status: "same" | "update";
+  /** Changed objects only, sorted by kind then name. */
+  readonly objects: { kind: ObjectKind; name: string; op: Op }[];
+  /** Changed files only (manifest.json included), sorted by path. */
+  readonly files: { path: string; op: Op }[];
+}
+
+export interface Impact {
+  /** Servers with at least one changed file, sorted. */
+  readonly touched: string[];
+  readonly servers: Record<string, ServerImpact>;
+}
+
+/** The effective definition of an object: what changes its meaning, never where it was written. */
+export function objectFingerprint(resolved: ResolvedCatalog, kind: ObjectKind, name: string): string {
+  const key = `impact:fp:${kind}:${name}`;
+  const hit = resolved.memo.get(key) as string | undefined;
+  if (hit !== undefined) return hit;
+  let def: unknown;
+  switch (kind) {
+    case "profile": {
+      const { origin: _o, ...rest } = resolved.profiles.get(name)!;
+      def = rest;
+      break;
+    }
+    case "distribution": {
+      const { origin: _o, kernelFile, initrdFile, ...rest } = resolved.distributions.get(name)!;
+      def = { ...rest, kernelFile: { sha256: kernelFile.sha256, url: kernelFile.sourceUrl }, initrdFile: { sha256: initrdFile.sha256, url: initrdFile.sourceUrl } };
+      break;
+    }
+    case "template": {
+      const t = resolved.templates.get(name)!;
+      def = { kind: t.kind, body: t.body };
+      break;
+    }
+    case "configFile": {
+      const { origin: _o, ...rest } = resolved.configFiles.get(name)!;
+      def = rest;
+      break;
+    }
+    case "distributionProfile": {
+      const m = [...resolved.mappings.values()].find((x) => x.name === name)!;
+      def = { profile: m.profile, distribution: m.distribution };
+      break;
+    }
+  }
+  const fp = canonicalJson(def);
+  resolved.memo.set(key, fp);
+  return fp;
+}
+
+function diff<T>(before: Map<string, T>, after: Map<string, T>, same: (a: T, b: T) => boolean): [string, Op][] {
+  const out: [string, Op][] = [];
+  for (const [k, a] of after) {
+    const b = before.get(k);
+    if (b === undefined) out.push([k, "create"]);
+    else if (!same(b, a)) out.push([k, "update"]);
+  }
+  for (const k of before.keys()) if (!after.has(k)) out.push([k, "delete"]);
+  return out.sort((x, y) => compareStrings(x[0], y[0]));
+}
+
+export function serverImpact(before: ResolvedCatalog, after: ResolvedCatalog, server: Server): ServerImpact {
+  const tb = render(before, server);
+  const ta = render(after, server);
+  const objKey = (k: string, n: string) => `${k}\0${n}`;
+  const ob = new Map(tb.selection.objects.map((o) => [objKey(o.kind, o.name), objectFingerprint(before, o.kind, o.name)]));
+  const oa = new Map(ta.selection.objects.map((o) => [objKey(o.kind, o.name), objectFingerprint(after, o.kind, o.name)]));
+  const objects = diff(ob, oa, (x, y) => x === y).map(([k, op]) => {
+    const [kind, name] = k.split("\0") as [ObjectKind, string];
+    return { kind, name, op };
+  });
+  const fb = new Map(tb.files.map((f) => [f.path, f.sha256]));
+  const fa = new Map(ta.files.map((f) => [f.path, f.sha256]));
+  const files = diff(fb, fa, (x, y) => x === y).map(([path, op]) => ({ path, op }));
+  return { status: files.length > 0 ? "update" : "same", objects, files };
+}
+
+export function impact(before: ResolvedCatalog, after: ResolvedCatalog, servers: readonly Server[]): Impact {
+  const out: Record<string, ServerImpact> = {};
+  for (const s of [...servers].sort((a, b) => compareStrings(a.name, b.name))) out[s.name] = serverImpact(before, after, s);
+  return { touched: Object.keys(out).filter((n) => out[n]!.status === "update"), servers: out };
+}

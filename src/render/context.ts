@@ -1,0 +1,132 @@
+/**
+ * What a template sees. Documented here because catalog authors write against it.
+ *
+ * Autoinstall and config templates:
+ * - `profile`: `{ name, variables, kernelOptions, kernelArgs, configFiles }`
+ *   - `variables`: resolved along the parent chain; a `{secret: NAME}` value reads the stack
+ *     secret `provisioning:NAME` (or the placeholder `[secret:NAME]` when not provided).
+ *   - `kernelOptions`: distribution options merged with the profile chain (a map).
+ *   - `kernelArgs`: the rendered kernel command line (`key=value`, bare `key` for `true`), keys sorted.
+ *   - `configFiles`: `[{ name, destination, mode, url }]` sorted by name; `url` is where the
+ *     installer downloads the file from this child (`<httpBase>/files/<profile>/<name>`).
+ * - `distribution`: `{ name, arch, breed, installTree, kernelOptions, kernelPath, initrdPath }`,
+ *   paths relative to the TFTP root (`images/<dist>/vmlinuz`, `images/<dist>/initrd.img`).
+ * - `server`: `{ name, site, labels, address, tftpPort, httpPort, httpBase }`,
+ *   `httpBase` = `http://<address>:<httpPort>`.
+ * - `autoinstallUrl`: `<httpBase>/autoinstall/<profile>.cfg`.
+ *
+ * Kernel option values may themselves be templates (`inst.ks: "{{ autoinstallUrl }}"`); they
+ * see the same context without `profile.kernelArgs`.
+ *
+ * Menu templates (`pxelinux-menu`, `grub-menu`, `ipxe-menu`): `server`, and `entries`, one per
+ * served profile sorted by name: `{ profile, distribution, kernelArgs, autoinstallUrl }`
+ * (`profile` is the name, `distribution` the object above).
+ */
+import type { ResolvedCatalog, ResolvedProfile } from "../catalog/resolve";
+import type { Server } from "../catalog/schema";
+import { DEFAULT_FILE_MODE, autoinstallHttpPath, configFileHttpPath, initrdTftpPath, kernelTftpPath } from "./layout";
+
+/** Records whether a render read a secret; reset before each render. */
+export interface SecretTracker {
+  used: boolean;
+  names: Set<string>;
+}
+
+export const secretPlaceholder = (name: string) => `[secret:${name}]`;
+
+export function serverContext(server: Server) {
+  const host = server.address.includes(":") ? `[${server.address}]` : server.address;
+  return {
+    name: server.name,
+    site: server.site,
+    labels: server.labels,
+    address: server.address,
+    tftpPort: server.tftpPort,
+    httpPort: server.httpPort,
+    httpBase: `http://${host}:${server.httpPort}`,
+  };
+}
+export type ServerContext = ReturnType<typeof serverContext>;
+
+export function distributionContext(resolved: ResolvedCatalog, name: string) {
+  const d = resolved.distributions.get(name)!;
+  return {
+    name: d.name,
+    arch: d.arch,
+    breed: d.breed,
+    installTree: d.installTree,
+    kernelOptions: d.kernelOptions,
+    kernelPath: kernelTftpPath(d.name),
+    initrdPath: initrdTftpPath(d.name),
+  };
+}
+export type DistributionContext = ReturnType<typeof distributionContext>;
+
+/** Variables with secret references turned into getters, so a render knows whether it read one. */
+function variablesView(vars: ResolvedProfile["variables"], secrets: Readonly<Record<string, string>>, tracker: SecretTracker) {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secret?: unknown }).secret === "string") {
+      const name = (v as { secret: string }).secret;
+      Object.defineProperty(out, k, {
+        enumerable: true,
+        get: () => {
+          tracker.used = true;
+          tracker.names.add(name);
+          return secrets[name] ?? secretPlaceholder(name);
+        },
+      });
+    } else out[k] = v;
+  }
+  return out;
+}
+
+/** Kernel command line: keys sorted, `true` as a bare flag, values rendered as inline templates. */
+export function renderKernelArgs(resolved: ResolvedCatalog, profile: ResolvedProfile, context: object): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(profile.kernelOptions)) {
+    if (v === true) parts.push(k);
+    else {
+      const where = { file: profile.origin.file, line: profile.origin.keyLines[`kernelOptions.${k}`] ?? profile.origin.line, path: `${profile.origin.path}.kernelOptions.${k}` };
+      parts.push(`${k}=${typeof v === "number" ? String(v) : resolved.engine.renderInline(v, context, where)}`);
+    }
+  }
+  return parts.join(" ");
+}
+
+/** Full template context for one served profile on one server. `tracker` learns about secret reads. */
+export function profileContext(
+  resolved: ResolvedCatalog,
+  server: ServerContext,
+  profileName: string,
+  secrets: Readonly<Record<string, string>>,
+  tracker: SecretTracker,
+) {
+  const p = resolved.profiles.get(profileName)!;
+  const distribution = distributionContext(resolved, p.distribution!);
+  const autoinstallUrl = `${server.httpBase}/${autoinstallHttpPath(p.name)}`;
+  const configFiles = p.configFiles.map((name) => {
+    const cf = resolved.configFiles.get(name)!;
+    return { name, destination: cf.destination, mode: cf.mode ?? DEFAULT_FILE_MODE, url: `${server.httpBase}/${configFileHttpPath(p.name, name)}` };
+  });
+  const profile: Record<string, unknown> = {
+    name: p.name,
+    variables: variablesView(p.variables, secrets, tracker),
+    kernelOptions: p.kernelOptions,
+    configFiles,
+  };
+  const ctx = { profile, distribution, server, autoinstallUrl };
+  const before = tracker.used;
+  tracker.used = false;
+  const kernelArgs = renderKernelArgs(resolved, p, ctx);
+  const kernelArgsSecret = tracker.used;
+  tracker.used = before || kernelArgsSecret;
+  Object.defineProperty(profile, "kernelArgs", {
+    enumerable: true,
+    get: () => {
+      if (kernelArgsSecret) tracker.used = true;
+      return kernelArgs;
+    },
+  });
+  return { context: ctx, kernelArgs, kernelArgsSecret, autoinstallUrl, distribution };
+}

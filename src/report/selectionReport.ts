@@ -1,0 +1,22 @@
+/** Readable form of a server's selection and files. */
+import type { ServerTree } from "../render/render";
+import { textTable } from "./table";
+
+/** The `select --json` contract: `{server, objects:[{kind,name,reason}], files:[{path,sha256}]}`. */
+export function selectionJson(tree: ServerTree) {
+  return {
+    server: tree.server,
+    objects: tree.selection.objects.map((o) => ({ kind: o.kind, name: o.name, reason: o.reason })),
+    files: tree.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+  };
+}
+
+export function selectionText(tree: ServerTree): string {
+  const objects = textTable(["kind", "name", "reason"], tree.selection.objects.map((o) => [o.kind, o.name, o.reason]));
+  const files = textTable(
+    ["path", "size", "sha256"],
+    tree.files.map((f) => [f.path, f.size === null ? "?" : String(f.size), f.secret ? "[secret]" : f.sha256.slice(0, 12)]),
+  );
+  const warnings = tree.selection.warnings.map((w) => `warning: ${w}`);
+  return `${[`server ${tree.server}: ${tree.selection.profiles.length} profiles, ${tree.selection.objects.length} objects, ${tree.files.length} files`, "", objects, "", files, ...(warnings.length ? ["", ...warnings] : [])].join("\n")}\n`;
+}

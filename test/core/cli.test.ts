@@ -1,0 +1,79 @@
+import * as path from "node:path";
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { run } from "../../src/cli/main";
+import { tempDir } from "./helpers";
+
+const example = path.resolve(__dirname, "../../stacks/catalogs/example");
+const stack = `config:
+  provisioning:catalog: ${example}
+  provisioning:servers:
+    - name: dc1-a
+      transport: { kind: local, root: /tmp/prov/dc1-a }
+      arch: [x86_64]
+      site: dc1
+      profiles: ["web*", db]
+      tftpPort: 6969
+      httpPort: 8080
+    - name: edge-1
+      transport: { kind: local, root: /tmp/prov/edge-1 }
+      arch: [aarch64]
+      site: edge
+      profiles: [edge-arm]
+      tftpPort: 6970
+      httpPort: 8081
+`;
+
+describe("cli", () => {
+  const project = tempDir({ "stacks/Pulumi.dev.yaml": stack });
+
+  it("validate: ok on the example catalog, exit 1 with one line per issue", () => {
+    const r = run(["validate", example]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^ok: 3 distributions, 7 profiles, 8 templates \(\+3 builtin\), 3 config files, 6 distribution profiles/);
+    const bad = tempDir({ "c.yaml": "profiles:\n  - name: a\n    parent: zz\n" });
+    const b = run(["validate", bad]);
+    expect(b.exitCode).toBe(1);
+    expect(b.stderr).toBe(`${path.join(bad, "c.yaml")}:3 profiles[0].parent: unknown profile "zz" (known: a)\n`);
+  });
+
+  it("select --json prints the contract shape", () => {
+    const r = run(["select", example, "--stack", "dev", "--server", "edge-1", "--json", "--project", project]);
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j)).toEqual(["server", "objects", "files"]);
+    expect(j.server).toBe("edge-1");
+    expect(j.objects[0]).toEqual({ kind: "configFile", name: "chrony.conf", reason: "config file of profile edge-arm" });
+    expect(j.files.map((f: { path: string }) => f.path)).toContain("tftp/images/debian12-arm64/vmlinuz");
+    expect(Object.keys(j.files[0])).toEqual(["path", "sha256"]);
+    expect(run(["select", example, "--stack", "dev", "--server", "edge-1", "--project", project]).stdout).toMatch(/^server edge-1: 1 profiles/);
+  });
+
+  it("impact --json / --markdown / table", () => {
+    const r = run(["impact", example, example, "--stack", "dev", "--json", "--project", project]);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ touched: [], servers: { "dc1-a": { status: "same", objects: [], files: [] }, "edge-1": { status: "same", objects: [], files: [] } } });
+    expect(run(["impact", example, example, "--stack", "dev", "--markdown", "--project", project]).stdout).toBe("**0 of 2 servers touched: no file changes**\n");
+    expect(run(["impact", example, example, "--stack", "dev", "--project", project]).stdout).toBe("0 of 2 servers touched: no file changes\n");
+  });
+
+  it("usage errors exit 2", () => {
+    expect(run([]).exitCode).toBe(2);
+    expect(run(["frobnicate"]).exitCode).toBe(2);
+    expect(run(["validate"]).exitCode).toBe(2);
+    expect(run(["select", example, "--stack", "dev"]).stderr).toMatch(/^provision: missing --server/);
+    expect(run(["validate", example, "--bogus"]).exitCode).toBe(2);
+    expect(run(["select", example, "--stack", "dev", "--server", "nope", "--project", project]).exitCode).toBe(2);
+    expect(run(["impact", example, example, "--stack", "dev", "--json", "--markdown"]).exitCode).toBe(2);
+    expect(run(["--help"])).toMatchObject({ exitCode: 0 });
+  });
+
+  it("invalid stack config exits 1", () => {
+    expect(run(["impact", example, example, "--stack", "missing", "--project", project]).exitCode).toBe(1);
+  });
+
+  it("bin/provision.js launches", () => {
+    const out = execFileSync(process.execPath, [path.resolve(__dirname, "../../bin/provision.js"), "validate", example], { encoding: "utf8" });
+    expect(out).toMatch(/^ok: /);
+  });
+});
