@@ -1,0 +1,6 @@
+export { CentralServer, type CentralServerArgs, type ServerSummary } from "./centralServer";
+export { ProvisioningServer, type ProvisioningServerArgs, type ConnectionInputs } from "./provisioningServer";
+export { Bootstrap, type BootstrapArgs } from "./bootstrap";
+export { PlacedFile, type PlacedFileArgs } from "./placedFile";
+export { Distribution, Profile, Template, ConfigFile, DistributionProfile, type CatalogObjectArgs } from "./catalogObject";
+export { TYPE, fileResourceName, bootstrapResourceName, objectResourceName } from "./names";

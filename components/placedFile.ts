@@ -1,0 +1,22 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { PlacedFileProps } from "./provider/placedFileProvider";
+import { dynamicProvider } from "./provider/dynamicProvider";
+
+export interface PlacedFileArgs {
+  /** Connection to the child and the file's identity and bytes; `content` may be a secret. */
+  readonly props: { [K in keyof PlacedFileProps]: pulumi.Input<PlacedFileProps[K]> };
+}
+
+const provider = dynamicProvider("components/provider/placedFileProvider.ts");
+
+/** One file on one child, named `<server>/<path>` so preview lines read naturally. */
+export class PlacedFile extends pulumi.dynamic.Resource {
+  public readonly sha256!: pulumi.Output<string>;
+
+  constructor(name: string, args: PlacedFileArgs, opts?: pulumi.CustomResourceOptions) {
+    super(provider, name, { ...args.props, sha256: args.props.sha256 }, {
+      ...opts,
+      additionalSecretOutputs: ["privateKey"],
+    });
+  }
+}

@@ -1,0 +1,73 @@
+// The engine-facing behaviour of one file placed on a child: write it atomically (checksum
+// verified on the child), rewrite it when its bytes change, report drift on refresh, remove it
+// on delete. Runs inside Pulumi's dynamic-provider host, so it is loaded by path at run time
+// (see placedFile.ts) and imports nothing from the program.
+import { definedOnly, transportFor, targetOf, type ConnectionProps } from "./connection";
+
+export interface PlacedFileProps extends ConnectionProps {
+  path: string;
+  sha256: string;
+  mode: string;
+  originKind: string;
+  originName: string;
+  /** Rendered text; absent for payloads copied from `sourcePath`. Never echoed into outputs. */
+  content?: string;
+  sourcePath?: string;
+}
+
+/** What the state keeps after a write: everything but the bytes. */
+function outputsOf(props: PlacedFileProps, sha256: string): Omit<PlacedFileProps, "content"> {
+  const { content: _content, ...rest } = props;
+  return definedOnly({ ...rest, sha256 });
+}
+
+async function place(props: PlacedFileProps): Promise<void> {
+  const transport = transportFor(props);
+  if (props.content !== undefined) {
+    await transport.writeFile(props.path, Buffer.from(props.content, "utf8"), props.sha256, props.mode);
+  } else if (props.sourcePath) {
+    await transport.copyFile(props.path, props.sourcePath, props.sha256, props.mode);
+  } else {
+    throw new Error(`${props.server}/${props.path}: neither content nor sourcePath given`);
+  }
+}
+
+export async function create(props: PlacedFileProps) {
+  await place(props);
+  return { id: `${props.server}/${props.path}`, outs: outputsOf(props, props.sha256) };
+}
+
+export async function diff(_id: string, olds: PlacedFileProps, news: PlacedFileProps) {
+  const replaces: string[] = [];
+  if (olds.path !== news.path) replaces.push("path");
+  if (targetOf(olds) !== targetOf(news)) replaces.push("root");
+  const updates = (["sha256", "mode", "sourcePath", "user", "privateKey", "hostKey"] as const).filter(
+    (key) => olds[key] !== news[key],
+  );
+  const changed = [...replaces, ...updates];
+  const detailedDiff = Object.fromEntries(
+    changed.map((key) => [key, { kind: replaces.includes(key) ? "update-replace" : "update", inputDiff: true }]),
+  );
+  return {
+    changes: changed.length > 0,
+    replaces,
+    detailedDiff,
+    // The old path must be gone before a replacement writes elsewhere only if both are the same file.
+    deleteBeforeReplace: false,
+  };
+}
+
+export async function update(_id: string, _olds: PlacedFileProps, news: PlacedFileProps) {
+  await place(news);
+  return { outs: outputsOf(news, news.sha256) };
+}
+
+export async function remove(_id: string, props: PlacedFileProps) {
+  await transportFor(props).removeFile(props.path);
+}
+
+/** Refresh: the file's real hash on the child, so a hand edit or deletion shows up as drift. */
+export async function read(id: string, props: PlacedFileProps) {
+  const actual = await transportFor(props).hashFile(props.path);
+  return { id, props: definedOnly({ ...props, sha256: actual ?? "absent" }) };
+}

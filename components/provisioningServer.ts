@@ -1,0 +1,80 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Server, ServerTree } from "../src";
+import { Bootstrap } from "./bootstrap";
+import type { ConnectionProps } from "./provider/connection";
+import { PlacedFile } from "./placedFile";
+import { TYPE, fileResourceName } from "./names";
+
+export interface ProvisioningServerArgs {
+  /** The child's entry from stack config. */
+  readonly server: Server;
+  /** Its rendered tree; secret files carry placeholders here, so names and counts are known. */
+  readonly tree: ServerTree;
+  /**
+   * The same tree rendered with the real secret values, when any file uses a secret.
+   * @default - the tree has no secret files
+   */
+  readonly secretTree?: pulumi.Output<ServerTree>;
+  /** How to reach the child (the SSH private key is a secret output). */
+  readonly connection: ConnectionInputs;
+}
+
+/**
+ * One child provisioning server: its bootstrap (TFTP and HTTP serving) and one resource per
+ * file it holds. Each file's inputs carry the sha256 of its rendered bytes, so the engine's diff
+ * touches exactly the files, and the servers, whose rendered output changed.
+ */
+export class ProvisioningServer extends pulumi.ComponentResource {
+  public readonly manifestSha256: pulumi.Output<string>;
+  public readonly selectedObjects: pulumi.Output<{ kind: string; name: string; reason: string }[]>;
+  public readonly tftpUrl: pulumi.Output<string>;
+  public readonly httpUrl: pulumi.Output<string>;
+  public readonly fileCount: number;
+
+  constructor(name: string, args: ProvisioningServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(TYPE.server, name, {}, opts);
+    const { server, tree } = args;
+    const bootstrap = new Bootstrap(server.name, { server, connection: args.connection }, { parent: this });
+
+    const manifest = tree.files.find((f) => f.path === "manifest.json");
+    for (const file of tree.files) {
+      const real = file.secret && args.secretTree
+        ? args.secretTree!.apply((t) => {
+            const found = t.files.find((f) => f.path === file.path);
+            if (!found) throw new Error(`${server.name}: ${file.path} vanished when rendered with secrets`);
+            return found;
+          })
+        : undefined;
+      new PlacedFile(
+        fileResourceName(server.name, file.path),
+        {
+          props: {
+            ...args.connection,
+            path: file.path,
+            mode: file.mode,
+            originKind: file.origin.kind,
+            originName: file.origin.name,
+            sha256: real ? pulumi.secret(real.apply((f) => f.sha256)) : file.sha256,
+            content: real ? pulumi.secret(real.apply((f) => f.content ?? "")) : file.content,
+            sourcePath: file.sourcePath,
+          },
+        },
+        { parent: this, dependsOn: [bootstrap] },
+      );
+    }
+    this.fileCount = tree.files.length;
+    this.manifestSha256 = pulumi.output(manifest?.sha256 ?? "");
+    this.selectedObjects = pulumi.output(tree.selection.objects.map((o) => ({ kind: o.kind, name: o.name, reason: o.reason })));
+    this.tftpUrl = pulumi.output(`tftp://${server.address}:${server.tftpPort}/`);
+    this.httpUrl = pulumi.output(`http://${server.address}:${server.httpPort}/`);
+    this.registerOutputs({
+      manifestSha256: this.manifestSha256,
+      selectedObjects: this.selectedObjects,
+      tftpUrl: this.tftpUrl,
+      httpUrl: this.httpUrl,
+    });
+  }
+}
+
+/** A connection as the stack knows it: plain values, the private key possibly a secret Output. */
+export type ConnectionInputs = Omit<ConnectionProps, "privateKey"> & { privateKey?: pulumi.Input<string> };

@@ -1,0 +1,305 @@
+#!/bin/sh
+# Bootstrap of a child provisioning server: serve $ROOT/tftp over TFTP (tftpd-hpa) on
+# $TFTP_PORT and $ROOT/http over HTTP (nginx) on $HTTP_PORT, bound to $BIND_ADDRESS.
+#
+# Run by a transport's runScript (`sh -s`, this text on stdin). Parameters come ONLY from the
+# environment and are validated below before use:
+#   ROOT          absolute path of the child's tree (required)
+#   TFTP_PORT     UDP port for TFTP (default 69)
+#   HTTP_PORT     TCP port for HTTP (default 80)
+#   BIND_ADDRESS  address both daemons listen on (default 127.0.0.1; 0.0.0.0 for a real network)
+#   INSTALL       1: apt-get install tftpd-hpa / nginx when missing; 0 (default): fail instead
+#   TFTP_USER     user in.tftpd drops to (default: tftp if it exists, else nobody)
+#   HTTP_USER     user of the nginx workers (default: www-data if it exists, else nobody)
+#
+# Why nothing global (no /etc/nginx or /etc/default/tftpd-hpa edits, no systemd units):
+# several children may share one machine (the tests run several on 127.0.0.1 with different
+# ports and roots; a lab host may carry one child per site). So everything a child needs --
+# configs, pid files, nginx temp dirs, logs -- lives under its own $ROOT, and the daemons are
+# started directly with that configuration. Children cannot clobber each other, the distro's
+# own service definitions stay untouched, and `stop-services.sh` plus removing $ROOT removes a
+# child completely. (Trade-off: the daemons are not restarted at boot by an init system; the
+# next `pulumi up` re-runs this idempotent script, which starts whatever is not running.)
+#
+# Idempotent: a second run with the same parameters rewrites nothing and leaves the running
+# daemons alone. A daemon whose configuration changed is restarted.
+# Output: diagnostics on stderr, and exactly one summary line on stdout.
+set -eu
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+export PATH
+
+log() { printf 'bootstrap: %s\n' "$*" >&2; }
+die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }
+
+# ---- parameters ------------------------------------------------------------------------------
+ROOT=${ROOT:-}
+TFTP_PORT=${TFTP_PORT:-69}
+HTTP_PORT=${HTTP_PORT:-80}
+BIND_ADDRESS=${BIND_ADDRESS:-127.0.0.1}
+INSTALL=${INSTALL:-0}
+
+[ -n "$ROOT" ] || die "ROOT is required"
+case "$ROOT" in
+  /*) ;;
+  *) die "ROOT must be an absolute path, got '$ROOT'" ;;
+esac
+# ROOT is written into the nginx config: only plain path characters, no '..' segment.
+case "$ROOT" in
+  *[!A-Za-z0-9._/+@-]*) die "ROOT contains characters outside [A-Za-z0-9._/+@-]: '$ROOT'" ;;
+esac
+case "/$ROOT/" in
+  */../*|*/./*) die "ROOT must not contain '.' or '..' segments: '$ROOT'" ;;
+esac
+ROOT=$(printf '%s' "$ROOT" | sed 's#//*#/#g; s#/$##')
+[ -n "$ROOT" ] || die "ROOT must not be /"
+
+check_port() {
+  case "$2" in
+    ''|*[!0-9]*) die "$1 must be a number, got '$2'" ;;
+  esac
+  [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "$1 must be in 1..65535, got '$2'"
+}
+check_port TFTP_PORT "$TFTP_PORT"
+check_port HTTP_PORT "$HTTP_PORT"
+case "$BIND_ADDRESS" in
+  ''|*[!0-9A-Fa-f:.]*) die "BIND_ADDRESS must be an IPv4 or IPv6 address, got '$BIND_ADDRESS'" ;;
+esac
+case "$BIND_ADDRESS" in
+  *:*) LISTEN="[$BIND_ADDRESS]" ;; # IPv6
+  *) LISTEN="$BIND_ADDRESS" ;;
+esac
+case "$INSTALL" in
+  0|1) ;;
+  *) die "INSTALL must be 0 or 1, got '$INSTALL'" ;;
+esac
+
+IS_ROOT=0
+[ "$(id -u)" = 0 ] && IS_ROOT=1
+
+# ---- programs ------------------------------------------------------------------------------
+find_prog() { command -v "$1" 2>/dev/null || true; }
+TFTPD=$(find_prog in.tftpd)
+NGINX=$(find_prog nginx)
+
+if [ -z "$TFTPD" ] || [ -z "$NGINX" ]; then
+  pkgs=""
+  [ -n "$TFTPD" ] || pkgs="$pkgs tftpd-hpa"
+  [ -n "$NGINX" ] || pkgs="$pkgs nginx"
+  missing=""
+  [ -n "$TFTPD" ] || missing="$missing in.tftpd"
+  [ -n "$NGINX" ] || missing="$missing nginx"
+  if [ "$INSTALL" != 1 ]; then
+    die "missing program(s):$missing (Debian package(s):$pkgs); install them or run with INSTALL=1"
+  fi
+  [ "$IS_ROOT" = 1 ] || die "missing program(s):$missing and installing them needs root"
+  command -v apt-get >/dev/null 2>&1 || die "missing program(s):$missing and apt-get is not available"
+  log "installing$pkgs"
+  # Keep the distro's own tftpd-hpa/nginx services from starting on the standard ports: this
+  # child runs its own instances (see above). policy-rc.d blocks invoke-rc.d during install.
+  created_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 0755 /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  # shellcheck disable=SC2086
+  if ! apt-get install -y --no-install-recommends $pkgs >&2; then
+    apt-get update >&2 || true
+    # shellcheck disable=SC2086
+    apt-get install -y --no-install-recommends $pkgs >&2 || {
+      [ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+      die "apt-get install$pkgs failed"
+    }
+  fi
+  [ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    for svc in tftpd-hpa nginx; do
+      systemctl disable --now "$svc" >/dev/null 2>&1 || true
+    done
+  fi
+  TFTPD=$(find_prog in.tftpd)
+  NGINX=$(find_prog nginx)
+  [ -n "$TFTPD" ] || die "in.tftpd still missing after installing tftpd-hpa"
+  [ -n "$NGINX" ] || die "nginx still missing after installing nginx"
+fi
+
+# in.tftpd --secure chroots into the tree, which needs root.
+[ "$IS_ROOT" = 1 ] || die "in.tftpd (tftpd-hpa) must be started as root (it chroots into $ROOT/tftp and then drops to an unprivileged user)"
+
+user_exists() { id -u "$1" >/dev/null 2>&1; }
+if [ -z "${TFTP_USER:-}" ]; then
+  if user_exists tftp; then TFTP_USER=tftp; else TFTP_USER=nobody; fi
+fi
+if [ -z "${HTTP_USER:-}" ]; then
+  if user_exists www-data; then HTTP_USER=www-data; else HTTP_USER=nobody; fi
+fi
+case "$TFTP_USER$HTTP_USER" in
+  *[!A-Za-z0-9._-]*) die "TFTP_USER/HTTP_USER contain unexpected characters" ;;
+esac
+user_exists "$TFTP_USER" || die "TFTP_USER '$TFTP_USER' does not exist"
+user_exists "$HTTP_USER" || die "HTTP_USER '$HTTP_USER' does not exist"
+
+# ---- tree ------------------------------------------------------------------------------------
+mkdir -p "$ROOT/tftp" "$ROOT/http" "$ROOT/run" "$ROOT/log" "$ROOT/etc"
+# The served trees must be readable by the unprivileged daemon users (files are written 0644
+# by the transports; directories need o+rx). $ROOT itself too, for nginx workers.
+chmod a+rx "$ROOT" "$ROOT/tftp" "$ROOT/http"
+
+# nginx workers reach $ROOT/http through every parent directory: check that now instead of
+# serving 403s later.
+if command -v su >/dev/null 2>&1; then
+  if ! su -s /bin/sh "$HTTP_USER" -c 'test -x "$1" && test -r "$1"' sh "$ROOT/http" >/dev/null 2>&1; then
+    die "nginx worker user '$HTTP_USER' cannot read $ROOT/http (a parent directory is not searchable); chmod o+x the parents or set HTTP_USER"
+  fi
+fi
+
+pid_of() { # $1 pidfile -> prints the pid if that process is alive and belongs to this ROOT
+  [ -s "$1" ] || return 1
+  _pid=$(head -n 1 "$1" | tr -dc 0-9)
+  [ -n "$_pid" ] || return 1
+  kill -0 "$_pid" 2>/dev/null || return 1
+  if [ -r "/proc/$_pid/cmdline" ]; then
+    tr '\0' ' ' < "/proc/$_pid/cmdline" | grep -qF -- "$ROOT/" || return 1
+  fi
+  printf '%s\n' "$_pid"
+}
+
+stop_pid() { # $1 pid, $2 signal
+  kill "-$2" "$1" 2>/dev/null || return 0
+  _i=0
+  while kill -0 "$1" 2>/dev/null; do
+    _i=$((_i + 1))
+    if [ "$_i" -gt 50 ]; then kill -KILL "$1" 2>/dev/null || true; sleep 0.2; break; fi
+    sleep 0.1
+  done
+}
+
+wait_pidfile() { # $1 pidfile, $2 name, $3 log to show on failure
+  _i=0
+  while ! pid_of "$1" >/dev/null; do
+    _i=$((_i + 1))
+    if [ "$_i" -gt 100 ]; then
+      [ -s "$3" ] && tail -n 20 "$3" >&2
+      die "$2 did not start (no live process in $1)"
+    fi
+    sleep 0.1
+  done
+}
+
+# install_if_changed NEW DEST -> returns 0 when DEST was (re)written
+install_if_changed() {
+  if [ -f "$2" ] && cmp -s "$1" "$2"; then
+    rm -f "$1"
+    return 1
+  fi
+  mv -f "$1" "$2"
+  return 0
+}
+
+# ---- nginx -----------------------------------------------------------------------------------
+NGINX_CONF="$ROOT/etc/nginx.conf"
+NGINX_PID="$ROOT/run/nginx.pid"
+nginx_user_line=""
+[ "$IS_ROOT" = 1 ] && nginx_user_line="user $HTTP_USER;"
+cat > "$NGINX_CONF.new" <<NGINXCONF
+# Generated by bootstrap.sh for the child rooted at $ROOT -- do not edit, it is rewritten.
+$nginx_user_line
+worker_processes 1;
+pid $NGINX_PID;
+error_log $ROOT/log/nginx-error.log warn;
+events { worker_connections 256; }
+http {
+    default_type application/octet-stream;
+    types {
+        text/plain cfg txt ks seed preseed ipxe conf;
+        text/yaml yaml yml;
+        application/json json;
+        text/html html;
+    }
+    # One line per request: client, time, "request line", status, body bytes, user agent.
+    log_format provisioning '\$remote_addr [\$time_iso8601] "\$request" \$status \$body_bytes_sent "\$http_user_agent"';
+    access_log $ROOT/log/http-access.log provisioning;
+    client_body_temp_path $ROOT/run/nginx-client-body;
+    proxy_temp_path $ROOT/run/nginx-proxy;
+    fastcgi_temp_path $ROOT/run/nginx-fastcgi;
+    uwsgi_temp_path $ROOT/run/nginx-uwsgi;
+    scgi_temp_path $ROOT/run/nginx-scgi;
+    sendfile on;
+    server_tokens off;
+    server {
+        listen $LISTEN:$HTTP_PORT;
+        server_name _;
+        root $ROOT/http;
+        autoindex off;
+        location / {
+            try_files \$uri =404;
+        }
+    }
+}
+NGINXCONF
+
+nginx_changed=0
+if install_if_changed "$NGINX_CONF.new" "$NGINX_CONF"; then nginx_changed=1; fi
+if ! "$NGINX" -t -q -c "$NGINX_CONF" >"$ROOT/log/nginx-check.log" 2>&1; then
+  cat "$ROOT/log/nginx-check.log" >&2
+  die "nginx rejected $NGINX_CONF"
+fi
+
+start_nginx() {
+  "$NGINX" -c "$NGINX_CONF" </dev/null >/dev/null 2>"$ROOT/log/nginx-start.log" || {
+    cat "$ROOT/log/nginx-start.log" >&2
+    die "nginx failed to start (listen $LISTEN:$HTTP_PORT)"
+  }
+  wait_pidfile "$NGINX_PID" nginx "$ROOT/log/nginx-start.log"
+}
+
+if pid=$(pid_of "$NGINX_PID"); then
+  if [ "$nginx_changed" = 1 ]; then
+    log "nginx: configuration changed, restarting (pid $pid)"
+    stop_pid "$pid" TERM
+    rm -f "$NGINX_PID"
+    start_nginx
+  else
+    log "nginx: running (pid $pid), configuration unchanged"
+  fi
+else
+  rm -f "$NGINX_PID"
+  start_nginx
+  log "nginx: started (pid $(pid_of "$NGINX_PID"))"
+fi
+
+# ---- tftpd-hpa -------------------------------------------------------------------------------
+# --secure chroots into $ROOT/tftp (requested names are relative to it, no escape);
+# --user drops privileges after binding; --pidfile lets us find this child's instance.
+TFTPD_PID="$ROOT/run/tftpd.pid"
+TFTPD_ARGS="--listen --address $LISTEN:$TFTP_PORT --user $TFTP_USER --secure --pidfile $TFTPD_PID $ROOT/tftp"
+printf '%s\n' "$TFTPD $TFTPD_ARGS" > "$ROOT/etc/tftpd.args.new"
+tftpd_changed=0
+if install_if_changed "$ROOT/etc/tftpd.args.new" "$ROOT/etc/tftpd.args"; then tftpd_changed=1; fi
+
+start_tftpd() {
+  # shellcheck disable=SC2086 # TFTPD_ARGS holds only validated words without spaces
+  "$TFTPD" $TFTPD_ARGS </dev/null >/dev/null 2>"$ROOT/log/tftpd-start.log" || {
+    cat "$ROOT/log/tftpd-start.log" >&2
+    die "in.tftpd failed to start (address $LISTEN:$TFTP_PORT)"
+  }
+  wait_pidfile "$TFTPD_PID" in.tftpd "$ROOT/log/tftpd-start.log"
+}
+
+if pid=$(pid_of "$TFTPD_PID"); then
+  if [ "$tftpd_changed" = 1 ]; then
+    log "tftpd: configuration changed, restarting (pid $pid)"
+    stop_pid "$pid" TERM
+    rm -f "$TFTPD_PID"
+    start_tftpd
+  else
+    log "tftpd: running (pid $pid), configuration unchanged"
+  fi
+else
+  rm -f "$TFTPD_PID"
+  start_tftpd
+  log "tftpd: started (pid $(pid_of "$TFTPD_PID"))"
+fi
+
+echo "serving tftp://$LISTEN:$TFTP_PORT and http://$LISTEN:$HTTP_PORT from $ROOT"

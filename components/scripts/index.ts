@@ -1,0 +1,42 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+
+/**
+ * Fixed scripts run on children through `Transport.runScript` (script text on stdin, parameters
+ * only via environment variables). Read once at module load from the .sh files beside this one.
+ */
+function load(name: string): string {
+  return readFileSync(path.join(__dirname, name), "utf8");
+}
+
+/** Env: ROOT, TFTP_PORT, HTTP_PORT, BIND_ADDRESS (default 127.0.0.1), INSTALL (1/0), optional TFTP_USER, HTTP_USER. */
+export const BOOTSTRAP_SCRIPT: string = load("bootstrap.sh");
+/** Env: ROOT. */
+export const STOP_SERVICES_SCRIPT: string = load("stop-services.sh");
+
+export interface BootstrapEnv {
+  ROOT: string;
+  TFTP_PORT: string;
+  HTTP_PORT: string;
+  BIND_ADDRESS?: string;
+  INSTALL?: "0" | "1";
+  TFTP_USER?: string;
+  HTTP_USER?: string;
+}
+
+/** Builds the env for BOOTSTRAP_SCRIPT from typed values. */
+export function bootstrapEnv(o: {
+  root: string;
+  tftpPort: number;
+  httpPort: number;
+  bindAddress?: string;
+  install?: boolean;
+}): Record<string, string> {
+  return {
+    ROOT: o.root,
+    TFTP_PORT: String(o.tftpPort),
+    HTTP_PORT: String(o.httpPort),
+    BIND_ADDRESS: o.bindAddress ?? "127.0.0.1",
+    INSTALL: o.install ? "1" : "0",
+  };
+}

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Stops the nginx and in.tftpd instances that bootstrap.sh started for the child rooted at
+# $ROOT (found through $ROOT/run/*.pid, and only if the process really belongs to $ROOT).
+# Idempotent: nothing running is not an error. Run by a transport's runScript with env ROOT.
+set -eu
+ROOT=${ROOT:-}
+[ -n "$ROOT" ] || { echo "stop-services: error: ROOT is required" >&2; exit 1; }
+case "$ROOT" in
+  /*) ;;
+  *) echo "stop-services: error: ROOT must be an absolute path" >&2; exit 1 ;;
+esac
+ROOT=$(printf '%s' "$ROOT" | sed 's#//*#/#g; s#/$##')
+
+pid_of() {
+  [ -s "$1" ] || return 1
+  _pid=$(head -n 1 "$1" | tr -dc 0-9)
+  [ -n "$_pid" ] || return 1
+  kill -0 "$_pid" 2>/dev/null || return 1
+  if [ -r "/proc/$_pid/cmdline" ]; then
+    tr '\0' ' ' < "/proc/$_pid/cmdline" | grep -qF -- "$ROOT/" || return 1
+  fi
+  printf '%s\n' "$_pid"
+}
+
+stopped=""
+for name in nginx tftpd; do
+  pidfile="$ROOT/run/$name.pid"
+  if pid=$(pid_of "$pidfile"); then
+    kill -TERM "$pid" 2>/dev/null || true
+    i=0
+    while kill -0 "$pid" 2>/dev/null; do
+      i=$((i + 1))
+      if [ "$i" -gt 50 ]; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; break; fi
+      sleep 0.1
+    done
+    stopped="$stopped $name($pid)"
+  fi
+  rm -f "$pidfile"
+done
+echo "stopped${stopped:- nothing} for $ROOT"

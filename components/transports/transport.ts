@@ -1,0 +1,39 @@
+/**
+ * The I/O contract between the central Pulumi program and one child provisioning server.
+ * Plain TypeScript on purpose: no Pulumi import, so transports are testable on their own and
+ * usable from dynamic providers, the CLI and tests alike.
+ *
+ * Every `relPath` is relative to the child's root (see DESIGN.md "Child server layout") and is
+ * validated by `paths.ts` before anything touches the child.
+ */
+export interface ScriptResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Transport {
+  /** Writes bytes atomically under the child's root: temp file in the same dir, fsync-ish, verify sha256 on the child, chmod, rename. Creates parent dirs. Throws with server name + path on mismatch/failure. */
+  writeFile(relPath: string, data: Buffer, sha256: string, mode: string /* "0644" */): Promise<void>;
+  /** Same but the bytes come from a file on the central machine (large kernel/initrd payloads; streamed, never loaded whole). */
+  copyFile(relPath: string, sourcePath: string, sha256: string, mode: string): Promise<void>;
+  /** sha256 of the file on the child, or undefined if absent (used for drift detection / refresh). */
+  hashFile(relPath: string): Promise<string | undefined>;
+  /** Removes the file (no error if absent) and then empty parent directories up to the root. */
+  removeFile(relPath: string): Promise<void>;
+  /** Runs a fixed script on the child with `sh -s` semantics: the script text on stdin, parameters ONLY via environment variables, never interpolated. Returns stdout/stderr/exit code. */
+  runScript(script: string, env: Record<string, string>): Promise<ScriptResult>;
+  close(): Promise<void>;
+}
+
+/** Error raised by transports; the message always names the server (and the path when there is one). */
+export class TransportError extends Error {
+  constructor(
+    readonly serverName: string,
+    message: string,
+    readonly relPath?: string,
+  ) {
+    super(message);
+    this.name = "TransportError";
+  }
+}

@@ -1,0 +1,157 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { freeTcpPort, waitForTcpPort } from "./ports";
+
+/**
+ * Test fixture: N real OpenSSH servers (Debian openssh-server, see .ci/install-debian-packages)
+ * on 127.0.0.1, each on a free port with its own host key, all accepting one generated client
+ * key for root, each child with its own fresh root directory.
+ */
+export interface SshChild {
+  name: string;
+  host: "127.0.0.1";
+  port: number;
+  user: "root";
+  /** OpenSSH private key text of the client key (shared by all children). */
+  privateKey: string;
+  /** Public host key line without host part: "ssh-ed25519 AAAA… comment". */
+  hostKey: string;
+  /** A fresh temp directory: the child's root. */
+  root: string;
+}
+
+export interface SshChildren {
+  children: SshChild[];
+  /** Stops every sshd and removes the temp dirs (roots too unless keepRoots). */
+  stop(): Promise<void>;
+}
+
+export interface StartSshChildrenOptions {
+  /** Child name prefix (default "child"): names are prefix-1, prefix-2, … */
+  namePrefix?: string;
+  /** Keep the roots on stop() (default false). */
+  keepRoots?: boolean;
+  /** Max wait for each sshd to accept connections. */
+  startTimeoutMs?: number;
+}
+
+const SSHD = "/usr/sbin/sshd";
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const p of live) {
+      try {
+        p.kill("SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+}
+
+function keygen(file: string, comment: string): void {
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file], { stdio: "ignore" });
+}
+
+export async function startSshChildren(n: number, opts: StartSshChildrenOptions = {}): Promise<SshChildren> {
+  installExitHook();
+  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // privilege separation dir sshd insists on
+  const base = mkdtempSync(path.join(os.tmpdir(), "sshd-fixture-"));
+  const clientKey = path.join(base, "client_ed25519");
+  keygen(clientKey, "provisioning-test-client");
+  const privateKey = readFileSync(clientKey, "utf8");
+  const authorizedKeys = path.join(base, "authorized_keys");
+  writeFileSync(authorizedKeys, readFileSync(clientKey + ".pub"), { mode: 0o600 });
+
+  const procs: ChildProcess[] = [];
+  const children: SshChild[] = [];
+  const roots: string[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      procs.map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.exitCode !== null || p.signalCode !== null) {
+              live.delete(p);
+              resolve();
+              return;
+            }
+            const t = setTimeout(() => p.kill("SIGKILL"), 3000);
+            p.once("exit", () => {
+              clearTimeout(t);
+              live.delete(p);
+              resolve();
+            });
+            p.kill("SIGTERM");
+          }),
+      ),
+    );
+    rmSync(base, { recursive: true, force: true });
+    if (!opts.keepRoots) for (const r of roots) rmSync(r, { recursive: true, force: true });
+  };
+
+  try {
+    for (let i = 1; i <= n; i++) {
+      const name = `${opts.namePrefix ?? "child"}-${i}`;
+      const dir = path.join(base, name);
+      mkdirSync(dir);
+      const hostKeyFile = path.join(dir, "ssh_host_ed25519_key");
+      keygen(hostKeyFile, name);
+      const hostKey = readFileSync(hostKeyFile + ".pub", "utf8").trim();
+      const port = await freeTcpPort();
+      const config = path.join(dir, "sshd_config");
+      writeFileSync(
+        config,
+        [
+          `ListenAddress 127.0.0.1:${port}`,
+          `HostKey ${hostKeyFile}`,
+          `AuthorizedKeysFile ${authorizedKeys}`,
+          "PermitRootLogin prohibit-password",
+          "PubkeyAuthentication yes",
+          "PasswordAuthentication no",
+          "KbdInteractiveAuthentication no",
+          "StrictModes no",
+          "UsePAM no",
+          `PidFile ${path.join(dir, "sshd.pid")}`,
+          "MaxSessions 32",
+          "MaxStartups 64:30:128",
+          "LogLevel ERROR",
+          "Subsystem sftp internal-sftp",
+          "",
+        ].join("\n"),
+      );
+      const root = mkdtempSync(path.join(os.tmpdir(), `child-root-${name}-`));
+      roots.push(root);
+      const p = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      p.stderr?.on("data", (c: Buffer) => {
+        stderr += c.toString("utf8");
+        if (stderr.length > 20_000) stderr = stderr.slice(-10_000);
+      });
+      procs.push(p);
+      live.add(p);
+      p.once("exit", () => live.delete(p));
+      try {
+        await Promise.race([
+          waitForTcpPort(port, "127.0.0.1", opts.startTimeoutMs ?? 10_000),
+          new Promise<never>((_, reject) =>
+            p.once("exit", (code) => reject(new Error(`sshd for ${name} exited with ${code}: ${stderr.trim()}`))),
+          ),
+        ]);
+      } catch (err) {
+        throw new Error(`starting sshd for ${name} on port ${port} failed: ${(err as Error).message} ${stderr.trim()}`);
+      }
+      children.push({ name, host: "127.0.0.1", port, user: "root", privateKey, hostKey, root });
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { children, stop };
+}
