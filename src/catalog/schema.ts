@@ -161,8 +161,9 @@ export const SshTransportSchema = z.strictObject({
   /** Pinned host key, e.g. "ssh-ed25519 AAAA…". */
   hostKey: z
     .string()
-    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/, {
-      error: (i) => `invalid hostKey ${JSON.stringify(i.input)}: expected "<type> <base64>"`,
+    // As in a known_hosts line without the host names; a trailing comment is allowed.
+    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [\x21-\x7e]+)?$/, {
+      error: (i) => `invalid hostKey ${JSON.stringify(i.input)}: expected "<type> <base64> [comment]"`,
     })
     .optional(),
   root: DestinationSchema,

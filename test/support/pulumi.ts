@@ -84,8 +84,11 @@ export class PulumiProject {
     return JSON.parse(result.stdout) as PreviewJson;
   }
 
+  /** Sets a config value; the value travels on stdin, so it is never in an argument list or error. */
   async setConfig(key: string, value: string, secret = false): Promise<void> {
-    await this.ok(["config", "set", "--stack", this.stack, ...(secret ? ["--secret"] : ["--plaintext"]), key, value]);
+    const args = ["config", "set", "--stack", this.stack, secret ? "--secret" : "--plaintext", key];
+    const result = await this.run(args, { input: value });
+    if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}\n${result.stderr}`);
   }
 
   async destroy(): Promise<void> {
@@ -94,8 +97,9 @@ export class PulumiProject {
 }
 
 /**
- * A temporary Pulumi project: `Pulumi.yaml`, the stack's config file and a link to the
- * repository's node_modules (the dynamic-provider host loads from there).
+ * A temporary Pulumi project: `Pulumi.yaml`, the stack's config file (in `stacks/`, as in this
+ * repository) and a link to the repository's node_modules (the dynamic-provider host loads
+ * from there).
  */
 export async function createProject(opts: {
   name?: string;
@@ -109,13 +113,19 @@ export async function createProject(opts: {
   fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
   fs.writeFileSync(
     path.join(dir, "Pulumi.yaml"),
-    stringify({ name: opts.name ?? "provisioning", runtime: { name: "nodejs", options: { typescript: true } }, main: opts.main }),
+    stringify({
+      name: opts.name ?? "provisioning",
+      runtime: { name: "nodejs", options: { typescript: true } },
+      main: opts.main,
+      stackConfigDir: "stacks",
+    }),
   );
   for (const [file, text] of Object.entries(opts.files ?? {})) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), text);
   }
-  fs.writeFileSync(path.join(dir, `Pulumi.${opts.stack}.yaml`), stringify({ config: opts.config ?? {} }));
+  fs.mkdirSync(path.join(dir, "stacks"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "stacks", `Pulumi.${opts.stack}.yaml`), stringify({ config: opts.config ?? {} }));
   const project = new PulumiProject(dir, opts.stack, opts.env);
   await project.ok(["stack", "init", opts.stack]);
   return project;
