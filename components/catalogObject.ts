@@ -50,3 +50,9 @@ export class DistributionProfile extends CatalogObject {
     super(TYPE.distributionProfile, "distributionProfile", name, args, opts);
   }
 }
+
+export class BootLoader extends CatalogObject {
+  constructor(name: string, args: CatalogObjectArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(TYPE.bootLoader, "bootLoader", name, args, opts);
+  }
+}

@@ -10,6 +10,7 @@ export const TYPE = {
   template: "provisioning:index:Template",
   configFile: "provisioning:index:ConfigFile",
   distributionProfile: "provisioning:index:DistributionProfile",
+  bootLoader: "provisioning:index:BootLoader",
 } as const;
 
 /** A placed file: `<server>/<path>`, e.g. `pxe-a/tftp/pxelinux.cfg/default`. */

@@ -52,6 +52,11 @@ export function objectFingerprint(resolved: ResolvedCatalog, kind: ObjectKind, n
       def = rest;
       break;
     }
+    case "bootLoader": {
+      const b = resolved.bootLoaders.get(name)!;
+      def = { menu: b.menu, files: b.placed.map((f) => ({ fileName: f.fileName, sha256: f.sha256, url: f.sourceUrl })) };
+      break;
+    }
     case "distributionProfile": {
       const m = [...resolved.mappings.values()].find((x) => x.name === name)!;
       def = { profile: m.profile, distribution: m.distribution };

@@ -2,7 +2,7 @@
  * Selection: every object a child server must hold, each with the reason it is needed.
  * Served profiles (by name or glob, arch-filtered), their ancestors, distribution and mapping,
  * autoinstall template, config files and their templates, every snippet those include, and the
- * boot menus. Nothing else. Ancestors ship as data; their own overridden references do not.
+ * boot menus with the boot loaders that load them. Nothing else. Ancestors ship as data; their own overridden references do not.
  */
 import picomatch from "picomatch";
 import type { ResolvedCatalog } from "./catalog/resolve";
@@ -10,7 +10,7 @@ import type { Server } from "./catalog/schema";
 import { MENU_TEMPLATES } from "./render/builtinTemplates";
 import { compareStrings } from "./util/canonical";
 
-export type ObjectKind = "configFile" | "distribution" | "distributionProfile" | "profile" | "template";
+export type ObjectKind = "bootLoader" | "configFile" | "distribution" | "distributionProfile" | "profile" | "template";
 
 export interface SelectedObject {
   readonly kind: ObjectKind;
@@ -41,9 +41,18 @@ const REASON_RANK: readonly [RegExp, number][] = [
   [/^config file of /, 6],
   [/^template of config file /, 7],
   [/^boot menu/, 8],
-  [/^included by /, 9],
+  [/^boot loader for /, 9],
+  [/^included by /, 10],
 ];
-const rank = (r: string) => REASON_RANK.find(([re]) => re.test(r))?.[1] ?? 99;
+const rankCache = new Map<string, number>();
+const rank = (r: string): number => {
+  let v = rankCache.get(r);
+  if (v === undefined) {
+    v = REASON_RANK.find(([re]) => re.test(r))?.[1] ?? 99;
+    if (rankCache.size < 100_000) rankCache.set(r, v);
+  }
+  return v;
+};
 const betterReason = (a: string, b: string) => rank(a) - rank(b) || compareStrings(a, b);
 
 const isGlob = (p: string) => /[*?{}\[\]!]/.test(p);
@@ -55,6 +64,17 @@ function templateNeeds(resolved: ResolvedCatalog, name: string, out: Need[], see
     out.push(["template", inc, `included by ${name}`]);
     templateNeeds(resolved, inc, out, seen);
   }
+}
+
+/** One need per object, with its best reason: select keeps only the best anyway, so this is the same result with fewer adds. */
+function bestPerObject(needs: readonly Need[]): Need[] {
+  const best = new Map<string, Need>();
+  for (const n of needs) {
+    const key = `${n[0]}\0${n[1]}`;
+    const prev = best.get(key);
+    if (!prev || betterReason(n[2], prev[2]) < 0) best.set(key, n);
+  }
+  return [...best.values()];
 }
 
 /** What a served profile needs besides itself; memoized per catalog, it does not depend on the server. */
@@ -84,11 +104,12 @@ export function profileNeeds(resolved: ResolvedCatalog, profile: string): readon
     out.push(["template", cf.template, `template of config file ${cfName}`]);
     templateNeeds(resolved, cf.template, out);
   }
-  resolved.memo.set(key, out);
-  return out;
+  const deduped = bestPerObject(out);
+  resolved.memo.set(key, deduped);
+  return deduped;
 }
 
-/** The menu templates (builtin or overridden) and their snippets: every server ships them. */
+/** The menu templates (builtin or overridden), their snippets and boot loaders: every server ships them. */
 export function menuNeeds(resolved: ResolvedCatalog): readonly Need[] {
   const hit = resolved.memo.get("select:menus") as Need[] | undefined;
   if (hit) return hit;
@@ -96,9 +117,21 @@ export function menuNeeds(resolved: ResolvedCatalog): readonly Need[] {
   for (const name of Object.keys(MENU_TEMPLATES).sort(compareStrings)) {
     out.push(["template", name, "boot menu"]);
     templateNeeds(resolved, name, out);
+    for (const b of resolved.bootLoaders.values()) if (b.menu === name) out.push(["bootLoader", b.name, `boot loader for ${name}`]);
   }
   resolved.memo.set("select:menus", out);
   return out;
+}
+
+/** Profiles (with a distribution) a glob matches; memoized per catalog, it does not depend on the server. */
+function globMatches(resolved: ResolvedCatalog, pattern: string): readonly string[] {
+  const key = `select:glob:${pattern}`;
+  const hit = resolved.memo.get(key) as string[] | undefined;
+  if (hit) return hit;
+  const isMatch = picomatch(pattern, { dot: true });
+  const matches = [...resolved.mappings.keys()].filter((n) => isMatch(n));
+  resolved.memo.set(key, matches);
+  return matches;
 }
 
 /** Served profile → its served reason, with arch filtering. */
@@ -123,8 +156,7 @@ function servedProfiles(resolved: ResolvedCatalog, server: Server, warnings: str
       } else offer(pattern, "served: listed");
       continue;
     }
-    const isMatch = picomatch(pattern, { dot: true });
-    const matches = [...resolved.mappings.keys()].filter((n) => isMatch(n));
+    const matches = globMatches(resolved, pattern);
     if (matches.length === 0) warnings.push(`'${pattern}' matches no profile`);
     for (const n of matches) if (archOk(n)) offer(n, `served: matches '${pattern}'`);
   }

@@ -1,10 +1,10 @@
-/** Verifies kernel/initrd payloads against the sha256 the catalog declares. */
+/** Verifies payloads (kernel, initrd, boot loader files) against the sha256 the catalog declares, or computes it. */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CatalogIssue } from "./errors";
 import type { Located } from "./load";
-import type { Distribution } from "./schema";
+import type { Distribution, Origin, Payload } from "./schema";
 
 /** A payload as a child receives it: either a file on the central machine or a URL. */
 export interface PayloadFile {
@@ -33,33 +33,40 @@ function hashFile(abs: string): { sha256: string; size: number } {
   return { sha256: h, size: st.size };
 }
 
-/** URL payloads are not hashed here (no downloads); their declared sha256 is passed on to whoever fetches them. */
-export function verifyPayload(dist: Located<Distribution>, which: "kernel" | "initrd", issues: CatalogIssue[]): PayloadFile {
-  const p = dist[which];
-  if (p.url !== undefined) return { sha256: p.sha256, size: null, sourceUrl: p.url };
-  const abs = path.resolve(dist.origin.baseDir, p.path!);
-  const shown = path.join(path.dirname(dist.origin.file), p.path!);
-  const lineOf = (k: string) => dist.origin.keyLines[k] ?? dist.origin.line;
+/**
+ * Check one payload declared at `key` (a dotted path below `origin`, e.g. `kernel` or `files[2]`).
+ * A local file is hashed: against the declared sha256, or to compute it when none is declared.
+ * URL payloads are not hashed here (no downloads); their declared sha256 is passed on to whoever fetches them.
+ */
+export function checkPayload(payload: Payload, origin: Origin, key: string, what: string, issues: CatalogIssue[]): PayloadFile {
+  if (payload.url !== undefined) return { sha256: payload.sha256!, size: null, sourceUrl: payload.url };
+  const abs = path.resolve(origin.baseDir, payload.path!);
+  const shown = path.isAbsolute(payload.path!) ? payload.path! : path.join(path.dirname(origin.file), payload.path!);
+  const lineOf = (k: string) => origin.keyLines[k] ?? origin.line;
   try {
     const { sha256, size } = hashFile(abs);
-    if (sha256 !== p.sha256) {
+    if (payload.sha256 !== undefined && sha256 !== payload.sha256) {
       issues.push({
-        file: dist.origin.file,
-        line: lineOf(`${which}.sha256`),
-        path: `${dist.origin.path}.${which}.sha256`,
-        message: `sha256 mismatch for ${shown}: catalog says ${p.sha256}, file has ${sha256}`,
+        file: origin.file,
+        line: lineOf(`${key}.sha256`),
+        path: `${origin.path}.${key}.sha256`,
+        message: `sha256 mismatch for ${shown}: catalog says ${payload.sha256}, file has ${sha256}`,
         severity: "error",
       });
     }
-    return { sha256: p.sha256, size, sourcePath: abs };
+    return { sha256: payload.sha256 ?? sha256, size, sourcePath: abs };
   } catch (e) {
     issues.push({
-      file: dist.origin.file,
-      line: lineOf(`${which}.path`),
-      path: `${dist.origin.path}.${which}.path`,
-      message: `cannot read ${which} file ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      file: origin.file,
+      line: lineOf(`${key}.path`),
+      path: `${origin.path}.${key}.path`,
+      message: `cannot read ${what} file ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
       severity: "error",
     });
-    return { sha256: p.sha256, size: 0, sourcePath: abs };
+    return { sha256: payload.sha256 ?? "", size: 0, sourcePath: abs };
   }
+}
+
+export function verifyPayload(dist: Located<Distribution>, which: "kernel" | "initrd", issues: CatalogIssue[]): PayloadFile {
+  return checkPayload(dist[which], dist.origin, which, which, issues);
 }

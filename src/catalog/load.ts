@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { type CatalogIssue, CatalogError, formatPath } from "./errors";
 import {
+  type BootLoader,
   COLLECTIONS,
   CatalogFileSchema,
   type ConfigFile,
@@ -20,6 +21,18 @@ import { keyLines, lineAt, textLineOffset } from "./yamlPositions";
 import { zodToIssues } from "./zodIssues";
 
 export type Located<T> = T & { readonly origin: Origin };
+
+/**
+ * Size limits: a template is rendered per profile and per server and its output is served to
+ * installers, so a source beyond 1 MiB is a mistake (a payload named as a template), not a
+ * template; a catalog YAML file beyond 4 MiB would be a generated dump nobody reviews.
+ */
+export const MAX_TEMPLATE_BYTES = 1024 * 1024;
+export const MAX_CATALOG_FILE_BYTES = 4 * 1024 * 1024;
+
+function tooLarge(file: string, line: number, keyPath: string, what: string, size: number, max: number): CatalogIssue {
+  return { file, line, path: keyPath, message: `${what} is ${size} bytes, above the limit of ${max} bytes`, severity: "error" };
+}
 
 /** A template with its text read: from `source` (a file beside the YAML) or inline `text`. */
 export type LoadedTemplate = Located<Template> & {
@@ -36,6 +49,7 @@ export interface Catalog {
   readonly templates: LoadedTemplate[];
   readonly configFiles: Located<ConfigFile>[];
   readonly distributionProfiles: Located<DistributionProfile>[];
+  readonly bootLoaders: Located<BootLoader>[];
 }
 
 /** A YAML text to load; `file` is how messages name it, `baseDir` resolves relative paths. */
@@ -62,6 +76,8 @@ export function loadCatalog(fileOrDir: string): Catalog {
   if (files.length === 0) {
     throw new CatalogError([{ file: fileOrDir, line: 0, path: "", message: "no *.yaml or *.yml file in folder", severity: "error" }]);
   }
+  const big = files.map((f) => [f, fs.statSync(f).size] as const).filter(([, size]) => size > MAX_CATALOG_FILE_BYTES);
+  if (big.length > 0) throw new CatalogError(big.map(([f, size]) => tooLarge(f, 0, "", "catalog file", size, MAX_CATALOG_FILE_BYTES)));
   const sources = files.map((f) => ({ file: f, text: fs.readFileSync(f, "utf8"), baseDir: path.resolve(path.dirname(f)) }));
   return loadCatalogSources(sources);
 }
@@ -72,7 +88,7 @@ export function loadCatalogSources(
   readFile: (abs: string) => string = (abs) => fs.readFileSync(abs, "utf8"),
 ): Catalog {
   const issues: CatalogIssue[] = [];
-  const catalog: Catalog = { files: [], distributions: [], profiles: [], templates: [], configFiles: [], distributionProfiles: [] };
+  const catalog: Catalog = { files: [], distributions: [], profiles: [], templates: [], configFiles: [], distributionProfiles: [], bootLoaders: [] };
   for (const src of sources) {
     catalog.files.push(src.file);
     const lc = new LineCounter();
@@ -117,7 +133,10 @@ export function loadCatalogSources(
             bodyFile = path.join(path.dirname(src.file), t.source);
             bodyLineOffset = 0;
             try {
-              body = readFile(abs);
+              const size = fs.statSync(abs).size;
+              if (size > MAX_TEMPLATE_BYTES) {
+                issues.push(tooLarge(src.file, lineOf([...p, "source"]), formatPath([...p, "source"]), `template source ${JSON.stringify(t.source)}`, size, MAX_TEMPLATE_BYTES));
+              } else body = readFile(abs);
             } catch (e) {
               issues.push({
                 file: src.file,
@@ -127,6 +146,10 @@ export function loadCatalogSources(
                 severity: "error",
               });
             }
+          }
+          if (t.text !== undefined && Buffer.byteLength(t.text) > MAX_TEMPLATE_BYTES) {
+            issues.push(tooLarge(src.file, lineOf([...p, "text"]), formatPath([...p, "text"]), "inline template text", Buffer.byteLength(t.text), MAX_TEMPLATE_BYTES));
+            body = "";
           }
           catalog.templates.push({ ...t, origin, body, bodyFile, bodyLineOffset });
         } else {
@@ -145,12 +168,13 @@ const KIND_OF: Record<string, string> = {
   profiles: "profile",
   templates: "template",
   configFiles: "config file",
+  bootLoaders: "boot loader",
 };
 
 /** Names are unique per collection across all files of a catalog. */
 function duplicateIssues(catalog: Catalog): CatalogIssue[] {
   const issues: CatalogIssue[] = [];
-  for (const coll of ["distributions", "profiles", "templates", "configFiles"] as const) {
+  for (const coll of ["distributions", "profiles", "templates", "configFiles", "bootLoaders"] as const) {
     const seen = new Map<string, Origin>();
     for (const obj of catalog[coll] as Located<{ name: string }>[]) {
       const first = seen.get(obj.name);

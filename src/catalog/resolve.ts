@@ -6,6 +6,7 @@
 import { BUILTIN_TEMPLATES, MENU_TEMPLATES } from "../render/builtinTemplates";
 import { TemplateEngine, type TemplateEntry, TemplateFailure, directIncludes, hasDynamicInclude, transitiveIncludes } from "../render/templateEngine";
 import { compareStrings, sortedUnique } from "../util/canonical";
+import { resolveBootLoaders, type ResolvedBootLoader } from "./bootLoaders";
 import { type PayloadFile, verifyPayload } from "./checksums";
 import { directMappings, mappingName } from "./distributionMapping";
 import { type CatalogIssue, CatalogError, knownList } from "./errors";
@@ -54,6 +55,8 @@ export interface ResolvedCatalog {
   readonly configFiles: ReadonlyMap<string, Located<ConfigFile>>;
   /** By profile name; only profiles that resolve to a distribution. */
   readonly mappings: ReadonlyMap<string, ResolvedMapping>;
+  /** By name; files checksummed, file names checked against each other and the layout. */
+  readonly bootLoaders: ReadonlyMap<string, ResolvedBootLoader>;
   readonly engine: TemplateEngine;
   readonly warnings: readonly CatalogIssue[];
   /** Per-catalog memo for select/render/impact (keyed by those modules). */
@@ -75,6 +78,7 @@ export function resolveCatalog(catalog: Catalog): ResolvedCatalog {
     distributions.set(d.name, { ...d, kernelFile: verifyPayload(d, "kernel", issues), initrdFile: verifyPayload(d, "initrd", issues) });
   }
 
+  const bootLoaders = resolveBootLoaders(catalog.bootLoaders, issues);
   const templates = resolveTemplates(catalog, issues);
   const lineOf = (o: Origin, key: string) => o.keyLines[key] ?? o.line;
   const templateRef = (o: Origin, key: string, name: string, kind: TemplateKind) => {
@@ -148,7 +152,7 @@ export function resolveCatalog(catalog: Catalog): ResolvedCatalog {
     }
   }
   if (issues.length > 0) throw new CatalogError([...issues, ...warnings]);
-  return { catalog, distributions, profiles, templates, configFiles, mappings, engine, warnings, memo: new Map() };
+  return { catalog, distributions, profiles, templates, configFiles, mappings, bootLoaders, engine, warnings, memo: new Map() };
 }
 
 /** Catalog templates plus builtin menus they do not override; includes checked and closed. */

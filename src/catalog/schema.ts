@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import { z } from "zod";
+import { GRUB_MENU, IPXE_MENU, PXELINUX_MENU } from "../render/builtinTemplates";
 
 /** Safe object names: they become file names and menu labels on children, so no `/`, `..`, spaces or shell metacharacters. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -31,6 +32,13 @@ export const Sha256Schema = z
   .string()
   .regex(/^[0-9a-f]{64}$/, { error: (i) => `invalid sha256 ${JSON.stringify(i.input)}: expected 64 lowercase hex digits` });
 
+/**
+ * Characters allowed in paths the catalog names. Destinations are rendered into installer
+ * scripts (kickstart %post, preseed late_command) as shell words, so no quoting, `$`, `;`,
+ * spaces or globs; file paths on the central machine follow the same rule.
+ */
+const PATH_CHARS = /^[A-Za-z0-9._+@~=,\/-]+$/;
+
 /** An absolute, normalized POSIX path on the installed machine. */
 export const DestinationSchema = noControl("destination").check((ctx) => {
   const v = ctx.value;
@@ -40,8 +48,27 @@ export const DestinationSchema = noControl("destination").check((ctx) => {
       input: v,
       message: `invalid destination ${JSON.stringify(v)}: expected an absolute normalized path without '..'`,
     });
+  } else if (!PATH_CHARS.test(v)) {
+    ctx.issues.push({
+      code: "custom",
+      input: v,
+      message: `invalid destination ${JSON.stringify(v)}: only letters, digits and . _ + @ ~ = , - / are allowed (it is written into installer scripts)`,
+    });
   }
 });
+
+/** A file beside the catalog: relative to the declaring YAML file, normalized, never above its folder. */
+export const CatalogPathSchema = (what: string) =>
+  noControl(what).check((ctx) => {
+    const v = ctx.value;
+    if (v.startsWith("/") || v.split("/").includes("..") || path.posix.normalize(v) !== v || !PATH_CHARS.test(v)) {
+      ctx.issues.push({
+        code: "custom",
+        input: v,
+        message: `invalid ${what} ${JSON.stringify(v)}: expected a normalized path relative to the catalog file, without '..' (letters, digits and . _ + @ ~ = , - /)`,
+      });
+    }
+  });
 
 export const ModeSchema = z
   .string()
@@ -61,12 +88,19 @@ export const SecretRefSchema = z.strictObject({ secret: NameSchema });
 export const VariableValueSchema = z.union([SecretRefSchema, z.null(), z.json()]);
 export const VariablesSchema = z.record(NameSchema, VariableValueSchema);
 
-/** A payload on the central machine (`path`, relative to the YAML file declaring it) or at a URL. */
+/**
+ * A payload on the central machine (`path`, relative to the YAML file declaring it, or absolute)
+ * or at a URL. A local file's `sha256` may be omitted: it is then computed at validation (e.g. for
+ * files a package installs, which change only with the package); when given it is checked.
+ * A URL payload needs its `sha256`, since the catalog never downloads.
+ */
 export const PayloadSchema = z
-  .strictObject({ path: noControl("path").optional(), url: z.url().optional(), sha256: Sha256Schema })
+  .strictObject({ path: noControl("path").optional(), url: z.url().optional(), sha256: Sha256Schema.optional() })
   .check((ctx) => {
     if ((ctx.value.path === undefined) === (ctx.value.url === undefined)) {
       ctx.issues.push({ code: "custom", input: ctx.value, message: "expected exactly one of path or url" });
+    } else if (ctx.value.url !== undefined && ctx.value.sha256 === undefined) {
+      ctx.issues.push({ code: "custom", input: ctx.value, message: "a url payload needs sha256 (the catalog never downloads it to compute one)" });
     }
   });
 
@@ -98,7 +132,7 @@ export const TemplateSchema = z
   .strictObject({
     name: NameSchema,
     kind: TemplateKindSchema,
-    source: noControl("source").optional(),
+    source: CatalogPathSchema("source").optional(),
     text: z.string().optional(),
   })
   .check((ctx) => {
@@ -116,6 +150,21 @@ export const ConfigFileSchema = z.strictObject({
 
 export const DistributionProfileSchema = z.strictObject({ profile: NameSchema, distribution: NameSchema });
 
+/** Menu templates a boot loader can serve. */
+export const BootMenuSchema = z.enum([PXELINUX_MENU, GRUB_MENU, IPXE_MENU]);
+
+/**
+ * Boot loader: the files a PXE client loads before the menu (`pxelinux.0`, `ldlinux.c32`, the
+ * modules the menu uses). Each is placed at the TFTP root under its own file name; every server
+ * shipping `menu` holds them.
+ */
+export const BootLoaderSchema = z.strictObject({
+  name: NameSchema,
+  /** The menu template these files load and display. */
+  menu: BootMenuSchema,
+  files: z.array(PayloadSchema).min(1),
+});
+
 /** One catalog file: any subset of the top-level collections. */
 export const CatalogFileSchema = z.strictObject({
   distributions: z.array(DistributionSchema).optional(),
@@ -123,9 +172,10 @@ export const CatalogFileSchema = z.strictObject({
   templates: z.array(TemplateSchema).optional(),
   configFiles: z.array(ConfigFileSchema).optional(),
   distributionProfiles: z.array(DistributionProfileSchema).optional(),
+  bootLoaders: z.array(BootLoaderSchema).optional(),
 });
 
-export const COLLECTIONS = ["distributions", "profiles", "templates", "configFiles", "distributionProfiles"] as const;
+export const COLLECTIONS = ["distributions", "profiles", "templates", "configFiles", "distributionProfiles", "bootLoaders"] as const;
 
 /** Where a loaded object was declared: errors point there, relative paths resolve from `baseDir`. */
 export const OriginSchema = z.object({
@@ -206,6 +256,8 @@ export type TemplateKind = z.infer<typeof TemplateKindSchema>;
 export type Template = z.infer<typeof TemplateSchema>;
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 export type DistributionProfile = z.infer<typeof DistributionProfileSchema>;
+export type BootMenu = z.infer<typeof BootMenuSchema>;
+export type BootLoader = z.infer<typeof BootLoaderSchema>;
 export type CatalogFile = z.infer<typeof CatalogFileSchema>;
 export type CatalogFileInput = z.input<typeof CatalogFileSchema>;
 export type Origin = z.infer<typeof OriginSchema>;

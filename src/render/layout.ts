@@ -15,6 +15,11 @@ export const initrdTftpPath = (distribution: string) => `images/${distribution}/
 export const kernelPath = (distribution: string) => `${TFTP_DIR}/${kernelTftpPath(distribution)}`;
 export const initrdPath = (distribution: string) => `${TFTP_DIR}/${initrdTftpPath(distribution)}`;
 
+/** A boot loader file sits at the TFTP root, where `pxelinux.0` looks for its modules. */
+export const bootLoaderPath = (fileName: string) => `${TFTP_DIR}/${fileName}`;
+/** Names at the TFTP root the layout already uses (menus, images). */
+export const BOOT_LOADER_RESERVED_NAMES: readonly string[] = ["pxelinux.cfg", "grub", "boot.ipxe", "images"];
+
 /** Paths relative to the HTTP root, as URLs reference them. */
 export const autoinstallHttpPath = (profile: string) => `autoinstall/${profile}.cfg`;
 export const configFileHttpPath = (profile: string, configFile: string) => `files/${profile}/${configFile}`;

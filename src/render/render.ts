@@ -3,7 +3,7 @@
  * sha256, mode and the object it comes from. Byte-for-byte deterministic: inputs are iterated
  * in sorted order, never in YAML order.
  */
-import { sha256Hex } from "../catalog/checksums";
+import { type PayloadFile, sha256Hex } from "../catalog/checksums";
 import { CatalogError } from "../catalog/errors";
 import type { ResolvedCatalog } from "../catalog/resolve";
 import type { Server } from "../catalog/schema";
@@ -11,10 +11,10 @@ import { type Selection, select } from "../select";
 import { compareStrings } from "../util/canonical";
 import { IPXE_MENU, GRUB_MENU, PXELINUX_MENU } from "./builtinTemplates";
 import { type SecretTracker, profileContext, serverContext } from "./context";
-import { DEFAULT_FILE_MODE, MANIFEST_PATH, MENU_PATHS, autoinstallPath, configFilePath, initrdPath, kernelPath } from "./layout";
+import { DEFAULT_FILE_MODE, MANIFEST_PATH, MENU_PATHS, autoinstallPath, bootLoaderPath, configFilePath, initrdPath, kernelPath } from "./layout";
 import { TemplateFailure } from "./templateEngine";
 
-export type FileOriginKind = "configFile" | "distribution" | "profile" | "template" | "manifest";
+export type FileOriginKind = "bootLoader" | "configFile" | "distribution" | "profile" | "template" | "manifest";
 
 export interface PlacedFile {
   /** Relative to the child's root, e.g. `tftp/pxelinux.cfg/default`. */
@@ -26,7 +26,7 @@ export interface PlacedFile {
   readonly origin: { readonly kind: FileOriginKind; readonly name: string };
   /** UTF-8 text of a rendered file. */
   readonly content?: string;
-  /** Absolute path of a payload on the central machine (kernel, initrd). */
+  /** Absolute path of a payload on the central machine (kernel, initrd, boot loader file). */
   readonly sourcePath?: string;
   /** URL of a payload declared by URL (to fetch and check against sha256). */
   readonly sourceUrl?: string;
@@ -102,23 +102,24 @@ export function render(resolved: ResolvedCatalog, server: Server, options: Rende
     files.push(textFile(MENU_PATHS[menu]!, text, { kind: "template", name: menu }, menuSecret));
   }
 
+  const payloadFile = (path: string, payload: PayloadFile, origin: PlacedFile["origin"]): PlacedFile => ({
+    path,
+    sha256: payload.sha256,
+    size: payload.size,
+    mode: DEFAULT_FILE_MODE,
+    origin,
+    ...(payload.sourcePath !== undefined ? { sourcePath: payload.sourcePath } : {}),
+    ...(payload.sourceUrl !== undefined ? { sourceUrl: payload.sourceUrl } : {}),
+    secret: false,
+  });
   for (const d of [...distributions].sort(compareStrings)) {
     const dist = resolved.distributions.get(d)!;
-    for (const [path, payload] of [
-      [kernelPath(d), dist.kernelFile],
-      [initrdPath(d), dist.initrdFile],
-    ] as const) {
-      files.push({
-        path,
-        sha256: payload.sha256,
-        size: payload.size,
-        mode: DEFAULT_FILE_MODE,
-        origin: { kind: "distribution", name: d },
-        ...(payload.sourcePath !== undefined ? { sourcePath: payload.sourcePath } : {}),
-        ...(payload.sourceUrl !== undefined ? { sourceUrl: payload.sourceUrl } : {}),
-        secret: false,
-      });
-    }
+    files.push(payloadFile(kernelPath(d), dist.kernelFile, { kind: "distribution", name: d }));
+    files.push(payloadFile(initrdPath(d), dist.initrdFile, { kind: "distribution", name: d }));
+  }
+  for (const o of selection.objects) {
+    if (o.kind !== "bootLoader") continue;
+    for (const f of resolved.bootLoaders.get(o.name)!.placed) files.push(payloadFile(bootLoaderPath(f.fileName), f, { kind: "bootLoader", name: o.name }));
   }
 
   files.sort((a, b) => compareStrings(a.path, b.path));

@@ -59,6 +59,7 @@ export function transitiveIncludes(name: string, includesOf: (n: string) => read
 export class TemplateEngine {
   private readonly env: nunjucks.Environment;
   private readonly stringCache = new Map<string, nunjucks.Template>();
+  private readonly compiled = new Map<string, nunjucks.Template>();
 
   constructor(private readonly templates: ReadonlyMap<string, TemplateEntry>) {
     const loader: nunjucks.ILoader = {
@@ -87,7 +88,12 @@ export class TemplateEngine {
 
   render(name: string, context: object): string {
     try {
-      return this.env.render(name, context);
+      let t = this.compiled.get(name);
+      if (!t) {
+        t = this.env.getTemplate(name, true);
+        this.compiled.set(name, t);
+      }
+      return t.render(context);
     } catch (e) {
       throw new TemplateFailure(this.issueFrom(e, name));
     }

@@ -25,6 +25,10 @@ export interface FleetServer {
   profiles: string[];
   labels?: Record<string, string>;
   wave?: number;
+  /** Address PXE clients use (e.g. 10.0.2.2 from inside a qemu user-net guest). @default "127.0.0.1" */
+  address?: string;
+  /** Where the daemons listen. @default - the address */
+  bindAddress?: string;
 }
 
 export interface Fleet {
@@ -52,6 +56,8 @@ export async function createFleet(opts: {
 }): Promise<Fleet> {
   const stack = opts.stack ?? "test";
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "provisioning-fleet-"));
+  // Local children live below it, and their nginx workers (www-data) must traverse it.
+  fs.chmodSync(work, 0o755);
   const catalogDir = path.join(work, "catalog");
   fs.cpSync(opts.catalog ?? EXAMPLE_CATALOG, catalogDir, { recursive: true });
 
@@ -68,7 +74,7 @@ export async function createFleet(opts: {
     servers.push({
       ...s,
       labels: s.labels ?? {},
-      address: "127.0.0.1",
+      address: s.address ?? "127.0.0.1",
       tftpPort: await freeUdpPort(),
       httpPort: await freeTcpPort(),
       transport: child
