@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { objectFingerprint, render, type ObjectKind, type ResolvedCatalog, type Server } from "../src";
-import { ConfigFile, Distribution, DistributionProfile, Profile, Template } from "./catalogObject";
+import { BootLoader, ConfigFile, Distribution, DistributionProfile, Profile, Template } from "./catalogObject";
 import { TYPE } from "./names";
 import { ProvisioningServer, type ConnectionInputs } from "./provisioningServer";
 
@@ -53,7 +53,7 @@ export class CentralServer extends pulumi.ComponentResource {
           : undefined;
         const child = new ProvisioningServer(
           server.name,
-          { server, tree, secretTree, connection: connectionOf(server, secret) },
+          { server, tree, secretTree, connection: connectionOf(server, secret), catalog: args.catalog },
           { parent: this, dependsOn: earlier },
         );
         members.push(child);
@@ -78,6 +78,7 @@ export class CentralServer extends pulumi.ComponentResource {
     for (const name of catalog.templates.keys()) new Template(name, hash("template", name), opts);
     for (const name of catalog.configFiles.keys()) new ConfigFile(name, hash("configFile", name), opts);
     for (const m of catalog.mappings.values()) new DistributionProfile(m.name, hash("distributionProfile", m.name), opts);
+    for (const name of catalog.bootLoaders.keys()) new BootLoader(name, hash("bootLoader", name), opts);
   }
 }
 

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Server, ServerTree } from "../src";
+import { createHash } from "node:crypto";
+import type { ResolvedCatalog, Server, ServerTree } from "../src";
+import { objectFingerprint } from "../src";
 import { Bootstrap } from "./bootstrap";
 import type { ConnectionProps } from "./provider/connection";
 import { PlacedFile } from "./placedFile";
@@ -17,6 +19,19 @@ export interface ProvisioningServerArgs {
   readonly secretTree?: pulumi.Output<ServerTree>;
   /** How to reach the child (the SSH private key is a secret output). */
   readonly connection: ConnectionInputs;
+  /**
+   * The catalog the tree was rendered from: each selected object's definition hash becomes an
+   * input of this component, so the engine's diff of the server names the objects that changed.
+   * @default - no object inputs
+   */
+  readonly catalog?: ResolvedCatalog;
+}
+
+/** `{"<kind>/<name>": sha256 of the effective definition}` for every object the server holds. */
+export function selectedObjectHashes(catalog: ResolvedCatalog, tree: ServerTree): Record<string, string> {
+  return Object.fromEntries(
+    tree.selection.objects.map((o) => [`${o.kind}/${o.name}`, createHash("sha256").update(objectFingerprint(catalog, o.kind, o.name)).digest("hex")]),
+  );
 }
 
 /**
@@ -32,7 +47,8 @@ export class ProvisioningServer extends pulumi.ComponentResource {
   public readonly fileCount: number;
 
   constructor(name: string, args: ProvisioningServerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(TYPE.server, name, {}, opts);
+    // The selection as inputs: `provision plan` reads its per-server object changes from this diff.
+    super(TYPE.server, name, args.catalog ? { objects: selectedObjectHashes(args.catalog, args.tree) } : {}, opts);
     const { server, tree } = args;
     const bootstrap = new Bootstrap(server.name, { server, connection: args.connection }, { parent: this });
 

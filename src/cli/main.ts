@@ -1,6 +1,8 @@
 /** Entry point of `provision`: parses argv, dispatches to a command, decides the exit code. */
 import { parseArgs } from "node:util";
 import { impactCommand } from "./commands/impact";
+import { planCommand } from "./commands/plan";
+import { upCommand } from "./commands/up";
 import { selectCommand } from "./commands/select";
 import { validateCommand } from "./commands/validate";
 import { type CommandResult, UsageError } from "./result";
@@ -12,9 +14,14 @@ Commands:
   select <catalog> --stack S --server NAME [--json]   objects and files one server holds, with reasons
   impact <before> <after> --stack S [--json|--markdown]
                                                       servers, objects and files a catalog change touches
+  plan --stack S [--json|--markdown] [--html FILE]    runs \`pulumi preview --json\` and groups it the same way,
+                                                      with the rollout order (waves)
+  up --stack S --wave N                               applies one rollout wave: \`pulumi up\` targeted at
+                                                      exactly the steps of that wave's servers
 
 Options:
-  --project DIR   folder holding stacks/Pulumi.<stack>.yaml (default: current directory)
+  --project DIR   folder holding stacks/Pulumi.<stack>.yaml (default: current directory);
+                  for plan and up, the Pulumi project (Pulumi.yaml)
   -h, --help      show this help
 
 Exit codes: 0 ok, 1 invalid input, 2 usage.
@@ -38,6 +45,8 @@ export function run(argv: readonly string[]): CommandResult {
         project: { type: "string" },
         json: { type: "boolean", default: false },
         markdown: { type: "boolean", default: false },
+        html: { type: "string" },
+        wave: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -69,6 +78,25 @@ export function run(argv: readonly string[]): CommandResult {
           format: values.json ? "json" : values.markdown ? "markdown" : "text",
           ...(values.project !== undefined ? { projectDir: values.project } : {}),
         });
+      case "plan":
+        arity(0);
+        if (values.json && values.markdown) throw new UsageError("--json and --markdown are exclusive");
+        return planCommand({
+          stack: need(values.stack, "--stack"),
+          format: values.json ? "json" : values.markdown ? "markdown" : "text",
+          ...(values.html !== undefined ? { html: need(values.html, "--html FILE") } : {}),
+          ...(values.project !== undefined ? { projectDir: values.project } : {}),
+        });
+      case "up": {
+        arity(0);
+        const wave = need(values.wave, "--wave");
+        if (!/^\d+$/.test(wave)) throw new UsageError(`--wave takes a wave number, got "${wave}"`);
+        return upCommand({
+          stack: need(values.stack, "--stack"),
+          wave: Number(wave),
+          ...(values.project !== undefined ? { projectDir: values.project } : {}),
+        });
+      }
       case undefined:
         throw new UsageError("missing command");
       default:

@@ -1,8 +1,9 @@
 /**
  * Human formats of the impact shape `{touched, servers}`; `impact` (pure) and `plan` (engine)
- * print the same shape, so both use these.
+ * print the same shape, so both use these. A plan adds each file's origin and changed inputs.
  */
 import type { Impact, Op } from "../impact";
+import { type ReportContext, rolloutLine } from "./reportContext";
 import { markdownTable, textTable } from "./table";
 
 const OPS: readonly Op[] = ["update", "create", "delete"];
@@ -17,23 +18,48 @@ export function impactSummary(impact: Impact): string {
   return `${impact.touched.length} of ${total} server${total === 1 ? "" : "s"} touched: ${parts.length ? parts.join(", ") : "no file changes"}`;
 }
 
-function rows(impact: Impact, name: string): string[][] {
-  const s = impact.servers[name]!;
-  return [...s.objects.map((o) => [o.op, o.kind, o.name]), ...s.files.map((f) => [f.op, "file", f.path])];
+function headers(ctx: ReportContext): string[] {
+  return ctx.files ? ["op", "kind", "name", "from", "change"] : ["op", "kind", "name"];
 }
 
-export function impactText(impact: Impact): string {
+function rows(impact: Impact, name: string, ctx: ReportContext): string[][] {
+  const s = impact.servers[name]!;
+  const detail = new Map((ctx.files?.[name] ?? []).map((f) => [f.path, f]));
+  const objectRows = s.objects.map((o) => (ctx.files ? [o.op, o.kind, o.name, "", ""] : [o.op, o.kind, o.name]));
+  const fileRows = s.files.map((f) => {
+    if (!ctx.files) return [f.op, "file", f.path];
+    const d = detail.get(f.path);
+    return [f.op, "file", f.path, d?.origin ? `${d.origin.kind}/${d.origin.name}` : "", d?.changes.join("; ") ?? ""];
+  });
+  return [...objectRows, ...fileRows];
+}
+
+function place(name: string, ctx: ReportContext): string | undefined {
+  const p = ctx.servers?.[name];
+  return p ? `site ${p.site}, wave ${p.wave}` : undefined;
+}
+
+const title = (name: string, ctx: ReportContext) => (place(name, ctx) ? `${name} (${place(name, ctx)})` : name);
+
+export function impactText(impact: Impact, ctx: ReportContext = {}): string {
   const out = [impactSummary(impact)];
+  if (impact.touched.length) out.push(`rollout: ${rolloutLine(impact.touched, ctx)}`);
   for (const name of Object.keys(impact.servers)) {
     const s = impact.servers[name]!;
     if (s.objects.length === 0 && s.files.length === 0) continue;
-    out.push("", `${name} (${s.status})`, textTable(["op", "kind", "name"], rows(impact, name)));
+    out.push("", `${name} (${[s.status, place(name, ctx)].filter(Boolean).join("; ")})`, textTable(headers(ctx), rows(impact, name, ctx)));
   }
   return `${out.join("\n")}\n`;
 }
 
-export function impactMarkdown(impact: Impact): string {
+export function impactMarkdown(impact: Impact, ctx: ReportContext = {}): string {
   const out = [`**${impactSummary(impact)}**`];
-  for (const name of impact.touched) out.push("", `### ${name}`, "", markdownTable(["op", "kind", "name"], rows(impact, name)));
+  if (impact.touched.length) out.push("", `Rollout order: ${rolloutLine(impact.touched, ctx)}`);
+  for (const name of impact.touched) out.push("", `### ${title(name, ctx)}`, "", markdownTable(headers(ctx), rows(impact, name, ctx)));
+  const untouched = Object.keys(impact.servers).filter((n) => !impact.touched.includes(n));
+  // With nothing touched the summary line says it all.
+  if (untouched.length && impact.touched.length) {
+    out.push("", `<details><summary>${untouched.length} server${untouched.length === 1 ? "" : "s"} untouched</summary>`, "", untouched.map((n) => `\`${n}\``).join(", "), "", "</details>");
+  }
   return `${out.join("\n")}\n`;
 }

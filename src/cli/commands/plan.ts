@@ -1,0 +1,58 @@
+/** `provision plan --stack S [--json|--markdown|--html FILE]`: the engine's preview, grouped by server. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { planFromPreview, type Plan } from "../../plan/fromPreview";
+import { parsePreviewJson } from "../../plan/previewJson";
+import { impactHtml } from "../../report/htmlReport";
+import { impactMarkdown, impactText } from "../../report/impactReport";
+import { placesOf, type ReportContext } from "../../report/reportContext";
+import { readStackConfig } from "../../stackConfig";
+import { previewJson } from "../engine";
+import { type CommandResult, guard, ok } from "../result";
+
+export interface PlanOptions {
+  readonly stack: string;
+  /** @default "text" */
+  readonly format?: "json" | "markdown" | "text";
+  /** Also write the self-contained HTML report here. @default - no HTML */
+  readonly html?: string;
+  /** Folder holding Pulumi.yaml and `stacks/Pulumi.<stack>.yaml`. @default process.cwd() */
+  readonly projectDir?: string;
+}
+
+/** Runs the real preview and groups it; a failed preview is exit 1 with the CLI's messages. */
+export function enginePlan(projectDir: string, stack: string): Plan | CommandResult {
+  const run = previewJson(projectDir, stack);
+  if (run.code !== 0) {
+    return { stdout: "", stderr: `provision: pulumi preview failed (exit ${run.code})\n${previewErrors(run.stdout)}${run.stderr}`, exitCode: 1 };
+  }
+  return planFromPreview(parsePreviewJson(run.stdout));
+}
+
+/** Diagnostics of a failed `preview --json` (they are in the JSON document on stdout). */
+function previewErrors(stdout: string): string {
+  try {
+    const doc = parsePreviewJson(stdout);
+    return (doc.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => `${d.message.trim()}\n`).join("");
+  } catch {
+    return stdout;
+  }
+}
+
+export function planCommand(opts: PlanOptions): CommandResult {
+  return guard(() => {
+    const projectDir = path.resolve(opts.projectDir ?? process.cwd());
+    const stack = readStackConfig(projectDir, opts.stack);
+    const plan = enginePlan(projectDir, opts.stack);
+    if (!("impact" in plan)) return plan;
+    const ctx: ReportContext = { servers: placesOf(stack.servers), files: plan.files };
+    let note = "";
+    if (opts.html) {
+      fs.writeFileSync(opts.html, impactHtml(plan.impact, ctx, { title: `Provisioning plan: stack ${opts.stack}` }));
+      note = `wrote ${opts.html}\n`;
+    }
+    const format = opts.format ?? "text";
+    const body = format === "json" ? `${JSON.stringify(plan.impact, null, 2)}\n` : format === "markdown" ? impactMarkdown(plan.impact, ctx) : impactText(plan.impact, ctx);
+    return ok(body, note);
+  });
+}

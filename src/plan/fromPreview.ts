@@ -1,0 +1,186 @@
+/**
+ * The engine's plan in the impact shape: `pulumi preview --json` steps grouped by server.
+ *
+ * - Files: each placed-file resource (`<server>/<path>`, parent = its ProvisioningServer) that
+ *   the engine creates, updates, replaces or deletes is one file change of that server.
+ * - Objects: each ProvisioningServer carries its selection as inputs (`objects`: `kind/name` →
+ *   definition hash), so the engine's old and new inputs of the server name exactly the objects
+ *   it gained, lost or whose definition changed. When the state predates those inputs, the
+ *   origins (`originKind`/`originName`) of the changed files stand in.
+ *
+ * Pure: preview document in, plain data out. Secret values stay `[secret]` as the CLI masks them.
+ */
+import type { Impact, Op, ServerImpact } from "../impact";
+import { compareStrings } from "../util/canonical";
+import type { PreviewJson, PreviewStep, ResourceState } from "./previewJson";
+import { parseUrn } from "./urn";
+
+/** Type tokens of components/names.ts (the pure core does not import components). */
+export const SERVER_TYPE = "provisioning:index:ProvisioningServer";
+export const FILE_TYPE = "pulumi-nodejs:dynamic:Resource";
+export const SECRET = "[secret]";
+
+export interface PlannedFile {
+  readonly path: string;
+  readonly op: Op;
+  /** The catalog object the file is rendered from (`manifest` for manifest.json). */
+  readonly origin?: { readonly kind: string; readonly name: string };
+  /** Changed inputs, `key: old → new` (hashes shortened, secrets `[secret]`). */
+  readonly changes: readonly string[];
+}
+
+export interface Plan {
+  /** The contract shape, the same as `provision impact`. */
+  readonly impact: Impact;
+  /** Per server, its changed files with origin and what changed; sorted by path. */
+  readonly files: Readonly<Record<string, readonly PlannedFile[]>>;
+  /** URNs of each server's component and of its children that change, for `up --target`. */
+  readonly urns: Readonly<Record<string, readonly string[]>>;
+}
+
+const FILE_OPS: Record<string, Op | undefined> = {
+  create: "create",
+  update: "update",
+  delete: "delete",
+  replace: "update",
+  "create-replacement": "update",
+  "delete-replaced": "update",
+};
+
+const SHOWN_KEYS = ["sha256", "mode", "sourcePath", "root", "user", "hostKey", "privateKey"] as const;
+
+function show(v: unknown): string {
+  if (v === undefined) return "-";
+  if (typeof v === "string") return /^[0-9a-f]{64}$/.test(v) ? `${v.slice(0, 12)}…` : v;
+  return JSON.stringify(v);
+}
+
+function changesOf(op: Op, oldIn: Record<string, unknown>, newIn: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const key of SHOWN_KEYS) {
+    const a = oldIn[key];
+    const b = newIn[key];
+    if (op === "create" && b !== undefined && key === "sha256") out.push(`${key}: ${show(b)}`);
+    // A secret compares equal as "[secret]" on both sides, yet it did change if the engine says so.
+    if (op === "update" && (a !== b || (a === SECRET && key === "sha256"))) out.push(`${key}: ${show(a)} → ${show(b)}`);
+  }
+  return out;
+}
+
+const inputsOf = (s: ResourceState | undefined) => (s?.inputs ?? {}) as Record<string, unknown>;
+
+function objectHashes(s: ResourceState | undefined): Map<string, string> | undefined {
+  const objects = inputsOf(s).objects;
+  if (!objects || typeof objects !== "object") return undefined;
+  return new Map(Object.entries(objects as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}
+
+interface ServerAcc {
+  objects?: { kind: string; name: string; op: Op }[];
+  files: Map<string, PlannedFile>;
+  urns: string[];
+}
+
+function objectDiff(step: PreviewStep): { kind: string; name: string; op: Op }[] | undefined {
+  const before = step.op === "create" ? new Map<string, string>() : objectHashes(step.oldState);
+  const after = step.op === "delete" ? new Map<string, string>() : objectHashes(step.newState);
+  if (!before || !after) return undefined;
+  const out: { key: string; op: Op }[] = [];
+  for (const [key, hash] of after) {
+    const old = before.get(key);
+    if (old === undefined) out.push({ key, op: "create" });
+    else if (old !== hash) out.push({ key, op: "update" });
+  }
+  for (const key of before.keys()) if (!after.has(key)) out.push({ key, op: "delete" });
+  return out.map(({ key, op }) => {
+    const slash = key.indexOf("/");
+    return { kind: key.slice(0, slash), name: key.slice(slash + 1), op };
+  });
+}
+
+/** Objects from the origins of changed files: created or deleted when all of its files are. */
+function objectsFromOrigins(files: Iterable<PlannedFile>): { kind: string; name: string; op: Op }[] {
+  const byOrigin = new Map<string, { kind: string; name: string; ops: Set<Op> }>();
+  for (const f of files) {
+    if (!f.origin || f.origin.kind === "manifest") continue;
+    const key = `${f.origin.kind}/${f.origin.name}`;
+    const e = byOrigin.get(key) ?? { ...f.origin, ops: new Set<Op>() };
+    e.ops.add(f.op);
+    byOrigin.set(key, e);
+  }
+  return [...byOrigin.values()].map((e) => ({ kind: e.kind, name: e.name, op: e.ops.size === 1 ? [...e.ops][0]! : "update" }));
+}
+
+/**
+ * Server of a step below a ProvisioningServer: its children are all named `<server>/…` (files,
+ * the bootstrap component and the bootstrap run inside it).
+ */
+function serverOf(name: string, servers: ReadonlySet<string>): string | undefined {
+  const slash = name.indexOf("/");
+  const prefix = slash > 0 ? name.slice(0, slash) : undefined;
+  return prefix !== undefined && servers.has(prefix) ? prefix : undefined;
+}
+
+export function planFromPreview(preview: PreviewJson): Plan {
+  const acc = new Map<string, ServerAcc>();
+  const get = (server: string) => {
+    let a = acc.get(server);
+    if (!a) acc.set(server, (a = { files: new Map(), urns: [] }));
+    return a;
+  };
+  const serverNames = new Set<string>();
+  for (const step of preview.steps) {
+    const u = parseUrn(step.urn);
+    if (u?.type === SERVER_TYPE) serverNames.add(u.name);
+  }
+
+  for (const step of preview.steps) {
+    const u = parseUrn(step.urn);
+    if (!u) continue;
+    if (u.type === SERVER_TYPE) {
+      const a = get(u.name);
+      if (step.op !== "same") a.urns.push(step.urn);
+      const objects = objectDiff(step);
+      if (objects) a.objects = objects;
+      continue;
+    }
+    const server = serverOf(u.name, serverNames);
+    if (server === undefined) continue;
+    const a = get(server);
+    if (step.op !== "same") a.urns.push(step.urn);
+    if (u.type !== FILE_TYPE) continue;
+    const oldIn = inputsOf(step.oldState);
+    const newIn = inputsOf(step.newState);
+    const inputs = step.op === "delete" ? oldIn : newIn;
+    // The bootstrap resource shares the dynamic type; it has no path input.
+    const path = typeof inputs.path === "string" && inputs.path !== SECRET ? inputs.path : undefined;
+    if (path === undefined) continue;
+    const op = FILE_OPS[step.op];
+    if (!op) continue;
+    const origin =
+      typeof inputs.originKind === "string" && typeof inputs.originName === "string" ? { kind: inputs.originKind, name: inputs.originName } : undefined;
+    const prev = a.files.get(path);
+    // A replacement shows as several steps of one path: one update.
+    const merged: Op = prev && prev.op !== op ? "update" : op;
+    a.files.set(path, { path, op: merged, ...(origin ? { origin } : {}), changes: prev?.changes.length ? prev.changes : changesOf(op, oldIn, newIn) });
+  }
+
+  const servers: Record<string, ServerImpact> = {};
+  const files: Record<string, PlannedFile[]> = {};
+  const urns: Record<string, string[]> = {};
+  for (const name of [...acc.keys()].sort(compareStrings)) {
+    const a = acc.get(name)!;
+    const planned = [...a.files.values()].sort((x, y) => compareStrings(x.path, y.path));
+    const objects = (a.objects ?? objectsFromOrigins(planned))
+      .map((o) => ({ kind: o.kind, name: o.name, op: o.op }))
+      .sort((x, y) => compareStrings(`${x.kind}\0${x.name}`, `${y.kind}\0${y.name}`));
+    servers[name] = {
+      status: planned.length > 0 ? "update" : "same",
+      objects: objects as ServerImpact["objects"],
+      files: planned.map((f) => ({ path: f.path, op: f.op })),
+    };
+    files[name] = planned;
+    urns[name] = a.urns;
+  }
+  return { impact: { touched: Object.keys(servers).filter((n) => servers[n]!.status === "update"), servers }, files, urns };
+}

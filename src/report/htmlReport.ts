@@ -1,0 +1,131 @@
+/**
+ * A self-contained HTML page of an impact or plan (no external assets): the impact matrix
+ * (servers × catalog objects, cells coloured by create/update/delete), filters by site and
+ * wave, and per-server details. The page works without scripts; the script only filters.
+ */
+import type { Impact, Op } from "../impact";
+import { compareStrings } from "../util/canonical";
+import { impactSummary } from "./impactReport";
+import { type ReportContext, rolloutLine, waveOf } from "./reportContext";
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const SYMBOL: Record<Op, string> = { create: "+", update: "~", delete: "−" };
+
+const STYLE = `
+:root { --create: #1a7f37; --create-bg: #c7f0d2; --update: #8a5a00; --update-bg: #ffe08a; --delete: #b3261e; --delete-bg: #ffc9c4; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #1f2328; background: #fff; }
+h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 8px; } h3 { font-size: 14px; margin: 18px 0 6px; }
+.summary { font-size: 16px; font-weight: 600; margin: 8px 0; } .rollout { color: #57606a; margin-bottom: 12px; }
+.filters { display: flex; gap: 16px; align-items: center; margin: 12px 0; padding: 8px 12px; background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; }
+.legend span { display: inline-block; padding: 1px 8px; margin-right: 6px; border-radius: 4px; font-weight: 600; }
+table { border-collapse: collapse; } th, td { border: 1px solid #d0d7de; padding: 4px 8px; }
+table.matrix th.object { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; font-weight: 500; padding: 8px 4px; vertical-align: bottom; }
+table.matrix th.object .kind { color: #57606a; }
+table.matrix td.cell { width: 28px; min-width: 28px; text-align: center; font-weight: 700; }
+table.matrix th.server { text-align: left; white-space: nowrap; } table.matrix td.meta { color: #57606a; white-space: nowrap; }
+tr.untouched th.server { color: #8c959f; font-weight: 400; }
+.op-create { background: var(--create-bg); color: var(--create); }
+.op-update { background: var(--update-bg); color: var(--update); }
+.op-delete { background: var(--delete-bg); color: var(--delete); }
+table.details td { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12.5px; }
+.none { color: #57606a; font-style: italic; }
+`;
+
+// Filters rows of the matrix and per-server sections by their data-site / data-wave.
+const SCRIPT = `
+(function () {
+  var site = document.getElementById("filter-site"), wave = document.getElementById("filter-wave");
+  function apply() {
+    var nodes = document.querySelectorAll("[data-server-row]"), shown = 0;
+    for (var i = 0; i < nodes.length; i++) {
+      var n = nodes[i];
+      var ok = (site.value === "" || n.getAttribute("data-site") === site.value) && (wave.value === "" || n.getAttribute("data-wave") === wave.value);
+      n.hidden = !ok;
+      if (ok && n.tagName === "TR") shown++;
+    }
+    document.getElementById("shown").textContent = String(shown);
+  }
+  site.addEventListener("change", apply); wave.addEventListener("change", apply); apply();
+})();
+`;
+
+export interface HtmlReportOptions {
+  /** @default "Provisioning plan" */
+  readonly title?: string;
+}
+
+export function impactHtml(impact: Impact, ctx: ReportContext = {}, opts: HtmlReportOptions = {}): string {
+  const servers = Object.keys(impact.servers);
+  const siteOf = (s: string) => ctx.servers?.[s]?.site ?? "";
+  const objectKeys = new Map<string, { kind: string; name: string }>();
+  for (const s of servers) for (const o of impact.servers[s]!.objects) objectKeys.set(`${o.kind}/${o.name}`, o);
+  const columns = [...objectKeys.entries()].sort((a, b) => compareStrings(`${a[1].kind}\0${a[1].name}`, `${b[1].kind}\0${b[1].name}`));
+  const sites = [...new Set(servers.map(siteOf))].filter((s) => s !== "").sort(compareStrings);
+  const waves = [...new Set(servers.map((s) => waveOf(ctx, s)))].sort((a, b) => a - b);
+  const rowAttrs = (s: string) => `data-server-row data-server="${esc(s)}" data-site="${esc(siteOf(s))}" data-wave="${waveOf(ctx, s)}"`;
+  // Touched servers first, in rollout order, then the rest.
+  const order = [...servers].sort((a, b) => {
+    const ta = impact.touched.includes(a) ? 0 : 1;
+    const tb = impact.touched.includes(b) ? 0 : 1;
+    return ta - tb || waveOf(ctx, a) - waveOf(ctx, b) || compareStrings(a, b);
+  });
+
+  const head = `<tr><th>server</th><th>site</th><th>wave</th><th>files</th>${columns
+    .map(([key, o]) => `<th class="object" title="${esc(key)}"><span class="kind">${esc(o.kind)}</span> ${esc(o.name)}</th>`)
+    .join("")}</tr>`;
+  const body = order
+    .map((s) => {
+      const si = impact.servers[s]!;
+      const ops = new Map(si.objects.map((o) => [`${o.kind}/${o.name}`, o.op]));
+      const cells = columns
+        .map(([key]) => {
+          const op = ops.get(key);
+          return op
+            ? `<td class="cell op-${op}" data-object="${esc(key)}" data-op="${op}" title="${esc(`${s}: ${key} ${op}`)}">${SYMBOL[op]}</td>`
+            : `<td class="cell" data-object="${esc(key)}"></td>`;
+        })
+        .join("");
+      const cls = si.status === "update" ? "touched" : "untouched";
+      return `<tr class="${cls}" ${rowAttrs(s)}><th class="server">${esc(s)}</th><td class="meta">${esc(siteOf(s))}</td><td class="meta">${waveOf(ctx, s)}</td><td class="meta">${si.files.length}</td>${cells}</tr>`;
+    })
+    .join("\n");
+
+  const details = order
+    .filter((s) => impact.servers[s]!.objects.length + impact.servers[s]!.files.length > 0)
+    .map((s) => {
+      const si = impact.servers[s]!;
+      const planned = new Map((ctx.files?.[s] ?? []).map((f) => [f.path, f]));
+      const objectRows = si.objects.map((o) => `<tr><td class="op-${o.op}">${o.op}</td><td>${esc(o.kind)}</td><td>${esc(o.name)}</td><td></td><td></td></tr>`);
+      const fileRows = si.files.map((f) => {
+        const d = planned.get(f.path);
+        const from = d?.origin ? `${d.origin.kind}/${d.origin.name}` : "";
+        return `<tr><td class="op-${f.op}">${f.op}</td><td>file</td><td>${esc(f.path)}</td><td>${esc(from)}</td><td>${esc(d?.changes.join("; ") ?? "")}</td></tr>`;
+      });
+      return `<section class="server-details" ${rowAttrs(s)}><h3>${esc(s)} <span class="rollout">(site ${esc(siteOf(s) || "-")}, wave ${waveOf(ctx, s)}; ${si.status})</span></h3>
+<table class="details"><tr><th>op</th><th>kind</th><th>name</th><th>from</th><th>change</th></tr>${[...objectRows, ...fileRows].join("")}</table></section>`;
+    })
+    .join("\n");
+
+  const option = (v: string, label: string) => `<option value="${esc(v)}">${esc(label)}</option>`;
+  const title = opts.title ?? "Provisioning plan";
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><style>${STYLE}</style></head>
+<body>
+<h1>${esc(title)}</h1>
+<div class="summary" id="summary">${esc(impactSummary(impact))}</div>
+${impact.touched.length ? `<div class="rollout">Rollout order: ${esc(rolloutLine(impact.touched, ctx))}</div>` : ""}
+<div class="filters">
+<label>Site <select id="filter-site">${option("", "all sites")}${sites.map((s) => option(s, s)).join("")}</select></label>
+<label>Wave <select id="filter-wave">${option("", "all waves")}${waves.map((w) => option(String(w), `wave ${w}`)).join("")}</select></label>
+<span><span id="shown">${servers.length}</span> of ${servers.length} servers shown</span>
+<span class="legend"><span class="op-create">+ create</span><span class="op-update">~ update</span><span class="op-delete">− delete</span></span>
+</div>
+<h2>Impact matrix: servers × catalog objects</h2>
+${columns.length ? `<table class="matrix" id="matrix"><thead>${head}</thead><tbody>\n${body}\n</tbody></table>` : `<p class="none">No catalog object changes.</p><table class="matrix" id="matrix"><thead>${head}</thead><tbody>\n${body}\n</tbody></table>`}
+<h2>Per-server details</h2>
+${details || `<p class="none">Nothing changes.</p>`}
+<script>${SCRIPT}</script>
+</body></html>
+`;
+}

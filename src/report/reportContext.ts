@@ -1,0 +1,36 @@
+/**
+ * What a report knows beyond the impact shape: where each server is and when it rolls out
+ * (from stack config), and — for an engine plan — each changed file's origin and changed inputs.
+ */
+import type { Server } from "../catalog/schema";
+import type { PlannedFile } from "../plan/fromPreview";
+import { compareStrings } from "../util/canonical";
+
+export interface ServerPlace {
+  readonly site: string;
+  /** @default 0 */
+  readonly wave: number;
+}
+
+export interface ReportContext {
+  /** @default - servers not in stack config show no site and wave 0 */
+  readonly servers?: Readonly<Record<string, ServerPlace>>;
+  /** @default - files show op and path only */
+  readonly files?: Readonly<Record<string, readonly PlannedFile[]>>;
+}
+
+export const placesOf = (servers: readonly Server[]): Record<string, ServerPlace> =>
+  Object.fromEntries(servers.map((s) => [s.name, { site: s.site, wave: s.wave ?? 0 }]));
+
+export const waveOf = (ctx: ReportContext, server: string): number => ctx.servers?.[server]?.wave ?? 0;
+
+/** Touched servers by wave, in rollout order: `[[0, [a]], [1, [b, c]]]`. */
+export function rolloutOrder(touched: readonly string[], ctx: ReportContext): [number, string[]][] {
+  const byWave = new Map<number, string[]>();
+  for (const s of touched) byWave.set(waveOf(ctx, s), [...(byWave.get(waveOf(ctx, s)) ?? []), s]);
+  return [...byWave.entries()].sort((a, b) => a[0] - b[0]).map(([w, names]) => [w, [...names].sort(compareStrings)]);
+}
+
+/** `wave 0: pxe-east → wave 1: pxe-edge, pxe-west` */
+export const rolloutLine = (touched: readonly string[], ctx: ReportContext): string =>
+  rolloutOrder(touched, ctx).map(([w, names]) => `wave ${w}: ${names.join(", ")}`).join(" → ");
