@@ -79,9 +79,10 @@ function diff<T>(before: Map<string, T>, after: Map<string, T>, same: (a: T, b: 
   return out.sort((x, y) => compareStrings(x[0], y[0]));
 }
 
-export function serverImpact(before: ResolvedCatalog, after: ResolvedCatalog, server: Server): ServerImpact {
+/** One server's impact; `afterServer` is its entry after the change (served profiles, arch, …). */
+export function serverImpact(before: ResolvedCatalog, after: ResolvedCatalog, server: Server, afterServer: Server = server): ServerImpact {
   const tb = render(before, server);
-  const ta = render(after, server);
+  const ta = render(after, afterServer);
   const objKey = (k: string, n: string) => `${k}\0${n}`;
   const ob = new Map(tb.selection.objects.map((o) => [objKey(o.kind, o.name), objectFingerprint(before, o.kind, o.name)]));
   const oa = new Map(ta.selection.objects.map((o) => [objKey(o.kind, o.name), objectFingerprint(after, o.kind, o.name)]));
@@ -95,8 +96,13 @@ export function serverImpact(before: ResolvedCatalog, after: ResolvedCatalog, se
   return { status: files.length > 0 ? "update" : "same", objects, files };
 }
 
-export function impact(before: ResolvedCatalog, after: ResolvedCatalog, servers: readonly Server[]): Impact {
+/**
+ * Impact of a catalog change, and of a change to the servers' entries when `afterServers` is
+ * given (matched by name; a server missing there keeps its entry).
+ */
+export function impact(before: ResolvedCatalog, after: ResolvedCatalog, servers: readonly Server[], afterServers: readonly Server[] = servers): Impact {
+  const next = new Map(afterServers.map((s) => [s.name, s]));
   const out: Record<string, ServerImpact> = {};
-  for (const s of [...servers].sort((a, b) => compareStrings(a.name, b.name))) out[s.name] = serverImpact(before, after, s);
+  for (const s of [...servers].sort((a, b) => compareStrings(a.name, b.name))) out[s.name] = serverImpact(before, after, s, next.get(s.name) ?? s);
   return { touched: Object.keys(out).filter((n) => out[n]!.status === "update"), servers: out };
 }

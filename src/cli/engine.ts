@@ -31,7 +31,10 @@ export function runPulumi(projectDir: string, args: readonly string[]): EngineRu
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** `pulumi preview --json --stack S`: the document on stdout, or the CLI's error. */
-export function previewJson(projectDir: string, stack: string): EngineRun {
-  return runPulumi(projectDir, ["preview", "--json", "--stack", stack]);
+/**
+ * `pulumi preview --json --stack S`: the document on stdout, or the CLI's error. With `refresh`,
+ * the engine first reads every file back from its child, so hand edits show up as updates.
+ */
+export function previewJson(projectDir: string, stack: string, opts: { refresh?: boolean } = {}): EngineRun {
+  return runPulumi(projectDir, ["preview", "--json", "--stack", stack, ...(opts.refresh ? ["--refresh"] : [])]);
 }

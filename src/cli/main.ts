@@ -14,8 +14,10 @@ Commands:
   select <catalog> --stack S --server NAME [--json]   objects and files one server holds, with reasons
   impact <before> <after> --stack S [--json|--markdown]
                                                       servers, objects and files a catalog change touches
-  plan --stack S [--json|--markdown] [--html FILE]    runs \`pulumi preview --json\` and groups it the same way,
-                                                      with the rollout order (waves)
+  plan --stack S [--json|--markdown] [--html FILE] [--refresh]
+                                                      runs \`pulumi preview --json\` and groups it the same way,
+                                                      with the rollout order (waves); --refresh reads the
+                                                      children first, so drift shows as updates per server
   up --stack S --wave N                               applies one rollout wave: \`pulumi up\` targeted at
                                                       exactly the steps of that wave's servers
 
@@ -47,6 +49,7 @@ export function run(argv: readonly string[]): CommandResult {
         markdown: { type: "boolean", default: false },
         html: { type: "string" },
         wave: { type: "string" },
+        refresh: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -84,6 +87,7 @@ export function run(argv: readonly string[]): CommandResult {
         return planCommand({
           stack: need(values.stack, "--stack"),
           format: values.json ? "json" : values.markdown ? "markdown" : "text",
+          refresh: values.refresh,
           ...(values.html !== undefined ? { html: need(values.html, "--html FILE") } : {}),
           ...(values.project !== undefined ? { projectDir: values.project } : {}),
         });

@@ -7,6 +7,9 @@
  *   definition hash), so the engine's old and new inputs of the server name exactly the objects
  *   it gained, lost or whose definition changed. When the state predates those inputs, the
  *   origins (`originKind`/`originName`) of the changed files stand in.
+ * - `pulumi preview --json` leaves out unchanged ("same") steps, so a server without a step of
+ *   its own kept its objects, and a server without any step is listed as unchanged when the
+ *   caller names it (from stack config).
  *
  * Pure: preview document in, plain data out. Secret values stay `[secret]` as the CLI masks them.
  */
@@ -76,7 +79,10 @@ function objectHashes(s: ResourceState | undefined): Map<string, string> | undef
 }
 
 interface ServerAcc {
+  /** From the server's own step: undefined without one (unchanged) or when it has no object inputs. */
   objects?: { kind: string; name: string; op: Op }[];
+  /** Its own step was in the preview. */
+  stepSeen: boolean;
   files: Map<string, PlannedFile>;
   urns: string[];
 }
@@ -121,24 +127,34 @@ function serverOf(name: string, servers: ReadonlySet<string>): string | undefine
   return prefix !== undefined && servers.has(prefix) ? prefix : undefined;
 }
 
-export function planFromPreview(preview: PreviewJson): Plan {
+/**
+ * @param stackServers every server of the stack (from its config): those without any step in the
+ *   preview are listed as unchanged. @default - only servers with steps are listed
+ */
+export function planFromPreview(preview: PreviewJson, stackServers: readonly string[] = []): Plan {
   const acc = new Map<string, ServerAcc>();
   const get = (server: string) => {
     let a = acc.get(server);
-    if (!a) acc.set(server, (a = { files: new Map(), urns: [] }));
+    if (!a) acc.set(server, (a = { files: new Map(), urns: [], stepSeen: false }));
     return a;
   };
-  const serverNames = new Set<string>();
+  // Servers known from config, from their own steps, and as the parent of a step (their own step
+  // is left out of the document when it is unchanged).
+  const serverNames = new Set<string>(stackServers);
   for (const step of preview.steps) {
-    const u = parseUrn(step.urn);
-    if (u?.type === SERVER_TYPE) serverNames.add(u.name);
+    for (const urn of [step.urn, step.oldState?.parent, step.newState?.parent]) {
+      const u = urn ? parseUrn(urn) : undefined;
+      if (u?.type === SERVER_TYPE) serverNames.add(u.name);
+    }
   }
+  for (const name of stackServers) get(name);
 
   for (const step of preview.steps) {
     const u = parseUrn(step.urn);
     if (!u) continue;
     if (u.type === SERVER_TYPE) {
       const a = get(u.name);
+      a.stepSeen = true;
       if (step.op !== "same") a.urns.push(step.urn);
       const objects = objectDiff(step);
       if (objects) a.objects = objects;
@@ -171,7 +187,7 @@ export function planFromPreview(preview: PreviewJson): Plan {
   for (const name of [...acc.keys()].sort(compareStrings)) {
     const a = acc.get(name)!;
     const planned = [...a.files.values()].sort((x, y) => compareStrings(x.path, y.path));
-    const objects = (a.objects ?? objectsFromOrigins(planned))
+    const objects = (a.objects ?? (a.stepSeen ? objectsFromOrigins(planned) : []))
       .map((o) => ({ kind: o.kind, name: o.name, op: o.op }))
       .sort((x, y) => compareStrings(`${x.kind}\0${x.name}`, `${y.kind}\0${y.name}`));
     servers[name] = {

@@ -95,14 +95,16 @@ export function impactHtml(impact: Impact, ctx: ReportContext = {}, opts: HtmlRe
     .map((s) => {
       const si = impact.servers[s]!;
       const planned = new Map((ctx.files?.[s] ?? []).map((f) => [f.path, f]));
-      const objectRows = si.objects.map((o) => `<tr><td class="op-${o.op}">${o.op}</td><td>${esc(o.kind)}</td><td>${esc(o.name)}</td><td></td><td></td></tr>`);
+      // Origins and changed inputs are known for an engine plan only.
+      const extra = (cells: string) => (ctx.files ? cells : "");
+      const objectRows = si.objects.map((o) => `<tr><td class="op-${o.op}">${o.op}</td><td>${esc(o.kind)}</td><td>${esc(o.name)}</td>${extra("<td></td><td></td>")}</tr>`);
       const fileRows = si.files.map((f) => {
         const d = planned.get(f.path);
         const from = d?.origin ? `${d.origin.kind}/${d.origin.name}` : "";
-        return `<tr><td class="op-${f.op}">${f.op}</td><td>file</td><td>${esc(f.path)}</td><td>${esc(from)}</td><td>${esc(d?.changes.join("; ") ?? "")}</td></tr>`;
+        return `<tr><td class="op-${f.op}">${f.op}</td><td>file</td><td>${esc(f.path)}</td>${extra(`<td>${esc(from)}</td><td>${esc(d?.changes.join("; ") ?? "")}</td>`)}</tr>`;
       });
       return `<section class="server-details" ${rowAttrs(s)}><h3>${esc(s)} <span class="rollout">(site ${esc(siteOf(s) || "-")}, wave ${waveOf(ctx, s)}; ${si.status})</span></h3>
-<table class="details"><tr><th>op</th><th>kind</th><th>name</th><th>from</th><th>change</th></tr>${[...objectRows, ...fileRows].join("")}</table></section>`;
+<table class="details"><tr><th>op</th><th>kind</th><th>name</th>${extra("<th>from</th><th>change</th>")}</tr>${[...objectRows, ...fileRows].join("")}</table></section>`;
     })
     .join("\n");
 

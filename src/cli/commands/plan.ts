@@ -18,15 +18,18 @@ export interface PlanOptions {
   readonly html?: string;
   /** Folder holding Pulumi.yaml and `stacks/Pulumi.<stack>.yaml`. @default process.cwd() */
   readonly projectDir?: string;
+  /** Read every file back from its child first: drift (hand edits, deletions) shows as updates. @default false */
+  readonly refresh?: boolean;
 }
 
 /** Runs the real preview and groups it; a failed preview is exit 1 with the CLI's messages. */
-export function enginePlan(projectDir: string, stack: string): Plan | CommandResult {
-  const run = previewJson(projectDir, stack);
+export function enginePlan(projectDir: string, stack: string, opts: { refresh?: boolean; servers?: readonly string[] } = {}): Plan | CommandResult {
+  const run = previewJson(projectDir, stack, opts);
   if (run.code !== 0) {
     return { stdout: "", stderr: `provision: pulumi preview failed (exit ${run.code})\n${previewErrors(run.stdout)}${run.stderr}`, exitCode: 1 };
   }
-  return planFromPreview(parsePreviewJson(run.stdout));
+  // The stack's servers: those the preview has no step for are listed as unchanged.
+  return planFromPreview(parsePreviewJson(run.stdout), opts.servers);
 }
 
 /** Diagnostics of a failed `preview --json` (they are in the JSON document on stdout). */
@@ -43,7 +46,7 @@ export function planCommand(opts: PlanOptions): CommandResult {
   return guard(() => {
     const projectDir = path.resolve(opts.projectDir ?? process.cwd());
     const stack = readStackConfig(projectDir, opts.stack);
-    const plan = enginePlan(projectDir, opts.stack);
+    const plan = enginePlan(projectDir, opts.stack, { refresh: opts.refresh ?? false, servers: stack.servers.map((s) => s.name) });
     if (!("impact" in plan)) return plan;
     const ctx: ReportContext = { servers: placesOf(stack.servers), files: plan.files };
     let note = "";

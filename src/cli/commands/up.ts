@@ -22,7 +22,7 @@ export function upCommand(opts: UpOptions): CommandResult {
     const stack = readStackConfig(projectDir, opts.stack);
     const members = stack.servers.filter((s) => (s.wave ?? 0) === opts.wave).map((s) => s.name);
     if (members.length === 0) return { stdout: "", stderr: `provision: no server of stack ${opts.stack} is in wave ${opts.wave}\n`, exitCode: 1 };
-    const plan = enginePlan(projectDir, opts.stack);
+    const plan = enginePlan(projectDir, opts.stack, { servers: stack.servers.map((s) => s.name) });
     if (!("impact" in plan)) return plan;
     const urns = members.flatMap((m) => plan.urns[m] ?? []);
     const touched = members.filter((m) => plan.impact.touched.includes(m));

@@ -1,0 +1,87 @@
+// `provision plan` on the real engine: after a catalog edit, the plan built from the real
+// `pulumi preview --json` names exactly the servers, objects and files the edit touches (the
+// same as the pure `impact`), and its Markdown form is a pull-request comment without secrets.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ServerSchema, impact, loadCatalog, render, resolveCatalog, type Impact } from "../../src";
+import { impactSummary } from "../../src/report/impactReport";
+import { createFleet, ROOT_PASSWORD_HASH, type Fleet } from "../support/fleet";
+import { planJson, provisionOk } from "../support/provisionCli";
+
+describe("provision plan on the real engine", () => {
+  let fleet: Fleet;
+  let beforeDir: string;
+  let plan: Impact;
+  let predicted: Impact;
+
+  beforeAll(async () => {
+    fleet = await createFleet({
+      transport: "local",
+      servers: [
+        { name: "rack-a", site: "east", arch: ["x86_64"], profiles: ["web*"], wave: 0 },
+        { name: "rack-b", site: "east", arch: ["x86_64"], profiles: ["db", "base"], wave: 1 },
+        { name: "rack-c", site: "west", arch: ["aarch64"], profiles: ["edge-*"], wave: 1 },
+        { name: "rack-d", site: "west", arch: ["x86_64"], profiles: ["build-*"], wave: 2 },
+      ],
+    });
+    await fleet.project.up();
+    beforeDir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-before-"));
+    fs.cpSync(fleet.catalogDir, beforeDir, { recursive: true });
+    // The kickstart template: held by the EL servers (rack-a, rack-b), not by the Debian ones.
+    fs.appendFileSync(path.join(fleet.catalogDir, "templates", "ks-base.ks.j2"), "# reviewed: keep /var separate\n");
+    plan = await planJson(fleet.project);
+    const servers = fleet.servers.map((s) => ServerSchema.parse(s));
+    predicted = impact(resolveCatalog(loadCatalog(beforeDir)), resolveCatalog(loadCatalog(fleet.catalogDir)), servers);
+  });
+  afterAll(async () => {
+    await fleet?.dispose();
+    if (beforeDir) fs.rmSync(beforeDir, { recursive: true, force: true });
+  });
+
+  it("--json names exactly the servers and files whose rendered bytes changed", () => {
+    expect(plan.touched).toEqual(["rack-a", "rack-b"]);
+    expect(Object.keys(plan.servers).sort()).toEqual(["rack-a", "rack-b", "rack-c", "rack-d"]);
+    for (const s of fleet.servers) {
+      // Expected from rendering both catalogs: every path whose sha256 differs.
+      const before = render(resolveCatalog(loadCatalog(beforeDir)), ServerSchema.parse(s), { secrets: { root_password_hash: ROOT_PASSWORD_HASH } });
+      const old = new Map(before.files.map((f) => [f.path, f.sha256]));
+      const changed = fleet.expectedTree(s.name).files.filter((f) => old.get(f.path) !== f.sha256).map((f) => f.path).sort();
+      expect(plan.servers[s.name]!.files.map((f) => f.path), s.name).toEqual(changed);
+      expect(plan.servers[s.name]!.files.every((f) => f.op === "update")).toBe(true);
+    }
+    expect(plan.servers["rack-a"]!.files.map((f) => f.path)).toContain("http/autoinstall/web.cfg");
+    expect(plan.servers["rack-a"]!.objects).toEqual([{ kind: "template", name: "ks-base", op: "update" }]);
+    expect(plan.servers["rack-b"]!.objects).toEqual([{ kind: "template", name: "ks-base", op: "update" }]);
+    expect(plan.servers["rack-c"]).toEqual({ status: "same", objects: [], files: [] });
+    expect(plan.servers["rack-d"]).toEqual({ status: "same", objects: [], files: [] });
+  });
+
+  it("equals the pure impact of the catalogs before and after", () => {
+    expect(plan).toEqual(predicted);
+  });
+
+  it("--markdown: summary line, a table per touched server, [secret] for secret files, never the secret", async () => {
+    const html = path.join(fleet.project.dir, "plan.html");
+    const { stdout, stderr } = await provisionOk(fleet.project, ["plan", "--stack", "test", "--project", fleet.project.dir, "--markdown", "--html", html]);
+    const lines = stdout.split("\n");
+    expect(lines[0]).toBe(`**${impactSummary(plan)}**`);
+    expect(lines[0]).toMatch(/^\*\*2 of 4 servers touched: \d+ files updated\*\*$/);
+    expect(stdout).toContain("Rollout order: wave 0: rack-a → wave 1: rack-b");
+    expect(lines.filter((l) => l.startsWith("### "))).toEqual(["### rack-a (site east, wave 0)", "### rack-b (site east, wave 1)"]);
+    expect(stdout).toContain("<summary>2 servers untouched</summary>");
+    // The kickstarts carry the root password hash: their change shows as [secret].
+    const ks = lines.find((l) => l.includes("`http/autoinstall/web.cfg`"))!;
+    expect(ks).toContain("[secret] → [secret]");
+    expect(ks).toContain("`profile/web`");
+    const page = fs.readFileSync(html, "utf8");
+    expect(stderr).toContain(`wrote ${html}`);
+    for (const text of [stdout, stderr, page, JSON.stringify(plan)]) {
+      expect(text).not.toContain(ROOT_PASSWORD_HASH);
+      expect(text).not.toContain("testsalt");
+    }
+    expect(page).toContain('data-object="template/ks-base" data-op="update"');
+  });
+});
+

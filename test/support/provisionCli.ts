@@ -1,0 +1,35 @@
+// Runs the `provision` CLI (bin/provision.js) as a user would, against a test project: the
+// project's own Pulumi environment (its file backend), arguments as an argv array.
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import type { Impact } from "../../src/impact";
+import { repoRoot, type PulumiProject, type RunResult } from "./pulumi";
+
+export function provision(project: PulumiProject, args: readonly string[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, "bin", "provision.js"), ...args], {
+      cwd: project.dir,
+      env: project.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** `provision <args>` that must exit 0. */
+export async function provisionOk(project: PulumiProject, args: readonly string[]): Promise<RunResult> {
+  const r = await provision(project, args);
+  if (r.code !== 0) throw new Error(`provision ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+/** `provision plan --stack S --project DIR --json`: the engine's plan in the impact shape. */
+export async function planJson(project: PulumiProject): Promise<Impact> {
+  const r = await provisionOk(project, ["plan", "--stack", project.stack, "--project", project.dir, "--json"]);
+  return JSON.parse(r.stdout) as Impact;
+}
