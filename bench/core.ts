@@ -1,77 +1,75 @@
 /**
- * Core benchmark: select + render for many servers. Exports `benchCore()` (rows) and `main()`
- * (prints a table); `bench/run.ts` wires it into `npm run bench`.
+ * Core benchmark: resolve + select + render of N servers on a generated catalog (200 profiles,
+ * 20 distributions, 100 templates). Each N runs in its own Node process, so its peak RSS is that
+ * N's alone. `benchCore()` drives the workers; run with `--worker N RUNS` to be one.
  */
+import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { loadCatalog, loadCatalogSources } from "../src/catalog/load";
-import { type ResolvedCatalog, resolveCatalog } from "../src/catalog/resolve";
-import { type Server, ServerSchema } from "../src/catalog/schema";
+import { loadCatalogSources } from "../src/catalog/load";
+import { resolveCatalog } from "../src/catalog/resolve";
+import { ServerSchema } from "../src/catalog/schema";
 import { render } from "../src/render/render";
-import { textTable } from "../src/report/table";
 import { generateServers, generateSources } from "./generateCatalog";
+import { type Stat, stat } from "./stats";
 
-export interface BenchRow {
-  readonly scenario: string;
+export const CORE_CATALOG = { profiles: 200, distributions: 20, templates: 100, seed: 42 };
+
+export interface CoreRow {
   readonly n: number;
-  readonly medianMs: number;
-  readonly minMs: number;
-  readonly maxMs: number;
+  readonly total: Stat;
+  /** Of which resolving the catalog (once per run, like one CLI or Pulumi run). */
+  readonly resolve: Stat;
+  readonly filesPerServer: number;
   readonly peakRssMb: number;
+  readonly heapUsedMb: number;
 }
 
-function timeIt(scenario: string, n: number, runs: number, fn: () => void): BenchRow {
-  const times: number[] = [];
-  let peak = process.memoryUsage().rss;
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    peak = Math.max(peak, process.memoryUsage().rss);
+function worker(n: number, runs: number): CoreRow {
+  const sources = generateSources(CORE_CATALOG);
+  const servers = generateServers(n, Array.from({ length: CORE_CATALOG.profiles }, (_, i) => `prof${i}`)).map((s) => ServerSchema.parse(s));
+  const secrets = { pw: "bench-secret" };
+  const totals: number[] = [];
+  const resolves: number[] = [];
+  let files = 0;
+  let heap = 0;
+  for (let r = 0; r < runs + 1; r++) {
+    const t0 = performance.now();
+    const catalog = resolveCatalog(loadCatalogSources(sources));
+    const t1 = performance.now();
+    files = 0;
+    for (const s of servers) files += render(catalog, s, { secrets }).files.length;
+    const t2 = performance.now();
+    heap = Math.max(heap, process.memoryUsage().heapUsed);
+    if (r === 0) continue; // warm-up: module loading and JIT
+    totals.push(t2 - t0);
+    resolves.push(t1 - t0);
   }
-  times.sort((a, b) => a - b);
-  const r2 = (x: number) => Math.round(x * 10) / 10;
-  return { scenario, n, medianMs: r2(times[Math.floor(times.length / 2)]!), minMs: r2(times[0]!), maxMs: r2(times[times.length - 1]!), peakRssMb: r2(peak / 2 ** 20) };
+  return {
+    n,
+    total: stat(totals),
+    resolve: stat(resolves),
+    filesPerServer: files / n,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    heapUsedMb: heap / 2 ** 20,
+  };
 }
 
-/** Fresh resolve per run: the timing includes the per-catalog work, like one CLI or Pulumi run. */
-function renderAll(load: () => ResolvedCatalog, servers: readonly Server[]): void {
-  const resolved = load();
-  for (const s of servers) render(resolved, s);
+export function benchCore(ns: readonly number[], runs: number, log: (s: string) => void): CoreRow[] {
+  return ns.map((n) => {
+    const out = execFileSync(path.join(__dirname, "..", "node_modules", ".bin", "tsx"), [__filename, "--worker", String(n), String(runs)], { encoding: "utf8" });
+    const row = JSON.parse(out) as CoreRow;
+    log(`core N=${n}: median ${row.total.median.toFixed(0)} ms, peak RSS ${row.peakRssMb.toFixed(0)} MB`);
+    return row;
+  });
 }
 
-export function benchCore(runs = 7): BenchRow[] {
-  const example = path.join(__dirname, "..", "stacks", "catalogs", "example");
-  const exampleProfiles = ["base", "web", "web-frontend", "db", "edge-arm", "build-amd64"];
-  const exampleServers = Array.from({ length: 500 }, (_, i) =>
-    ServerSchema.parse({
-      name: `srv${i}`,
-      transport: { kind: "local", root: `/srv/prov/srv${i}` },
-      arch: i % 3 === 0 ? ["x86_64", "aarch64"] : ["x86_64"],
-      site: `site${i % 9}`,
-      profiles: i % 2 ? ["web*", "db"] : exampleProfiles,
-      tftpPort: 10000 + i,
-      httpPort: 20000 + i,
-      address: `10.0.${i >> 8}.${i & 255}`,
-    }),
-  );
-  const gen = { profiles: 200, distributions: 20, templates: 100, seed: 42 };
-  const genSources = generateSources(gen);
-  const genServers = generateServers(500, Array.from({ length: gen.profiles }, (_, i) => `prof${i}`)).map((s) => ServerSchema.parse(s));
-  return [
-    timeIt("example catalog: load+resolve+select+render", 500, runs, () => renderAll(() => resolveCatalog(loadCatalog(example)), exampleServers)),
-    timeIt("generated 200 profiles/20 dists/100 templates: resolve+select+render", 500, runs, () => renderAll(() => resolveCatalog(loadCatalogSources(genSources)), genServers)),
-  ];
+/** Slope of log(time) over log(N) between the smallest and largest N: 1 is linear. */
+export function growthExponent(rows: readonly CoreRow[]): number {
+  const a = rows[0]!;
+  const b = rows[rows.length - 1]!;
+  return Math.log(b.total.median / a.total.median) / Math.log(b.n / a.n);
 }
 
-export function formatBench(rows: readonly BenchRow[]): string {
-  return textTable(
-    ["scenario", "servers", "median ms", "min ms", "max ms", "peak RSS MB"],
-    rows.map((r) => [r.scenario, String(r.n), String(r.medianMs), String(r.minMs), String(r.maxMs), String(r.peakRssMb)]),
-  );
+if (require.main === module && process.argv[2] === "--worker") {
+  process.stdout.write(JSON.stringify(worker(Number(process.argv[3]), Number(process.argv[4]))));
 }
-
-export function main(): void {
-  console.log(formatBench(benchCore()));
-}
-
-if (require.main === module) main();

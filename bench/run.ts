@@ -1,0 +1,423 @@
+/**
+ * `npm run bench`: core, engine (preview and apply, two resource shapes) and peer (Ansible)
+ * benchmarks, printed as tables; a full run also writes bench/RESULTS.md, bench/results.svg and
+ * bench/results.json. Every figure is the median of repeats with min and max; ratios are taken
+ * within the same run, since the machine may be shared.
+ *
+ *   npm run bench                      full run (writes the results files)
+ *   BENCH_QUICK=1 npm run bench        smaller N and fewer repeats (prints only)
+ *   npm run bench -- --only=core,peer  a subset: core, empty, engine (per file), variant (per server), profile, peer
+ *   BENCH_MAX_MINUTES=25 npm run bench  no new task after 25 minutes (default 30; the rest is listed as not run)
+ *   npm run bench -- --write           write the results files from a quick or partial run too
+ *   BENCH_PEER_NS=2,10 npm run bench   other peer sizes (the peer is the slowest part on a loaded machine)
+ *   npm run bench -- --render [--merge=other/results.json,…]
+ *                                      re-render RESULTS.md and the chart from bench/results.json,
+ *                                      adding the rows of other runs
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { textTable } from "../src/report/table";
+import { ANSIBLE_CORE_VERSION } from "./ansible";
+import { type Panel, svgChart } from "./chart";
+import { CORE_CATALOG, type CoreRow, benchCore, growthExponent } from "./core";
+import { type EngineRow, benchEmpty, benchEngine } from "./engine";
+import { type PeerRow, benchPeer } from "./peer";
+import { type ProfileRow, envNote, profilePreview } from "./profile";
+import { type Stat, stat } from "./stats";
+
+const argv = process.argv.slice(2);
+const quick = process.env.BENCH_QUICK === "1" || argv.includes("--quick");
+const onlyArg = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
+const only = new Set(onlyArg ? onlyArg.split(",") : ["core", "empty", "engine", "variant", "profile", "peer"]);
+const mergeFrom = argv.find((a) => a.startsWith("--merge="))?.slice("--merge=".length);
+const write = argv.includes("--write") || argv.includes("--render") || (!quick && !onlyArg);
+
+// Tasks run in this order (most telling comparisons first); results are written after each one,
+// so an interrupted run still leaves the sections it finished.
+type Task =
+  | { kind: "core"; ns: number[]; runs: number }
+  | { kind: "empty"; repeats: number }
+  | { kind: "engine"; n: number; variant: "per-file" | "per-server"; repeats: number; fullRepeats: number; skipCheckpoints?: boolean }
+  | { kind: "peer"; n: number; repeats: number }
+  | { kind: "profile"; n: number; variant: "per-file" | "per-server"; env?: Record<string, string> };
+
+const PLAN: Task[] = quick
+  ? [
+      { kind: "core", ns: [50, 200], runs: 3 },
+      { kind: "empty", repeats: 2 },
+      { kind: "engine", n: 10, variant: "per-file", repeats: 2, fullRepeats: 1 },
+      { kind: "engine", n: 10, variant: "per-server", repeats: 2, fullRepeats: 1 },
+      { kind: "profile", n: 10, variant: "per-file" },
+      { kind: "peer", n: 10, repeats: 2 },
+    ]
+  : [
+      { kind: "core", ns: [50, 200, 500], runs: 5 },
+      { kind: "empty", repeats: 3 },
+      { kind: "engine", n: 10, variant: "per-server", repeats: 3, fullRepeats: 2 },
+      { kind: "engine", n: 10, variant: "per-file", repeats: 3, fullRepeats: 2, skipCheckpoints: true },
+      { kind: "profile", n: 10, variant: "per-file" },
+      { kind: "profile", n: 10, variant: "per-file", env: { BENCH_NO_SOURCE_MAPS: "1" } },
+      { kind: "peer", n: 10, repeats: 2 },
+      { kind: "engine", n: 50, variant: "per-server", repeats: 2, fullRepeats: 2 },
+      { kind: "engine", n: 200, variant: "per-server", repeats: 2, fullRepeats: 2, skipCheckpoints: true },
+      { kind: "profile", n: 10, variant: "per-server" },
+      { kind: "engine", n: 50, variant: "per-file", repeats: 2, fullRepeats: 2 },
+      { kind: "peer", n: 50, repeats: 2 },
+      { kind: "engine", n: 200, variant: "per-file", repeats: 2, fullRepeats: 1 },
+    ];
+
+const started = Date.now();
+const log = (s: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${s}`);
+
+function tryRun(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+interface Machine {
+  readonly nproc: string;
+  readonly cpuModel: string;
+  readonly memoryGb: string;
+  readonly kernel: string;
+  readonly node: string;
+  readonly pulumi: string;
+  readonly ansibleCore: string;
+  readonly loadStart: string;
+  readonly loadEnd: string;
+  readonly date: string;
+  readonly minutes: string;
+}
+let savedMachine: Machine | undefined;
+const mergedMachines: Machine[] = [];
+
+function machine(loadStart: number[]): Machine {
+  if (savedMachine) return savedMachine;
+  const cpu = os.cpus();
+  return {
+    nproc: tryRun("nproc", []),
+    cpuModel: cpu[0]?.model ?? "unknown",
+    memoryGb: (os.totalmem() / 2 ** 30).toFixed(1),
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    pulumi: tryRun("pulumi", ["version"]),
+    ansibleCore: ANSIBLE_CORE_VERSION,
+    loadStart: loadStart.map((x) => x.toFixed(2)).join(" "),
+    loadEnd: os.loadavg().map((x) => x.toFixed(2)).join(" "),
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    minutes: ((Date.now() - started) / 60000).toFixed(1),
+  };
+}
+
+// Formatting: seconds or milliseconds with the min–max range.
+const s1 = (x: number) => (x / 1000).toFixed(1);
+const fs_ = (st: Stat) => `${s1(st.median)} (${s1(st.min)}–${s1(st.max)})`;
+const fms = (st: Stat) => `${st.median.toFixed(0)} (${st.min.toFixed(0)}–${st.max.toFixed(0)})`;
+const fr = (st: Stat) => `${st.median.toFixed(2)} (${st.min.toFixed(2)}–${st.max.toFixed(2)})`;
+const toS = (st: Stat): Stat => ({ median: st.median / 1000, min: st.min / 1000, max: st.max / 1000, runs: st.runs });
+const one = (x: number): Stat => ({ median: x, min: x, max: x, runs: 1 });
+
+function mdTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const cell = (s: string) => s.replace(/\|/g, "\\|");
+  return [`| ${headers.map(cell).join(" | ")} |`, `| ${headers.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
+}
+
+interface Table {
+  readonly title: string;
+  readonly headers: string[];
+  readonly rows: string[][];
+  readonly notes?: string[];
+}
+
+function coreTable(rows: readonly CoreRow[]): Table {
+  return {
+    title: `Core: resolve + select + render (generated catalog: ${CORE_CATALOG.profiles} profiles, ${CORE_CATALOG.distributions} distributions, ${CORE_CATALOG.templates} templates)`,
+    headers: ["servers", "files", "total ms", "of which resolve ms", "ms per server", "peak RSS MB", "heap used MB"],
+    rows: rows.map((r) => [String(r.n), String(Math.round(r.filesPerServer * r.n)), fms(r.total), fms(r.resolve), ((r.total.median - r.resolve.median) / r.n).toFixed(2), r.peakRssMb.toFixed(0), r.heapUsedMb.toFixed(0)]),
+    notes: rows.length > 1 ? [`Growth: time ∝ N^${growthExponent(rows).toFixed(2)} between N=${rows[0]!.n} and N=${rows[rows.length - 1]!.n} (1.00 is linear).`] : [],
+  };
+}
+
+const shape = (v: EngineRow["variant"]) => (v === "per-file" ? "per file (product)" : "per server (bench variant)");
+
+function previewTable(rows: readonly EngineRow[]): Table {
+  return {
+    title: "Engine, preview (`pulumi preview`, local children): seconds, median (min–max)",
+    headers: ["resources", "servers", "files/server", "state MB", "no-op preview", "program part", "k=1 preview", "k=N/10 preview", "k (named by the plan)"],
+    rows: rows.map((r) => [
+      shape(r.variant),
+      String(r.n),
+      String(r.filesPerServer),
+      r.stateMb.toFixed(1),
+      fs_(r.noopPreview),
+      fs_(r.programMs),
+      fs_(r.changes[0]!.preview),
+      fs_(r.changes[r.changes.length - 1]!.preview),
+      r.changes.map((c) => `${c.touched.length} (${c.steps} steps)`).join(", "),
+    ]),
+  };
+}
+
+function applyTable(rows: readonly EngineRow[]): Table {
+  const out: string[][] = [];
+  for (const r of rows) {
+    for (const c of r.changes) {
+      const ratio = c.up.median / r.engineFull.median;
+      const target = c.k / r.n + 0.1;
+      out.push([
+        shape(r.variant),
+        String(r.n),
+        String(c.k),
+        (c.k / r.n).toFixed(2),
+        fs_(c.up),
+        fs_(r.engineFull),
+        ratio.toFixed(2),
+        ratio <= target ? `yes (≤ ${target.toFixed(2)})` : `no (> ${target.toFixed(2)})`,
+        fs_(r.directFull),
+        (c.up.median / r.directFull.median).toFixed(1),
+      ]);
+    }
+  }
+  return {
+    title: "Engine, apply (`pulumi up` of the change touching k of N) against the full re-push: seconds, median (min–max)",
+    headers: ["resources", "N", "k", "k/N", "up (ours)", "full re-push (engine)", "ours / full", "≤ k/N + 0.10", "re-copy, no engine", "ours / re-copy"],
+    rows: out,
+    notes: [
+      "Full re-push (engine): the same program with every file's mode flipped, so every file resource is rewritten through the provider in one `pulumi up`.",
+      "Re-copy, no engine: every file of every server written straight through the local transport (what a push-everything script does).",
+    ],
+  };
+}
+
+function peerTable(rows: readonly PeerRow[]): Table {
+  return {
+    title: `Peer: the same trees to the same sshd children, ours (ssh transport) against Ansible (ansible-core ${ANSIBLE_CORE_VERSION}, ansible.builtin.copy): seconds, median (min–max)`,
+    headers: ["servers", "files", "no-op: ours", "no-op: Ansible --check", "ratio", "1 change: our preview", "Ansible --check --diff", "ratio", "our up", "Ansible apply", "ratio"],
+    rows: rows.map((r) => [String(r.n), String(r.files), fs_(r.oursNoop), fs_(r.ansibleNoop), fr(r.noopRatio), fs_(r.oursPreview), fs_(r.ansibleCheck), fr(r.previewRatio), fs_(r.oursUp), fs_(r.ansibleApply), fr(r.applyRatio)]),
+    notes: [
+      "Ratios are ours / Ansible, per repeat (measured back to back), then median (min–max).",
+      "One change: one template edit that changes one server's config file and its manifest.json; both sides must name exactly that server.",
+      "Our preview compares against the state (no child contacted); Ansible's check reads every file's checksum on every child.",
+      "Ansible's preview time includes rendering the trees into its staging folder.",
+    ],
+  };
+}
+
+function profileTable(empty: { preview: Stat; up: Stat } | undefined, rows: readonly EngineRow[]): Table {
+  const out: string[][] = [];
+  if (empty) out.push(["fixed cost of one CLI run (program with 0 servers)", `preview ${fs_(empty.preview)}, up ${fs_(empty.up)}`]);
+  for (const r of rows) {
+    const fixed = empty?.preview.median ?? 0;
+    const perRes = (r.noopPreview.median - fixed) / r.resources;
+    // Per resource only where resources are many; with ten, the noise of the fixed cost swamps it.
+    if (r.resources >= 100) out.push([`${shape(r.variant)}, N=${r.n}: no-op preview beyond the fixed cost, per resource`, `${perRes.toFixed(1)} ms × ${r.resources} resources`]);
+    out.push([`${shape(r.variant)}, N=${r.n}: program (load, render, register) share of the no-op preview`, `${((100 * r.programMs.median) / r.noopPreview.median).toFixed(0)} %`]);
+    if (r.upSkipCheckpoints) {
+      const c = r.changes[r.changes.length - 1]!;
+      out.push([`${shape(r.variant)}, N=${r.n}, k=${c.k}: up with PULUMI_SKIP_CHECKPOINTS (no state write per step)`, `${fs_(r.upSkipCheckpoints)} vs ${fs_(c.up)}`]);
+    }
+  }
+  const fine = new Map(rows.filter((r) => r.variant === "per-file").map((r) => [r.n, r]));
+  for (const r of rows.filter((x) => x.variant === "per-server")) {
+    const f = fine.get(r.n);
+    if (!f) continue;
+    const last = (x: EngineRow) => x.changes[x.changes.length - 1]!;
+    out.push([
+      `N=${r.n}: per-server / per-file${mergedMachines.length ? " (rows from different bench processes at different loads: the CPU profile below compares within one)" : ""}`,
+      `no-op preview ${(r.noopPreview.median / f.noopPreview.median).toFixed(2)}, k=N/10 preview ${(last(r).preview.median / last(f).preview.median).toFixed(2)}, k=N/10 up ${(last(r).up.median / last(f).up.median).toFixed(2)}, initial up ${(r.initialUpMs / f.initialUpMs).toFixed(2)}`,
+    ]);
+  }
+  return { title: "Profile: where the engine's time goes", headers: ["what", "figure"], rows: out };
+}
+
+function cpuTable(rows: readonly ProfileRow[]): Table {
+  const groups = [...new Set(rows.flatMap((r) => r.processes.flatMap((p) => Object.keys(p.groups))))].sort();
+  const out: string[][] = [];
+  for (const r of rows) {
+    const program = r.processes.find((p) => p.role === "program");
+    const host = r.processes.find((p) => p.role === "provider");
+    const cpu = (p: typeof program) => (p ? (p.cpuMs / 1000).toFixed(1) : "-");
+    out.push([`${shape(r.variant)}, N=${r.n} (${r.resources} resources)${r.note ? `, ${r.note}` : ""}`, "total", s1(r.wallMs), cpu(program), cpu(host), (r.engineCpuMs / 1000).toFixed(1)]);
+    for (const g of groups) {
+      const v = (p: typeof program) => (p?.groups[g] !== undefined ? (p.groups[g]! / 1000).toFixed(2) : "-");
+      if (v(program) === "-" && v(host) === "-") continue;
+      out.push(["", g, "", v(program), v(host), ""]);
+    }
+  }
+  return {
+    title: "Profile: CPU seconds of one no-op `pulumi preview`, by process and by what the code is (V8 sampling profiler; engine from /proc)",
+    headers: ["run", "part", "wall s", "program process (in-process language host)", "dynamic-provider host", "engine (Go CLI)"],
+    rows: out,
+    notes: ["Self time of sampled frames, grouped by where the code lives; idle time left out. The program process also runs the language host (scripts/pulumi.ts)."],
+  };
+}
+
+function targets(rows: readonly EngineRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows.filter((x) => x.n >= 200)) {
+    const ok = (b: boolean) => (b ? "met" : "NOT met");
+    const last = r.changes[r.changes.length - 1]!;
+    const first = r.changes[0]!;
+    out.push(
+      `${shape(r.variant)}, ${r.n} servers × ${r.filesPerServer} files: no-op preview ${s1(r.noopPreview.median)} s (target < 60 s: ${ok(r.noopPreview.median < 60_000)}); ` +
+        `one-change preview ${s1(first.preview.median)} s (target < 30 s: ${ok(first.preview.median < 30_000)}); ` +
+        `apply of k=${last.k}: ${(last.up.median / r.engineFull.median).toFixed(2)} of the full re-push (target ≤ ${(last.k / r.n + 0.1).toFixed(2)}: ${ok(last.up.median / r.engineFull.median <= last.k / r.n + 0.1)}); ` +
+        `k=1: ${(first.up.median / r.engineFull.median).toFixed(2)} (target ≤ ${(1 / r.n + 0.1).toFixed(2)}: ${ok(first.up.median / r.engineFull.median <= 1 / r.n + 0.1)}).`,
+    );
+  }
+  return out;
+}
+
+function chart(core: readonly CoreRow[], engine: readonly EngineRow[], peer: readonly PeerRow[], m: Machine): string {
+  const panels: Panel[] = [];
+  if (core.length) panels.push({ title: "Core: resolve + select + render", unit: "s", bars: core.map((r) => ({ label: `N=${r.n}`, value: toS(r.total), series: "core" })) });
+  const fine = engine.filter((r) => r.variant === "per-file");
+  const coarse = engine.filter((r) => r.variant === "per-server");
+  const previewBars = (rows: readonly EngineRow[]) =>
+    rows.flatMap((r) => [
+      { label: `${r.variant} N=${r.n} no-op`, value: toS(r.noopPreview), series: r.variant },
+      ...r.changes.map((c) => ({ label: `${r.variant} N=${r.n} k=${c.k}`, value: toS(c.preview), series: r.variant })),
+    ]);
+  if (engine.length) panels.push({ title: "Engine: pulumi preview", unit: "s", bars: [...previewBars(fine), ...previewBars(coarse)], reference: { value: 60, label: "60 s" } });
+  const ratioBars = (rows: readonly EngineRow[]) =>
+    rows.flatMap((r) =>
+      r.changes.flatMap((c) => [
+        { label: `${r.variant} N=${r.n} k=${c.k}: up / full re-push`, value: one(c.up.median / r.engineFull.median), series: r.variant },
+        { label: `${r.variant} N=${r.n} k=${c.k}: k/N + 0.10 (target)`, value: one(c.k / r.n + 0.1), series: "target" },
+      ]),
+    );
+  if (engine.length) panels.push({ title: "Engine: apply of the change / full re-push through the engine (lower is better)", unit: "ratio", bars: [...ratioBars(fine), ...ratioBars(coarse)], reference: { value: 1, label: "1" } });
+  if (peer.length)
+    panels.push({
+      title: "Peer: ours / Ansible (below 1: we are faster)",
+      unit: "ratio",
+      bars: peer.flatMap((r) => [
+        { label: `N=${r.n} no-op preview / no-op check`, value: r.noopRatio, series: "ours / Ansible" },
+        { label: `N=${r.n} preview / check --diff`, value: r.previewRatio, series: "ours / Ansible" },
+        { label: `N=${r.n} up / apply`, value: r.applyRatio, series: "ours / Ansible" },
+      ]),
+      reference: { value: 1, label: "1" },
+    });
+  return svgChart("pulumi-provisioning benchmarks", `${m.date} · ${m.nproc} cores ${m.cpuModel} · ${m.memoryGb} GiB · load ${m.loadStart} → ${m.loadEnd} · medians with min–max whiskers`, panels);
+}
+
+async function main(): Promise<void> {
+  if (argv.includes("--render")) {
+    // Re-renders RESULTS.md and the chart from bench/results.json (e.g. after editing ANALYSIS.md).
+    // --merge=a.json,b.json adds the rows of other runs' results (same machine, same session).
+    const saved = JSON.parse(fs.readFileSync(path.join(__dirname, "results.json"), "utf8"));
+    savedMachine = saved.machine;
+    const merged = { core: saved.core, empty: saved.empty, engine: saved.engine, peer: saved.peer, profiles: saved.profiles ?? [], skipped: saved.skipped ?? [] };
+    for (const file of mergeFrom ? mergeFrom.split(",") : []) {
+      const other = JSON.parse(fs.readFileSync(file, "utf8"));
+      merged.core.push(...(other.core ?? []));
+      merged.empty ??= other.empty;
+      merged.engine.push(...(other.engine ?? []));
+      merged.peer.push(...(other.peer ?? []));
+      merged.profiles.push(...(other.profiles ?? []));
+      mergedMachines.push(other.machine);
+    }
+    // Tasks of the plan that no merged run finished are listed as not run.
+    const done = (t: Task) =>
+      t.kind === "core" ? merged.core.length > 0
+      : t.kind === "empty" ? merged.empty !== undefined
+      : t.kind === "engine" ? merged.engine.some((r: EngineRow) => r.n === t.n && r.variant === t.variant)
+      : t.kind === "profile" ? merged.profiles.some((r: ProfileRow) => r.n === t.n && r.variant === t.variant && r.note === envNote(t.env))
+      : merged.peer.some((r: PeerRow) => r.n === t.n);
+    merged.skipped = (saved.plan as Task[]).filter((t) => !done(t)).map((t) => JSON.stringify(t));
+    report([], merged.core, merged.empty, merged.engine, merged.peer, merged.profiles, merged.skipped, true);
+    return;
+  }
+  const loadStart = os.loadavg();
+  const peerNs = process.env.BENCH_PEER_NS?.split(",").map(Number);
+  const tasks = PLAN.filter((t) => only.has(t.kind === "engine" ? (t.variant === "per-file" ? "engine" : "variant") : t.kind))
+    // BENCH_PEER_NS=2,10 replaces the peer sizes (the peer is the slowest part on a loaded machine).
+    .flatMap((t): Task[] => (t.kind === "peer" && peerNs ? (t.n === 10 ? peerNs.map((n) => ({ ...t, n })) : []) : [t]));
+  const maxMin = Number(process.env.BENCH_MAX_MINUTES ?? (quick ? Infinity : 30));
+  log(`plan: ${quick ? "quick" : "full"}, ${tasks.length} tasks: ${tasks.map((t) => JSON.stringify(t)).join(" ")}`);
+  const core: CoreRow[] = [];
+  let empty: { preview: Stat; up: Stat } | undefined;
+  const engine: EngineRow[] = [];
+  const peer: PeerRow[] = [];
+  const profiles: ProfileRow[] = [];
+  const skipped: string[] = [];
+  for (const t of tasks) {
+    if ((Date.now() - started) / 60000 > maxMin) {
+      skipped.push(JSON.stringify(t));
+      log(`skipped (BENCH_MAX_MINUTES=${maxMin} reached): ${JSON.stringify(t)}`);
+      continue;
+    }
+    if (t.kind === "core") core.push(...benchCore(t.ns, t.runs, log));
+    else if (t.kind === "empty") empty = await benchEmpty(t.repeats, log);
+    else if (t.kind === "engine") engine.push(await benchEngine(t, log));
+    else if (t.kind === "profile") profiles.push(await profilePreview(t.n, t.variant, log, t.env));
+    else peer.push(await benchPeer(t.n, t.repeats, log));
+    report(loadStart, core, empty, engine, peer, profiles, skipped, false);
+  }
+  report(loadStart, core, empty, engine, peer, profiles, skipped, true);
+}
+
+const byShapeThenN = (a: EngineRow, b: EngineRow) => a.variant.localeCompare(b.variant) || a.n - b.n;
+
+function report(
+  loadStart: number[],
+  core: CoreRow[],
+  empty: { preview: Stat; up: Stat } | undefined,
+  engineRows: EngineRow[],
+  peerRows: PeerRow[],
+  profiles: ProfileRow[],
+  skipped: string[],
+  print: boolean,
+): void {
+  const m = machine(loadStart);
+  const engine = [...engineRows].sort(byShapeThenN);
+  const peer = [...peerRows].sort((a, b) => a.n - b.n);
+  const tables: Table[] = [];
+  if (core.length) tables.push(coreTable(core));
+  if (engine.length) tables.push(previewTable(engine), applyTable(engine));
+  if (peer.length) tables.push(peerTable(peer));
+  if (engine.length || empty) tables.push(profileTable(empty, engine));
+  if (profiles.length) tables.push(cpuTable(profiles));
+  const goals = targets(engine);
+
+  const machineLine = `${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GiB, ${m.kernel}, Node ${m.node}, Pulumi ${m.pulumi}, ansible-core ${m.ansibleCore}; load average (1, 5, 15 min) ${m.loadStart} at start, ${m.loadEnd} at end; finished ${m.date} after ${m.minutes} min`;
+  if (print) {
+    console.log(`\nMachine: ${machineLine}\n`);
+    for (const t of tables) console.log(`${t.title}\n\n${textTable(t.headers, t.rows)}\n${(t.notes ?? []).map((n) => `  ${n}`).join("\n")}\n`);
+    if (goals.length) console.log(`Targets:\n${goals.map((g) => `  ${g}`).join("\n")}\n`);
+    if (skipped.length) console.log(`Not run (time limit): ${skipped.join(" ")}\n`);
+  }
+  if (!write) return;
+  const dir = __dirname;
+  fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify({ machine: m, plan: PLAN, skipped, core, empty, engine, peer, profiles }, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, "results.svg"), chart(core, engine, peer, m));
+  const md = [
+    "# Benchmark results",
+    "",
+    mergedMachines.length
+      ? "Written by `npm run bench` (bench/run.ts) from several bench processes of one session (listed below); each figure is the median of repeats with (min–max), and each ratio is taken within one process."
+      : "Written by `npm run bench` (bench/run.ts); figures of one run, each the median of repeats with (min–max). Ratios are taken within this run.",
+    "",
+    `Machine: ${machineLine}. Quick mode: ${quick ? "yes" : "no"}. The machine was shared with other work during the run, so absolute times are noisy; compare ratios.`,
+    "",
+    ...mergedMachines.map((o) => `- Rows merged from another bench process of the same session, run concurrently on the same machine: load average ${o.loadStart} at its start, ${o.loadEnd} at its end, finished ${o.date} after ${o.minutes} min.`),
+    ...(mergedMachines.length ? [""] : []),
+    ...(skipped.length ? [`Tasks of the full plan not run here (time limit): ${skipped.map((s) => `\`${s}\``).join(", ")}.`, ""] : []),
+    "![benchmark chart](results.svg)",
+    "",
+    ...tables.flatMap((t) => [`## ${t.title}`, "", mdTable(t.headers, t.rows), "", ...(t.notes ?? []).map((n) => `- ${n}`), ""]),
+    ...(goals.length ? ["## Targets", "", ...goals.map((g) => `- ${g}`), ""] : []),
+    ...(fs.existsSync(path.join(dir, "ANALYSIS.md")) ? [fs.readFileSync(path.join(dir, "ANALYSIS.md"), "utf8")] : []),
+  ].join("\n");
+  fs.writeFileSync(path.join(dir, "RESULTS.md"), md);
+  if (print) log(`wrote bench/RESULTS.md, bench/results.svg, bench/results.json`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});
