@@ -32,6 +32,10 @@ function programMain(projectDir: string): string {
 /** Requires the program afresh on every run: `up` without --skip-preview runs it twice. */
 function inlineProgram(main: string): () => Promise<Record<string, unknown>> {
   return async () => {
+    // The SDK captures a stack trace per resource and promise; mapping each through tsx's source
+    // maps was a third of the program's CPU at fleet scale (bench/ANALYSIS.md). Program errors
+    // that users see are catalog errors with YAML positions, not stack traces.
+    if (process.env.PROVISIONING_SOURCE_MAPS !== "1") process.setSourceMapsEnabled(false);
     for (const key of Object.keys(require.cache)) {
       if (key !== __filename && !key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
     }

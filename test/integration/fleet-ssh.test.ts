@@ -22,6 +22,9 @@ function stats(root: string): Map<string, string> {
   }));
 }
 
+const SERVER_TYPE = "provisioning:index:ProvisioningServer::";
+const serverNameOf = (step: { urn: string }) => step.urn.slice(step.urn.lastIndexOf("::") + 2);
+
 describe("a fleet of SSH children on the real engine", () => {
   let fleet: Fleet;
 
@@ -76,7 +79,9 @@ describe("a fleet of SSH children on the real engine", () => {
     const preview = await fleet.project.preview();
     const steps = changes(preview);
     expect(steps.every((s) => s.op === "update")).toBe(true);
-    const updated = steps.map((s) => placedFileOf(s.urn)).map((f) => `${f!.server}/${f!.path}`);
+    // Besides their files, the touched servers themselves update: the hash of the object they hold changed.
+    expect(steps.filter((s) => s.urn.includes(SERVER_TYPE)).map(serverNameOf).sort()).toEqual(["rack-a", "rack-b"]);
+    const updated = steps.filter((s) => !s.urn.includes(SERVER_TYPE)).map((s) => placedFileOf(s.urn)).map((f) => `${f!.server}/${f!.path}`);
     expect(updated.sort()).toEqual(expectedUpdates.sort());
     // The Debian child is not touched at all.
     expect(updated.some((u) => u.startsWith("rack-c/"))).toBe(false);
@@ -108,7 +113,7 @@ describe("a fleet of SSH children on the real engine", () => {
     const deletes = steps.filter((s) => s.op === "delete").map((s) => placedFileOf(s.urn)!);
     expect(deletes.every((d) => d.server === "rack-b")).toBe(true);
     expect(deletes.map((d) => d.path).sort()).toEqual(gone);
-    expect(steps.filter((s) => s.op !== "delete").every((s) => placedFileOf(s.urn)?.server === "rack-b")).toBe(true);
+    expect(steps.filter((s) => s.op !== "delete").every((s) => (placedFileOf(s.urn)?.server ?? serverNameOf(s)) === "rack-b")).toBe(true);
 
     await fleet.project.up();
     const onDisk = treeOnDisk(fleet.roots["rack-b"]!);
