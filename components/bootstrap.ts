@@ -40,7 +40,7 @@ export class Bootstrap extends pulumi.ComponentResource {
         install: server.bootstrap?.install ?? true,
         scriptSha256: bootstrapScriptSha256,
       },
-      { parent: this, additionalSecretOutputs: ["privateKey"] },
+      { parent: this, additionalSecretOutputs: ["privateKey", "passphrase"] },
     );
     this.serving = run.serving;
     this.registerOutputs({ serving: this.serving });

@@ -98,5 +98,6 @@ function connectionOf(server: Server, secret: (name: string) => pulumi.Output<st
     user: t.user,
     hostKey: t.hostKey,
     privateKey: secret(t.privateKey.secret),
+    ...(t.passphrase ? { passphrase: secret(t.passphrase.secret) } : {}),
   };
 }

@@ -16,7 +16,7 @@ export class PlacedFile extends pulumi.dynamic.Resource {
   constructor(name: string, args: PlacedFileArgs, opts?: pulumi.CustomResourceOptions) {
     super(provider, name, { ...args.props, sha256: args.props.sha256 }, {
       ...opts,
-      additionalSecretOutputs: ["privateKey"],
+      additionalSecretOutputs: ["privateKey", "passphrase"],
     });
   }
 }

@@ -53,7 +53,10 @@ export class ProvisioningServer extends pulumi.ComponentResource {
     const bootstrap = new Bootstrap(server.name, { server, connection: args.connection }, { parent: this });
 
     const manifest = tree.files.find((f) => f.path === "manifest.json");
-    for (const file of tree.files) {
+    // The manifest is written last, after every other file: it tells what the server holds, so
+    // when a write fails (disk full, a server down) it keeps describing the files still there.
+    const placed: PlacedFile[] = [];
+    for (const file of [...tree.files.filter((f) => f !== manifest), ...(manifest ? [manifest] : [])]) {
       const real = file.secret && args.secretTree
         ? args.secretTree!.apply((t) => {
             const found = t.files.find((f) => f.path === file.path);
@@ -61,7 +64,7 @@ export class ProvisioningServer extends pulumi.ComponentResource {
             return found;
           })
         : undefined;
-      new PlacedFile(
+      const resource = new PlacedFile(
         fileResourceName(server.name, file.path),
         {
           props: {
@@ -75,8 +78,9 @@ export class ProvisioningServer extends pulumi.ComponentResource {
             sourcePath: file.sourcePath,
           },
         },
-        { parent: this, dependsOn: [bootstrap] },
+        { parent: this, dependsOn: file === manifest ? [bootstrap, ...placed] : [bootstrap] },
       );
+      placed.push(resource);
     }
     this.fileCount = tree.files.length;
     this.manifestSha256 = pulumi.output(manifest?.sha256 ?? "");
@@ -92,5 +96,5 @@ export class ProvisioningServer extends pulumi.ComponentResource {
   }
 }
 
-/** A connection as the stack knows it: plain values, the private key possibly a secret Output. */
-export type ConnectionInputs = Omit<ConnectionProps, "privateKey"> & { privateKey?: pulumi.Input<string> };
+/** A connection as the stack knows it: plain values, the private key and its passphrase possibly secret Outputs. */
+export type ConnectionInputs = Omit<ConnectionProps, "privateKey" | "passphrase"> & { privateKey?: pulumi.Input<string>; passphrase?: pulumi.Input<string> };

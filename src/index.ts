@@ -9,7 +9,7 @@ export { render, type ServerTree, type PlacedFile, type RenderOptions, type File
 export { secretPlaceholder } from "./render/context";
 export * as layout from "./render/layout";
 export { impact, serverImpact, objectFingerprint, type Impact, type ServerImpact, type Op } from "./impact";
-export { readStackConfig, parseStackConfig, CATALOG_KEY, SERVERS_KEY, type StackConfig } from "./stackConfig";
+export { readStackConfig, parseStackConfig, unmatchedPatterns, CATALOG_KEY, SERVERS_KEY, type StackConfig } from "./stackConfig";
 export { impactSummary, impactText, impactMarkdown } from "./report/impactReport";
 export { impactHtml } from "./report/htmlReport";
 export { planFromPreview, type Plan, type PlannedFile } from "./plan/fromPreview";

@@ -5,10 +5,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import picomatch from "picomatch";
 import { LineCounter, parseDocument } from "yaml";
-import { type CatalogIssue, CatalogError } from "./catalog/errors";
+import { type CatalogIssue, CatalogError, formatPath } from "./catalog/errors";
 import { type Server, ServersSchema } from "./catalog/schema";
-import { lineAt } from "./catalog/yamlPositions";
+import { lineAt, pathAtOffset } from "./catalog/yamlPositions";
 import { zodToIssues } from "./catalog/zodIssues";
 
 export const CATALOG_KEY = "provisioning:catalog";
@@ -22,6 +23,8 @@ export interface StackConfig {
   readonly catalogSetting: string | undefined;
   readonly catalogPath: string | undefined;
   readonly servers: Server[];
+  /** Line of each server's served patterns (`[server][pattern]`), for messages about them. */
+  readonly patternLines: number[][];
 }
 
 export const stackFilePath = (projectDir: string, stack: string) => path.join(projectDir, "stacks", `Pulumi.${stack}.yaml`);
@@ -42,7 +45,9 @@ export function parseStackConfig(text: string, file: string, projectDir: string,
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   const issue = (line: number, p: string, message: string): CatalogIssue => ({ file, line, path: p, message, severity: "error" });
   if (doc.errors.length) {
-    throw new CatalogError(doc.errors.map((e) => issue(e.linePos?.[0]?.line ?? 0, "", `YAML syntax error: ${e.message.split("\n")[0]}`)));
+    throw new CatalogError(
+      doc.errors.map((e) => issue(e.linePos?.[0]?.line ?? 0, formatPath(pathAtOffset(doc, e.pos[0])), `YAML syntax error: ${e.message.split("\n")[0]}`)),
+    );
   }
   const config = ((doc.toJS() ?? {}) as { config?: Record<string, unknown> }).config ?? {};
   const issues: CatalogIssue[] = [];
@@ -63,7 +68,23 @@ export function parseStackConfig(text: string, file: string, projectDir: string,
     catalogSetting: catalogSetting as string | undefined,
     catalogPath: typeof catalogSetting === "string" ? path.resolve(projectDir, catalogSetting) : undefined,
     servers,
+    patternLines: servers.map((srv, i) => srv.profiles.map((_, j) => lineOf([SERVERS_KEY, i, "profiles", j]))),
   };
+}
+
+/**
+ * Served patterns that name no profile of the catalog: a warning (the server still converges to
+ * what the other patterns select), located at the pattern in the stack file.
+ */
+export function unmatchedPatterns(stack: StackConfig, profileNames: readonly string[]): CatalogIssue[] {
+  return stack.servers.flatMap((s, i) =>
+    s.profiles.flatMap((pattern, j) => {
+      const isMatch = picomatch(pattern, { dot: true });
+      return profileNames.some((n) => isMatch(n))
+        ? []
+        : [{ file: stack.file, line: stack.patternLines[i]?.[j] ?? 0, path: `${SERVERS_KEY}[${i}].profiles[${j}]`, message: `'${pattern}' matches no profile`, severity: "warning" as const }];
+    }),
+  );
 }
 
 /** Rules across entries: unique names, no two daemons on one port of one machine, no shared local root. */

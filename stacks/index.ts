@@ -3,7 +3,7 @@
 // before any resource exists, so nothing is written to any server.
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import { CatalogError, formatIssue, loadCatalog, readStackConfig, resolveCatalog } from "../src";
+import { CatalogError, formatIssue, loadCatalog, readStackConfig, resolveCatalog, unmatchedPatterns } from "../src";
 import { CentralServer } from "../components";
 
 const projectDir = process.cwd();
@@ -14,6 +14,7 @@ function loadInputs() {
     const stack = readStackConfig(projectDir, pulumi.getStack());
     if (!stack.catalogPath) throw new Error(`${stack.file}: provisioning:catalog is not set`);
     const catalog = resolveCatalog(loadCatalog(stack.catalogPath));
+    for (const w of unmatchedPatterns(stack, [...catalog.profiles.keys()])) pulumi.log.warn(formatIssue(w));
     // Local children live where the stack file says, relative to the project.
     const servers = stack.servers.map((s) =>
       s.transport.kind === "local" ? { ...s, transport: { ...s.transport, root: path.resolve(projectDir, s.transport.root) } } : s,

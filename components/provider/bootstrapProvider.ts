@@ -41,7 +41,7 @@ export async function create(props: BootstrapProps) {
 
 export async function diff(_id: string, olds: BootstrapProps, news: BootstrapProps) {
   const replaces = targetOf(olds) !== targetOf(news) ? ["root"] : [];
-  const updates = (["tftpPort", "httpPort", "bindAddress", "install", "scriptSha256", "user", "privateKey", "hostKey"] as const).filter(
+  const updates = (["tftpPort", "httpPort", "bindAddress", "install", "scriptSha256", "user", "privateKey", "passphrase", "hostKey"] as const).filter(
     (key) => olds[key] !== news[key],
   );
   // A refresh that found the daemons stopped makes the next update start them again.

@@ -12,6 +12,8 @@ export interface ConnectionProps {
   port?: number;
   user?: string;
   privateKey?: string;
+  /** Passphrase of an encrypted private key (a secret like the key). */
+  passphrase?: string;
   hostKey?: string;
 }
 
@@ -30,13 +32,14 @@ export function transportFor(c: ConnectionProps): Transport {
   if (!transport) {
     transport =
       c.kind === "local"
-        ? new LocalTransport(c.root)
+        ? new LocalTransport(c.root, { serverName: c.server })
         : new SshTransport({
             serverName: c.server,
             host: c.host ?? "",
             port: c.port ?? 22,
             user: c.user ?? "root",
             privateKey: c.privateKey ?? "",
+            passphrase: c.passphrase,
             hostKey: c.hostKey,
             root: c.root,
           });

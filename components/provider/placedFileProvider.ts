@@ -41,7 +41,7 @@ export async function diff(_id: string, olds: PlacedFileProps, news: PlacedFileP
   const replaces: string[] = [];
   if (olds.path !== news.path) replaces.push("path");
   if (targetOf(olds) !== targetOf(news)) replaces.push("root");
-  const updates = (["sha256", "mode", "sourcePath", "user", "privateKey", "hostKey"] as const).filter(
+  const updates = (["sha256", "mode", "sourcePath", "user", "privateKey", "passphrase", "hostKey"] as const).filter(
     (key) => olds[key] !== news[key],
   );
   const changed = [...replaces, ...updates];

@@ -54,10 +54,12 @@ export class LocalTransport implements Transport {
     validateSha256(sha256, this.serverName);
     const numericMode = validateMode(mode, this.serverName);
     const dir = path.dirname(full);
-    const tmp = path.join(dir, `.${path.basename(full)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+    const tmpPrefix = `.${path.basename(full)}.tmp-`;
+    const tmp = path.join(dir, `${tmpPrefix}${process.pid}-${randomBytes(6).toString("hex")}`);
     let tmpCreated = false;
     try {
       await fsp.mkdir(dir, { recursive: true });
+      await removeStaleTemps(dir, tmpPrefix);
       const hash = createHash("sha256");
       const out = createWriteStream(tmp, { flags: "wx", mode: 0o600 });
       tmpCreated = true;
@@ -142,6 +144,27 @@ export async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash("sha256");
   await pipeline(createReadStream(file), hash);
   return hash.digest("hex");
+}
+
+/**
+ * Removes temporary files of this path left by writers that died mid-write (a killed `pulumi`
+ * run): `<prefix><pid>-<random>` whose pid no longer runs. A live writer's file is kept.
+ */
+async function removeStaleTemps(dir: string, prefix: string): Promise<void> {
+  for (const name of await fsp.readdir(dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && !isRunning(pid)) await fsp.rm(path.join(dir, name), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 async function fsyncDir(dir: string): Promise<void> {

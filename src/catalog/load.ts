@@ -17,7 +17,7 @@ import {
   type Profile,
   type Template,
 } from "./schema";
-import { keyLines, lineAt, textLineOffset } from "./yamlPositions";
+import { keyLines, lineAt, pathAtOffset, textLineOffset } from "./yamlPositions";
 import { zodToIssues } from "./zodIssues";
 
 export type Located<T> = T & { readonly origin: Origin };
@@ -98,7 +98,7 @@ export function loadCatalogSources(
         issues.push({
           file: src.file,
           line: err.linePos?.[0]?.line ?? lc.linePos(err.pos[0]).line,
-          path: "",
+          path: formatPath(pathAtOffset(doc, err.pos[0])),
           message: `YAML syntax error: ${err.message.split("\n")[0]}`,
           severity: "error",
         });

@@ -208,6 +208,8 @@ export const SshTransportSchema = z.strictObject({
   port: PortSchema.default(22),
   user: NameSchema,
   privateKey: SecretRefSchema,
+  /** Passphrase of an encrypted private key, also from secret config. @default - the key is not encrypted */
+  passphrase: SecretRefSchema.optional(),
   /** Pinned host key, e.g. "ssh-ed25519 AAAA…". */
   hostKey: z
     .string()

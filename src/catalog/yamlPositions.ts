@@ -61,3 +61,31 @@ export function textLineOffset(doc: Document, lc: LineCounter, path: readonly Pr
   const line = lc.linePos(node.range[0]).line;
   return node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED" ? line : line - 1;
 }
+
+/**
+ * Key path of the deepest node whose source range holds `offset` (e.g. where a syntax error
+ * was found), as far as the partial document goes: `["profiles", 0, "parent"]`.
+ */
+export function pathAtOffset(doc: Document, offset: number): PropertyKey[] {
+  const holds = (n: unknown) => {
+    const r = (n as Node | null)?.range;
+    return r != null && r[0] <= offset && offset <= r[2];
+  };
+  const out: PropertyKey[] = [];
+  let node = doc.contents as unknown;
+  for (;;) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && (holds(it.key) || holds(it.value)));
+      if (!pair) break;
+      out.push(String((pair.key as { value: unknown }).value));
+      if (!holds(pair.value)) break;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const i = node.items.findIndex((it) => holds(it));
+      if (i < 0) break;
+      out.push(i);
+      node = node.items[i];
+    } else break;
+  }
+  return out;
+}

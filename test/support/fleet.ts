@@ -53,6 +53,8 @@ export async function createFleet(opts: {
   transport: "local" | "ssh";
   catalog?: string;
   stack?: string;
+  /** Extra environment of every Pulumi run, e.g. another PULUMI_BACKEND_URL. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<Fleet> {
   const stack = opts.stack ?? "test";
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "provisioning-fleet-"));
@@ -87,6 +89,7 @@ export async function createFleet(opts: {
     stack,
     main: STACK_PROGRAM,
     config: { "provisioning:catalog": catalogDir, "provisioning:servers": servers },
+    env: opts.env,
   });
   for (const [name, value] of Object.entries(secrets)) await project.setConfig(`provisioning:${name}`, value, true);
 

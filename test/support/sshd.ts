@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import * as os from "node:os";
 import * as path from "node:path";
 import { freeTcpPort, waitForTcpPort } from "./ports";
+import { descendants } from "./processes";
 
 /**
  * Test fixture: N real OpenSSH servers (Debian openssh-server, see .ci/install-debian-packages)
@@ -26,6 +27,10 @@ export interface SshChildren {
   children: SshChild[];
   /** Stops every sshd and removes the temp dirs (roots too unless keepRoots). */
   stop(): Promise<void>;
+  /** Takes one child off the network: its sshd and every session it serves are killed. */
+  stopChild(name: string): Promise<void>;
+  /** Brings a stopped child back: the same sshd (port, host key, config) again. */
+  startChild(name: string): Promise<void>;
 }
 
 export interface StartSshChildrenOptions {
@@ -72,6 +77,33 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
   const procs: ChildProcess[] = [];
   const children: SshChild[] = [];
   const roots: string[] = [];
+  const configs = new Map<string, { config: string; port: number }>();
+  const running = new Map<string, ChildProcess>();
+
+  /** Starts the child's sshd from its config and waits until it accepts connections. */
+  const launch = async (name: string): Promise<void> => {
+    const { config, port } = configs.get(name)!;
+    const p = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    p.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString("utf8");
+      if (stderr.length > 20_000) stderr = stderr.slice(-10_000);
+    });
+    procs.push(p);
+    live.add(p);
+    running.set(name, p);
+    p.once("exit", () => live.delete(p));
+    try {
+      await Promise.race([
+        waitForTcpPort(port, "127.0.0.1", opts.startTimeoutMs ?? 10_000),
+        new Promise<never>((_, reject) =>
+          p.once("exit", (code) => reject(new Error(`sshd for ${name} exited with ${code}: ${stderr.trim()}`))),
+        ),
+      ]);
+    } catch (err) {
+      throw new Error(`starting sshd for ${name} on port ${port} failed: ${(err as Error).message} ${stderr.trim()}`);
+    }
+  };
   const stop = async (): Promise<void> => {
     await Promise.all(
       procs.map(
@@ -128,30 +160,32 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
       );
       const root = mkdtempSync(path.join(os.tmpdir(), `child-root-${name}-`));
       roots.push(root);
-      const p = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
-      let stderr = "";
-      p.stderr?.on("data", (c: Buffer) => {
-        stderr += c.toString("utf8");
-        if (stderr.length > 20_000) stderr = stderr.slice(-10_000);
-      });
-      procs.push(p);
-      live.add(p);
-      p.once("exit", () => live.delete(p));
-      try {
-        await Promise.race([
-          waitForTcpPort(port, "127.0.0.1", opts.startTimeoutMs ?? 10_000),
-          new Promise<never>((_, reject) =>
-            p.once("exit", (code) => reject(new Error(`sshd for ${name} exited with ${code}: ${stderr.trim()}`))),
-          ),
-        ]);
-      } catch (err) {
-        throw new Error(`starting sshd for ${name} on port ${port} failed: ${(err as Error).message} ${stderr.trim()}`);
-      }
+      configs.set(name, { config, port });
+      await launch(name);
       children.push({ name, host: "127.0.0.1", port, user: "root", privateKey, hostKey, root });
     }
   } catch (err) {
     await stop();
     throw err;
   }
-  return { children, stop };
+
+  const stopChild = async (name: string): Promise<void> => {
+    const p = running.get(name);
+    if (!p) throw new Error(`no running sshd for ${name}`);
+    running.delete(name);
+    // The listener and the sessions it forked: a machine that is gone drops its connections too.
+    for (const pid of [p.pid!, ...descendants(p.pid!)]) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+    if (p.exitCode === null && p.signalCode === null) await new Promise((resolve) => p.once("exit", resolve));
+  };
+  const startChild = async (name: string): Promise<void> => {
+    if (running.has(name)) throw new Error(`sshd for ${name} is already running`);
+    await launch(name);
+  };
+  return { children, stop, stopChild, startChild };
 }

@@ -1,11 +1,11 @@
 /** `provision select <catalog> --stack S --server NAME [--json]` */
 import * as path from "node:path";
-import { knownList } from "../../catalog/errors";
+import { formatIssue, knownList } from "../../catalog/errors";
 import { loadCatalog } from "../../catalog/load";
 import { resolveCatalog } from "../../catalog/resolve";
 import { render } from "../../render/render";
 import { selectionJson, selectionText } from "../../report/selectionReport";
-import { readStackConfig } from "../../stackConfig";
+import { SERVERS_KEY, readStackConfig, unmatchedPatterns } from "../../stackConfig";
 import { type CommandResult, UsageError, guard, ok } from "../result";
 
 export interface SelectOptions {
@@ -22,8 +22,12 @@ export function selectCommand(opts: SelectOptions): CommandResult {
     const stack = readStackConfig(opts.projectDir ?? process.cwd(), opts.stack);
     const server = stack.servers.find((s) => s.name === opts.server);
     if (!server) throw new UsageError(`unknown server "${opts.server}" in ${path.basename(stack.file)} (${knownList(stack.servers.map((s) => s.name))})`);
-    const tree = render(resolveCatalog(loadCatalog(opts.catalog)), server);
-    const warnings = tree.selection.warnings.map((w) => `warning: ${w}\n`).join("");
-    return ok(opts.json ? `${JSON.stringify(selectionJson(tree), null, 2)}\n` : selectionText(tree), opts.json ? warnings : "");
+    const resolved = resolveCatalog(loadCatalog(opts.catalog));
+    const tree = render(resolved, server);
+    // A pattern naming no profile is reported where it is written; other warnings as select words them.
+    const located = unmatchedPatterns(stack, [...resolved.profiles.keys()]).filter((i) => i.path.startsWith(`${SERVERS_KEY}[${stack.servers.indexOf(server)}].`));
+    const rest = tree.selection.warnings.filter((w) => !located.some((i) => i.message === w));
+    const warnings = [...located.map((i) => `${formatIssue(i)}\n`), ...(opts.json ? rest.map((w) => `warning: ${w}\n`) : [])].join("");
+    return ok(opts.json ? `${JSON.stringify(selectionJson(tree), null, 2)}\n` : selectionText(tree), warnings);
   });
 }

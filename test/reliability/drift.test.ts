@@ -1,0 +1,118 @@
+// Drift on the real engine: files edited or deleted by hand on a child are found by a refreshing
+// preview (and by `provision plan --refresh`, grouped per server), recorded by `pulumi refresh`,
+// and put back by the next `up` to exactly what render() gives.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Impact } from "../../src/impact";
+import { createFleet, placedFileOf, treeOnDisk, type Fleet } from "../support/fleet";
+import { changes, repoRoot, type PreviewJson, type RunResult } from "../support/pulumi";
+
+function expectedBytes(fleet: Fleet, server: string): Map<string, Buffer> {
+  return new Map(
+    fleet.expectedTree(server).files.map((f) => [f.path, f.content !== undefined ? Buffer.from(f.content, "utf8") : fs.readFileSync(f.sourcePath!)]),
+  );
+}
+
+function expectConverged(fleet: Fleet, server: string): void {
+  const expected = expectedBytes(fleet, server);
+  const actual = treeOnDisk(fleet.roots[server]!);
+  expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+  for (const [rel, bytes] of expected) expect(actual.get(rel)!.equals(bytes), `${server}/${rel}`).toBe(true);
+}
+
+/** `server/path` of every placed file a preview would change. */
+const changedFiles = (preview: PreviewJson) =>
+  changes(preview)
+    .filter((s) => s.op !== "refresh")
+    .map((s) => placedFileOf(s.urn))
+    .filter((f) => f !== undefined)
+    .map((f) => `${f.server}/${f.path}`)
+    .sort();
+
+function provision(fleet: Fleet, args: string[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, "bin", "provision.js"), ...args], { cwd: fleet.project.dir, env: fleet.project.env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+describe("drift on children, on the real engine", () => {
+  let fleet: Fleet;
+  const edited = { server: "drift-a", path: "http/autoinstall/web.cfg" };
+  const deleted = { server: "drift-b", path: "tftp/pxelinux.cfg/default" };
+
+  beforeAll(async () => {
+    fleet = await createFleet({
+      transport: "ssh",
+      servers: [
+        { name: "drift-a", site: "a", arch: ["x86_64"], profiles: ["web*"] },
+        { name: "drift-b", site: "b", arch: ["aarch64"], profiles: ["edge-*"] },
+        { name: "drift-c", site: "c", arch: ["x86_64"], profiles: ["db"] },
+      ],
+    });
+    await fleet.project.up();
+    for (const s of fleet.servers) expectConverged(fleet, s.name);
+  });
+  afterAll(async () => {
+    await fleet?.dispose();
+  });
+
+  it("without a refresh the engine does not look at the children: no change", async () => {
+    fs.appendFileSync(path.join(fleet.roots[edited.server]!, edited.path), "\n# edited by hand\n");
+    fs.rmSync(path.join(fleet.roots[deleted.server]!, deleted.path));
+    expect(changes(await fleet.project.preview())).toEqual([]);
+  });
+
+  it("preview --refresh names exactly the drifted files of the drifted servers", async () => {
+    const preview = await fleet.project.preview(["--refresh"]);
+    expect(changedFiles(preview)).toEqual([`${deleted.server}/${deleted.path}`, `${edited.server}/${edited.path}`].sort());
+    for (const step of changes(preview).filter((s) => s.op !== "refresh" && placedFileOf(s.urn))) {
+      expect(step.op).toBe("update");
+    }
+    const gone = changes(preview).find((s) => placedFileOf(s.urn)?.server === deleted.server)!;
+    // The update puts back the rendered bytes (the refreshed old hash is shown only as [secret]).
+    expect(gone.newState?.inputs?.sha256).toBe(fleet.expectedTree(deleted.server).files.find((f) => f.path === deleted.path)!.sha256);
+  });
+
+  it("provision plan --refresh reports the drift per server", async () => {
+    const r = await provision(fleet, ["plan", "--stack", fleet.project.stack, "--project", fleet.project.dir, "--refresh", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as Impact;
+    expect([...plan.touched].sort()).toEqual([edited.server, deleted.server].sort());
+    expect(plan.servers[edited.server]!.files).toEqual([{ path: edited.path, op: "update" }]);
+    expect(plan.servers[deleted.server]!.files).toEqual([{ path: deleted.path, op: "update" }]);
+    expect(plan.servers["drift-c"]!.status).toBe("same");
+    const text = await provision(fleet, ["plan", "--stack", fleet.project.stack, "--project", fleet.project.dir, "--refresh"]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(edited.path);
+    expect(text.stdout).toContain(deleted.path);
+  });
+
+  it("pulumi refresh records the drift in state; the next up repairs exactly those files", async () => {
+    const refresh = await fleet.project.ok(["refresh", "--yes", "--skip-preview", "--stack", fleet.project.stack]);
+    expect(refresh.stdout).toMatch(/updated/);
+    // After the refresh a plain preview sees the drift: state holds what the children hold.
+    expect(changedFiles(await fleet.project.preview())).toEqual([`${deleted.server}/${deleted.path}`, `${edited.server}/${edited.path}`].sort());
+
+    const untouched = fs.statSync(path.join(fleet.roots["drift-c"]!, "tftp/pxelinux.cfg/default"));
+    await fleet.project.up();
+    for (const s of fleet.servers) expectConverged(fleet, s.name);
+    expect(fs.statSync(path.join(fleet.roots["drift-c"]!, "tftp/pxelinux.cfg/default")).mtimeMs).toBe(untouched.mtimeMs);
+    expect(changes(await fleet.project.preview(["--refresh"])).filter((s) => s.op !== "refresh")).toEqual([]);
+  });
+
+  it("up --refresh repairs drift in one step", async () => {
+    const file = path.join(fleet.roots["drift-c"]!, "http/autoinstall/db.cfg");
+    fs.writeFileSync(file, "replaced by hand\n");
+    await fleet.project.up(["--refresh"]);
+    expectConverged(fleet, "drift-c");
+    expect(changes(await fleet.project.preview(["--refresh"])).filter((s) => s.op !== "refresh")).toEqual([]);
+  });
+});
