@@ -76,7 +76,7 @@ describe("drift on children, on the real engine", () => {
     for (const step of changes(preview).filter((s) => s.op !== "refresh" && placedFileOf(s.urn))) {
       expect(step.op).toBe("update");
     }
-    const gone = changes(preview).find((s) => placedFileOf(s.urn)?.server === deleted.server)!;
+    const gone = changes(preview).find((s) => s.op === "update" && placedFileOf(s.urn)?.server === deleted.server && placedFileOf(s.urn)?.path === deleted.path)!;
     // The update puts back the rendered bytes (the refreshed old hash is shown only as [secret]).
     expect(gone.newState?.inputs?.sha256).toBe(fleet.expectedTree(deleted.server).files.find((f) => f.path === deleted.path)!.sha256);
   });
