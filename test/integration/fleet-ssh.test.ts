@@ -5,15 +5,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changes } from "../support/pulumi";
+import { expectedBytes } from "../support/converged";
 import { createFleet, placedFileOf, treeOnDisk, type Fleet } from "../support/fleet";
 import { tftpGet } from "../support/tftp";
 import { httpGet } from "../support/http";
 
-function expectedBytes(fleet: Fleet, server: string): Map<string, Buffer> {
-  return new Map(
-    fleet.expectedTree(server).files.map((f) => [f.path, f.content !== undefined ? Buffer.from(f.content, "utf8") : fs.readFileSync(f.sourcePath!)]),
-  );
-}
 
 function stats(root: string): Map<string, string> {
   return new Map([...treeOnDisk(root).keys()].map((rel) => {

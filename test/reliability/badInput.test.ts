@@ -3,7 +3,6 @@
 // for byte unchanged. Catalog cases run the real `provision validate`; stack-config cases run the
 // real `provision select` and then a real `pulumi up` of the stack program, which must fail before
 // any resource step; a subset of catalog cases also goes through `pulumi up`.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -12,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { MAX_TEMPLATE_BYTES } from "../../src/catalog/load";
 import { createFleet, EXAMPLE_CATALOG, treeOnDisk, type Fleet } from "../support/fleet";
-import { changes, repoRoot, type RunResult } from "../support/pulumi";
+import { runProvision } from "../support/provisionCli";
+import { changes, type RunResult } from "../support/pulumi";
 
 const PWNED = `/tmp/pwned-${randomBytes(6).toString("hex")}`;
 const SHA = "a".repeat(64);
@@ -164,17 +164,7 @@ function catalogFor(c: CatalogCase): string {
 }
 
 /** The real `provision` CLI (bin/provision.js), as a user runs it. */
-function provision(args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, "bin", "provision.js"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const provision = (args: string[]): Promise<RunResult> => runProvision(args);
 
 /** The `file:line path: message` line the case must produce, relative to `dir`. */
 function expectIssue(stderr: string, dir: string, e: Expect): void {

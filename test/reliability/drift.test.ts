@@ -1,26 +1,14 @@
 // Drift on the real engine: files edited or deleted by hand on a child are found by a refreshing
 // preview (and by `provision plan --refresh`, grouped per server), recorded by `pulumi refresh`,
 // and put back by the next `up` to exactly what render() gives.
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Impact } from "../../src/impact";
-import { createFleet, placedFileOf, treeOnDisk, type Fleet } from "../support/fleet";
-import { changes, repoRoot, type PreviewJson, type RunResult } from "../support/pulumi";
-
-function expectedBytes(fleet: Fleet, server: string): Map<string, Buffer> {
-  return new Map(
-    fleet.expectedTree(server).files.map((f) => [f.path, f.content !== undefined ? Buffer.from(f.content, "utf8") : fs.readFileSync(f.sourcePath!)]),
-  );
-}
-
-function expectConverged(fleet: Fleet, server: string): void {
-  const expected = expectedBytes(fleet, server);
-  const actual = treeOnDisk(fleet.roots[server]!);
-  expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
-  for (const [rel, bytes] of expected) expect(actual.get(rel)!.equals(bytes), `${server}/${rel}`).toBe(true);
-}
+import { createFleet, placedFileOf, type Fleet } from "../support/fleet";
+import { expectConverged } from "../support/converged";
+import { provision } from "../support/provisionCli";
+import { changes, type PreviewJson } from "../support/pulumi";
 
 /** `server/path` of every placed file a preview would change. */
 const changedFiles = (preview: PreviewJson) =>
@@ -30,18 +18,6 @@ const changedFiles = (preview: PreviewJson) =>
     .filter((f) => f !== undefined)
     .map((f) => `${f.server}/${f.path}`)
     .sort();
-
-function provision(fleet: Fleet, args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, "bin", "provision.js"), ...args], { cwd: fleet.project.dir, env: fleet.project.env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
 
 describe("drift on children, on the real engine", () => {
   let fleet: Fleet;
@@ -82,14 +58,14 @@ describe("drift on children, on the real engine", () => {
   });
 
   it("provision plan --refresh reports the drift per server", async () => {
-    const r = await provision(fleet, ["plan", "--stack", fleet.project.stack, "--project", fleet.project.dir, "--refresh", "--json"]);
+    const r = await provision(fleet.project, ["plan", "--stack", fleet.project.stack, "--project", fleet.project.dir, "--refresh", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const plan = JSON.parse(r.stdout) as Impact;
     expect([...plan.touched].sort()).toEqual([edited.server, deleted.server].sort());
     expect(plan.servers[edited.server]!.files).toEqual([{ path: edited.path, op: "update" }]);
     expect(plan.servers[deleted.server]!.files).toEqual([{ path: deleted.path, op: "update" }]);
     expect(plan.servers["drift-c"]!.status).toBe("same");
-    const text = await provision(fleet, ["plan", "--stack", fleet.project.stack, "--project", fleet.project.dir, "--refresh"]);
+    const text = await provision(fleet.project, ["plan", "--stack", fleet.project.stack, "--project", fleet.project.dir, "--refresh"]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(edited.path);
     expect(text.stdout).toContain(deleted.path);

@@ -8,23 +8,14 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STOP_SERVICES_SCRIPT } from "../../components/scripts";
 import { LocalTransport } from "../../components/transports/local";
+import { expectConverged as expectTreeConverged, expectedBytes } from "../support/converged";
 import { createFleet, treeOnDisk, type Fleet } from "../support/fleet";
 import { killTree } from "../support/processes";
 import { changes, type RunResult } from "../support/pulumi";
 
-/** What render() says the server holds, path -> bytes. */
-function expectedBytes(fleet: Fleet, server: string): Map<string, Buffer> {
-  return new Map(
-    fleet.expectedTree(server).files.map((f) => [f.path, f.content !== undefined ? Buffer.from(f.content, "utf8") : fs.readFileSync(f.sourcePath!)]),
-  );
-}
-
 /** The child holds exactly its rendered tree: same paths (so no temp file), same bytes, and its manifest lists them. */
 function expectConverged(fleet: Fleet, server: string): void {
-  const expected = expectedBytes(fleet, server);
-  const actual = treeOnDisk(fleet.roots[server]!);
-  expect([...actual.keys()].sort(), `${server}: paths`).toEqual([...expected.keys()].sort());
-  for (const [rel, bytes] of expected) expect(actual.get(rel)!.equals(bytes), `${server}/${rel}`).toBe(true);
+  expectTreeConverged(fleet, server);
   expectManifestMatches(fleet.roots[server]!);
 }
 

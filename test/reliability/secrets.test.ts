@@ -3,14 +3,15 @@
 // plaintext in the state (including backups and history), in preview/up/refresh output (text,
 // --json, --diff), in `provision plan` reports (json, markdown, html) or in the children's logs,
 // while the rendered files on the children do carry the real hash.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFleet, ROOT_PASSWORD_HASH, treeOnDisk, type Fleet } from "../support/fleet";
-import { repoRoot, type RunResult } from "../support/pulumi";
+import { runProvision } from "../support/provisionCli";
+import type { RunResult } from "../support/pulumi";
 
 const NEW_HASH = `$6$rounds=4096$rotated$${randomBytes(24).toString("hex")}`;
 const PASSPHRASE = `key-passphrase-${randomBytes(12).toString("hex")}`;
@@ -50,21 +51,13 @@ describe("secrets never appear in plaintext", () => {
     return r;
   }
 
-  function provision(args: string[]): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(repoRoot, "bin", "provision.js"), ...args], { cwd: fleet.project.dir, env: fleet.project.env });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("error", reject);
-      child.on("close", (code) => {
-        transcript.push({ what: `provision ${args.join(" ")}`, text: `${stdout}\n${stderr}` });
-        if (code !== 0) reject(new Error(`provision ${args.join(" ")} exited ${code}\n${stdout}\n${stderr}`));
-        else resolve({ code: 0, stdout, stderr });
-      });
-    });
+  async function provision(args: string[]): Promise<RunResult> {
+    const r = await runProvision(args, { cwd: fleet.project.dir, env: fleet.project.env });
+    transcript.push({ what: `provision ${args.join(" ")}`, text: `${r.stdout}\n${r.stderr}` });
+    if (r.code !== 0) throw new Error(`provision ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+    return r;
   }
+
 
   const stack = () => ["--stack", fleet.project.stack];
   const plan = (...extra: string[]) => provision(["plan", ...stack(), "--project", fleet.project.dir, ...extra]);

@@ -6,10 +6,15 @@ import type { Impact } from "../../src/impact";
 import { repoRoot, type PulumiProject, type RunResult } from "./pulumi";
 
 export function provision(project: PulumiProject, args: readonly string[]): Promise<RunResult> {
+  return runProvision(args, { cwd: project.dir, env: project.env });
+}
+
+/** `provision <args>` in `cwd` (default: here) with `env` (default: this process's). */
+export function runProvision(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(repoRoot, "bin", "provision.js"), ...args], {
-      cwd: project.dir,
-      env: project.env,
+      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+      ...(opts.env !== undefined ? { env: opts.env } : {}),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
