@@ -23,17 +23,6 @@ function udpFree(port: number, host: string): Promise<boolean> {
   });
 }
 
-function ephemeralTcpPort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen({ port: 0, host }, () => {
-      const addr = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(addr.port));
-    });
-  });
-}
-
 export interface FreePortOptions {
   /** Check TCP (default true). */
   tcp?: boolean;
@@ -48,7 +37,9 @@ export async function freePort(opts: FreePortOptions = {}): Promise<number> {
   const wantTcp = opts.tcp ?? true;
   const wantUdp = opts.udp ?? false;
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = await ephemeralTcpPort(host);
+    // Below Linux's ephemeral range (32768-60999): an outgoing connection (ssh, gRPC, curl) can
+    // take an ephemeral port between this check and the daemon's bind, as a flaky CI run showed.
+    const port = 20000 + Math.floor(Math.random() * 12000);
     if (handedOut.has(port)) continue;
     if (wantTcp && !(await tcpFree(port, host))) continue;
     if (wantUdp && !(await udpFree(port, host))) continue;
