@@ -21,7 +21,7 @@ export interface ProfileRow {
   readonly wallMs: number;
   readonly engineCpuMs: number;
   readonly processes: ProcessProfile[];
-  /** The extra environment of the run, e.g. `BENCH_NO_SOURCE_MAPS=1`. */
+  /** The extra environment of the run, e.g. `PROVISIONING_SOURCE_MAPS=1`. */
   readonly note?: string;
 }
 

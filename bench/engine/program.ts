@@ -11,8 +11,6 @@
 // - BENCH_MODE_OVERRIDE=0640: every file gets this mode, so every file differs and is rewritten
 //   through the provider: the engine's re-copy-everything baseline.
 // - BENCH_PROGRAM_TIMING=<file>: appends "<ms> <resources>" when registration is done.
-// - BENCH_NO_SOURCE_MAPS=1: stack traces in this process are not mapped through source maps (the
-//   SDK captures one per promise; the profile shows their formatting as the largest cost).
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { loadCatalog, readStackConfig, render, resolveCatalog } from "../../src";
@@ -21,7 +19,6 @@ import { TYPE, fileResourceName } from "../../components/names";
 import { selectedObjectHashes } from "../../components/provisioningServer";
 import { ServerTree } from "./serverTree";
 
-if (process.env.BENCH_NO_SOURCE_MAPS === "1") process.setSourceMapsEnabled(false);
 const t0 = Date.now();
 const config = new pulumi.Config("provisioning");
 const stack = readStackConfig(process.cwd(), pulumi.getStack());
