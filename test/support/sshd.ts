@@ -138,6 +138,8 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
       const hostKey = readFileSync(hostKeyFile + ".pub", "utf8").trim();
       const port = await freeTcpPort();
       const config = path.join(dir, "sshd_config");
+      const home = path.join(dir, "home");
+      mkdirSync(home);
       writeFileSync(
         config,
         [
@@ -155,6 +157,10 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
           "MaxStartups 64:30:128",
           "LogLevel ERROR",
           "Subsystem sftp internal-sftp",
+          // A provisioning server's account has no developer shell setup, so the child's commands
+          // must not run this machine's ~/.bashrc (bash sources it for every ssh command; on a
+          // development machine it may start pyenv or similar, seconds per command under load).
+          `SetEnv HOME=${home}`,
           "",
         ].join("\n"),
       );
