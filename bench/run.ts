@@ -414,7 +414,7 @@ function report(
       ? "Written by `npm run bench` (bench/run.ts) from several bench processes of one session (listed below); each figure is the median of repeats with (min–max), and each ratio is taken within one process."
       : "Written by `npm run bench` (bench/run.ts); figures of one run, each the median of repeats with (min–max). Ratios are taken within this run.",
     "",
-    `Machine: ${machineLine}. Quick mode: ${quick ? "yes" : "no"}. The machine was shared with other work during the run, so absolute times are noisy; compare ratios.`,
+    `Machine: ${machineLine}. Quick mode: ${quick ? "yes" : "no"}. Absolute times depend on the machine and its load; compare ratios.`,
     "",
     ...mergedMachines.map((o) => `- Rows merged from another bench process of the same session, run concurrently on the same machine: load average ${o.loadStart} at its start, ${o.loadEnd} at its end, finished ${o.date} after ${o.minutes} min.`),
     ...(mergedMachines.length ? [""] : []),
