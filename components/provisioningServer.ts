@@ -52,11 +52,11 @@ export class ProvisioningServer extends pulumi.ComponentResource {
     const { server, tree } = args;
     const bootstrap = new Bootstrap(server.name, { server, connection: args.connection }, { parent: this });
 
+    // Looked up by path once per server, not searched once per secret file.
+    const secretFiles = args.secretTree?.apply((t) => new Map(t.files.map((f) => [f.path, f])));
     const manifest = tree.files.find((f) => f.path === "manifest.json");
     // The manifest is written last, after every other file: it tells what the server holds, so
     // when a write fails (disk full, a server down) it keeps describing the files still there.
-    // Looked up by path once per server, not searched once per secret file.
-    const secretFiles = args.secretTree?.apply((t) => new Map(t.files.map((f) => [f.path, f])));
     const placed: PlacedFile[] = [];
     for (const file of [...tree.files.filter((f) => f !== manifest), ...(manifest ? [manifest] : [])]) {
       const real = file.secret && secretFiles
