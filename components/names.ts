@@ -13,8 +13,11 @@ export const TYPE = {
   bootLoader: "provisioning:index:BootLoader",
 } as const;
 
-/** A placed file: `<server>/<path>`, e.g. `pxe-a/tftp/pxelinux.cfg/default`. */
+/** A file that is its own resource (a secret one, the manifest): `<server>/<path>`, e.g. `pxe-a/manifest.json`. */
 export const fileResourceName = (server: string, path: string) => `${server}/${path}`;
+
+/** The other files of a child, as one resource: `<server>/files`. */
+export const treeResourceName = (server: string) => `${server}/files`;
 
 /** The bootstrap of a child: `<server>/bootstrap`. */
 export const bootstrapResourceName = (server: string) => `${server}/bootstrap`;

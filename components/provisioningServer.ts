@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import type { ResolvedCatalog, Server, ServerTree } from "../src";
+import type { PlacedFile as RenderedFile, ResolvedCatalog, Server, ServerTree } from "../src";
+import { MANIFEST_PATH } from "../src/render/layout";
 import { objectFingerprint } from "../src";
 import { Bootstrap } from "./bootstrap";
 import type { ConnectionProps } from "./provider/connection";
 import { PlacedFile } from "./placedFile";
-import { TYPE, fileResourceName } from "./names";
+import { PlacedTree } from "./placedTree";
+import { TYPE, fileResourceName, treeResourceName } from "./names";
 
 export interface ProvisioningServerArgs {
   /** The child's entry from stack config. */
@@ -35,9 +37,10 @@ export function selectedObjectHashes(catalog: ResolvedCatalog, tree: ServerTree)
 }
 
 /**
- * One child provisioning server: its bootstrap (TFTP and HTTP serving) and one resource per
- * file it holds. Each file's inputs carry the sha256 of its rendered bytes, so the engine's diff
- * touches exactly the files, and the servers, whose rendered output changed.
+ * One child provisioning server: its bootstrap (TFTP and HTTP serving), one resource holding the
+ * files it serves, and one per secret file and for the manifest. Each file's entry carries the sha256 of its rendered bytes, so the
+ * engine's diff touches exactly the servers, and names exactly the files, whose rendered output
+ * changed.
  */
 export class ProvisioningServer extends pulumi.ComponentResource {
   public readonly manifestSha256: pulumi.Output<string>;
@@ -52,13 +55,37 @@ export class ProvisioningServer extends pulumi.ComponentResource {
     const { server, tree } = args;
     const bootstrap = new Bootstrap(server.name, { server, connection: args.connection }, { parent: this });
 
-    // Looked up by path once per server, not searched once per secret file.
-    const secretFiles = args.secretTree?.apply((t) => new Map(t.files.map((f) => [f.path, f])));
-    const manifest = tree.files.find((f) => f.path === "manifest.json");
+    // The files as one resource: the engine's cost is per resource (see bench/ANALYSIS.md).
+    const inTree = (f: RenderedFile) => !f.secret && f.path !== MANIFEST_PATH;
+    const files = new PlacedTree(
+      treeResourceName(server.name),
+      {
+        props: {
+          ...args.connection,
+          files: Object.fromEntries(
+            tree.files.filter(inTree).map((f) => [
+              f.path,
+              {
+                sha256: f.sha256,
+                mode: f.mode,
+                originKind: f.origin.kind,
+                originName: f.origin.name,
+                ...(f.content !== undefined ? { content: f.content } : {}),
+                ...(f.sourcePath ? { sourcePath: f.sourcePath } : {}),
+              },
+            ]),
+          ),
+        },
+      },
+      { parent: this, dependsOn: [bootstrap] },
+    );
+
+    // A secret file is a resource of its own: its hash and bytes are secrets, and a preview shows
+    // a changed secret only as "[secret]", so only its own step says which secret file changed.
     // The manifest is written last, after every other file: it tells what the server holds, so
     // when a write fails (disk full, a server down) it keeps describing the files still there.
-    const placed: PlacedFile[] = [];
-    for (const file of [...tree.files.filter((f) => f !== manifest), ...(manifest ? [manifest] : [])]) {
+    const secretFiles = args.secretTree?.apply((t) => new Map(t.files.map((f) => [f.path, f])));
+    const placeFile = (file: RenderedFile, dependsOn: pulumi.Resource[]) => {
       const real = file.secret && secretFiles
         ? secretFiles.apply((byPath) => {
             const found = byPath.get(file.path);
@@ -66,7 +93,7 @@ export class ProvisioningServer extends pulumi.ComponentResource {
             return found;
           })
         : undefined;
-      const resource = new PlacedFile(
+      return new PlacedFile(
         fileResourceName(server.name, file.path),
         {
           props: {
@@ -78,12 +105,15 @@ export class ProvisioningServer extends pulumi.ComponentResource {
             sha256: real ? pulumi.secret(real.apply((f) => f.sha256)) : file.sha256,
             content: real ? pulumi.secret(real.apply((f) => f.content ?? "")) : file.content,
             sourcePath: file.sourcePath,
+            removeOnDelete: true,
           },
         },
-        { parent: this, dependsOn: file === manifest ? [bootstrap, ...placed] : [bootstrap] },
+        { parent: this, dependsOn },
       );
-      placed.push(resource);
-    }
+    };
+    const secrets = tree.files.filter((f) => f.secret && f.path !== MANIFEST_PATH).map((f) => placeFile(f, [bootstrap]));
+    const manifest = tree.files.find((f) => f.path === MANIFEST_PATH);
+    if (manifest) placeFile(manifest, [bootstrap, files, ...secrets]);
     this.fileCount = tree.files.length;
     this.manifestSha256 = pulumi.output(manifest?.sha256 ?? "");
     this.selectedObjects = pulumi.output(tree.selection.objects.map((o) => ({ kind: o.kind, name: o.name, reason: o.reason })));

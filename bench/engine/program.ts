@@ -1,13 +1,14 @@
 // The engine benchmark's Pulumi program: the stack's catalog and servers (as stacks/index.ts reads
-// them), each server a ProvisioningServer-typed component holding one PlacedFile per rendered file,
-// with the same inputs and provider as components/provisioningServer.ts (and the server's selection
-// as its inputs). Left out: the per-server
+// them), each server a ProvisioningServer-typed component (with the server's selection as its
+// inputs) holding the product's resources, with the same inputs and providers as
+// components/provisioningServer.ts: a PlacedTree with every file but the manifest, and the
+// manifest as a PlacedFile written after it (the bench catalog has no secrets). Left out: the per-server
 // Bootstrap (one resource per server that would start two daemons per child) and the catalog
-// object components; the per-file resources, which dominate, are the product's own.
+// object components.
 //
 // Environment (bench only):
-// - BENCH_VARIANT=coarse: one resource per server holding its whole tree (bench/engine/treeProvider.ts)
-//   instead of one per file; the variant the profile points at.
+// - BENCH_VARIANT=per-file: the former shape instead, one resource per file (the provider
+//   components/provider/placedFileProvider.ts, kept for stacks made with it), for comparison.
 // - BENCH_MODE_OVERRIDE=0640: every file gets this mode, so every file differs and is rewritten
 //   through the provider: the engine's re-copy-everything baseline.
 // - BENCH_PROGRAM_TIMING=<file>: appends "<ms> <resources>" when registration is done.
@@ -15,16 +16,17 @@ import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { loadCatalog, readStackConfig, render, resolveCatalog } from "../../src";
 import { PlacedFile } from "../../components/placedFile";
-import { TYPE, fileResourceName } from "../../components/names";
+import { PlacedTree } from "../../components/placedTree";
+import { TYPE, fileResourceName, treeResourceName } from "../../components/names";
 import { selectedObjectHashes } from "../../components/provisioningServer";
-import { ServerTree } from "./serverTree";
+import { MANIFEST_PATH } from "../../src/render/layout";
 
 const t0 = Date.now();
 const config = new pulumi.Config("provisioning");
 const stack = readStackConfig(process.cwd(), pulumi.getStack());
 if (!stack.catalogPath) throw new Error(`${stack.file}: provisioning:catalog is not set`);
 const catalog = resolveCatalog(loadCatalog(stack.catalogPath));
-const coarse = process.env.BENCH_VARIANT === "coarse";
+const perFile = process.env.BENCH_VARIANT === "per-file";
 const modeOverride = process.env.BENCH_MODE_OVERRIDE || undefined;
 
 // The selection as inputs, as ProvisioningServer has them: the plan reads server steps from this.
@@ -43,42 +45,27 @@ for (const server of stack.servers) {
     t.kind === "local"
       ? { server: server.name, kind: "local" as const, root: t.root }
       : { server: server.name, kind: "ssh" as const, root: t.root, host: t.host, port: t.port, user: t.user, hostKey: t.hostKey, privateKey: config.requireSecret(t.privateKey.secret) };
-  if (coarse) {
+  const entry = (f: (typeof tree.files)[number]) => ({
+    mode: modeOverride ?? f.mode,
+    originKind: f.origin.kind,
+    originName: f.origin.name,
+    sha256: f.sha256,
+    ...(f.content !== undefined ? { content: f.content } : {}),
+    ...(f.sourcePath ? { sourcePath: f.sourcePath } : {}),
+  });
+  const placeFile = (file: (typeof tree.files)[number], dependsOn: pulumi.Resource[]) => {
     resources++;
-    new ServerTree(
-      `${server.name}/tree`,
-      {
-        ...connection,
-        files: Object.fromEntries(
-          tree.files.map((f) => [
-            f.path,
-            { sha256: f.sha256, mode: modeOverride ?? f.mode, ...(f.content !== undefined ? { content: f.content } : {}), ...(f.sourcePath ? { sourcePath: f.sourcePath } : {}) },
-          ]),
-        ),
-      },
-      { parent },
-    );
+    return new PlacedFile(fileResourceName(server.name, file.path), { props: { ...connection, path: file.path, ...entry(file), removeOnDelete: true } }, { parent, dependsOn });
+  };
+  const manifest = tree.files.find((f) => f.path === MANIFEST_PATH)!;
+  const others = tree.files.filter((f) => f !== manifest);
+  if (perFile) {
+    placeFile(manifest, others.map((f) => placeFile(f, [])));
     continue;
   }
-  for (const file of tree.files) {
-    resources++;
-    new PlacedFile(
-      fileResourceName(server.name, file.path),
-      {
-        props: {
-          ...connection,
-          path: file.path,
-          mode: modeOverride ?? file.mode,
-          originKind: file.origin.kind,
-          originName: file.origin.name,
-          sha256: file.sha256,
-          content: file.content,
-          sourcePath: file.sourcePath,
-        },
-      },
-      { parent },
-    );
-  }
+  resources++;
+  const files = new PlacedTree(treeResourceName(server.name), { props: { ...connection, files: Object.fromEntries(others.map((f) => [f.path, entry(f)])) } }, { parent });
+  placeFile(manifest, [files]);
 }
 // How long the program took to load, render and register (read by bench/engine.ts).
 if (process.env.BENCH_PROGRAM_TIMING) fs.appendFileSync(process.env.BENCH_PROGRAM_TIMING, `${Date.now() - t0} ${resources}\n`);

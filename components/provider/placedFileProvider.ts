@@ -1,7 +1,9 @@
-// The engine-facing behaviour of one file placed on a child: write it atomically (checksum
-// verified on the child), rewrite it when its bytes change, report drift on refresh, remove it
-// on delete. Runs inside Pulumi's dynamic-provider host, so it is loaded by path at run time
-// (see placedFile.ts) and imports nothing from the program.
+// One file placed on a child as its own resource: each file rendered with a secret (its hash and
+// bytes are Pulumi secrets) and the manifest. Write it atomically (checksum verified on the
+// child), rewrite it when its bytes change, report drift on refresh, remove it on delete.
+// The other files of a child are one resource (placedTreeProvider.ts); stacks made before that
+// hold every file this way (see `remove`). Runs inside Pulumi's dynamic-provider host, loaded by
+// path at run time (see placedFile.ts), and imports nothing from the program.
 import { definedOnly, transportFor, targetOf, type ConnectionProps } from "./connection";
 
 export interface PlacedFileProps extends ConnectionProps {
@@ -13,6 +15,8 @@ export interface PlacedFileProps extends ConnectionProps {
   /** Rendered text; absent for payloads copied from `sourcePath`. Never echoed into outputs. */
   content?: string;
   sourcePath?: string;
+  /** Set by every program since a child's other files became one resource; see `remove`. */
+  removeOnDelete?: boolean;
 }
 
 /** What the state keeps after a write: everything but the bytes. */
@@ -41,7 +45,7 @@ export async function diff(_id: string, olds: PlacedFileProps, news: PlacedFileP
   const replaces: string[] = [];
   if (olds.path !== news.path) replaces.push("path");
   if (targetOf(olds) !== targetOf(news)) replaces.push("root");
-  const updates = (["sha256", "mode", "sourcePath", "user", "privateKey", "passphrase", "hostKey"] as const).filter(
+  const updates = (["sha256", "mode", "sourcePath", "user", "privateKey", "passphrase", "hostKey", "removeOnDelete"] as const).filter(
     (key) => olds[key] !== news[key],
   );
   const changed = [...replaces, ...updates];
@@ -62,7 +66,26 @@ export async function update(_id: string, _olds: PlacedFileProps, news: PlacedFi
   return { outs: outputsOf(news, news.sha256) };
 }
 
+// Parameters only from the environment; prints nothing when there is no manifest.
+const READ_MANIFEST_SCRIPT = `[ -f "$ROOT/manifest.json" ] && cat "$ROOT/manifest.json" || true`;
+
+/** Paths the child's manifest lists now: what the server's current resource holds. */
+async function manifestPaths(props: PlacedFileProps): Promise<Set<string>> {
+  const result = await transportFor(props).runScript(READ_MANIFEST_SCRIPT, { ROOT: props.root });
+  if (result.code !== 0) throw new Error(`${props.server}: reading manifest.json failed: ${result.stderr.trim()}`);
+  if (!result.stdout.trim()) return new Set();
+  const manifest = JSON.parse(result.stdout) as { files?: { path: string }[] };
+  return new Set(["manifest.json", ...(manifest.files ?? []).map((f) => f.path)]);
+}
+
+/**
+ * A resource without `removeOnDelete` comes from a stack made when every file was its own
+ * resource. The first update with today's program deletes it after the server's files resource
+ * and manifest were written (deletes run last): a file the manifest lists now belongs to those
+ * and stays; one it no longer lists was pruned by the same update, and goes.
+ */
 export async function remove(_id: string, props: PlacedFileProps) {
+  if (!props.removeOnDelete && (await manifestPaths(props)).has(props.path)) return;
   await transportFor(props).removeFile(props.path);
 }
 

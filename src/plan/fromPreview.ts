@@ -1,8 +1,12 @@
 /**
  * The engine's plan in the impact shape: `pulumi preview --json` steps grouped by server.
  *
- * - Files: each placed-file resource (`<server>/<path>`, parent = its ProvisioningServer) that
- *   the engine creates, updates, replaces or deletes is one file change of that server.
+ * - Files: a server's files are one resource (`<server>/files`, parent = its ProvisioningServer)
+ *   whose `files` input maps each path to its hash, mode and origin. Comparing its old state
+ *   (outputs, so what a refresh found counts) with its new inputs names each file that is
+ *   created, updated or deleted; a replaced resource (moved to another root or host) updates
+ *   every file. Each secret file and the manifest are resources of their own (`<server>/<path>`):
+ *   each such step is one file change of that server.
  * - Objects: each ProvisioningServer carries its selection as inputs (`objects`: `kind/name` →
  *   definition hash), so the engine's old and new inputs of the server name exactly the objects
  *   it gained, lost or whose definition changed. When the state predates those inputs, the
@@ -21,6 +25,8 @@ import { parseUrn } from "./urn";
 /** Type tokens of components/names.ts (the pure core does not import components). */
 export const SERVER_TYPE = "provisioning:index:ProvisioningServer";
 export const FILE_TYPE = "pulumi-nodejs:dynamic:Resource";
+/** Name suffix of a server's files resource (components/names.ts `treeResourceName`). */
+export const TREE_SUFFIX = "/files";
 export const SECRET = "[secret]";
 
 export interface PlannedFile {
@@ -50,7 +56,8 @@ const FILE_OPS: Record<string, Op | undefined> = {
   "delete-replaced": "update",
 };
 
-const SHOWN_KEYS = ["sha256", "mode", "sourcePath", "root", "user", "hostKey", "privateKey"] as const;
+/** What makes a tree entry differ (the provider's diff compares the same). */
+const FILE_KEYS = ["sha256", "mode", "sourcePath"] as const;
 
 function show(v: unknown): string {
   if (v === undefined) return "-";
@@ -58,11 +65,16 @@ function show(v: unknown): string {
   return JSON.stringify(v);
 }
 
-function changesOf(op: Op, oldIn: Record<string, unknown>, newIn: Record<string, unknown>): string[] {
+type Entry = Record<string, unknown>;
+
+const SHOWN_KEYS = ["sha256", "mode", "sourcePath", "root", "user", "hostKey", "privateKey"] as const;
+
+/** Changed keys, `key: old → new`, of a file's inputs (its own resource's, or its tree entry). */
+function changesOf(op: Op, oldIn: Entry | undefined, newIn: Entry | undefined): string[] {
   const out: string[] = [];
   for (const key of SHOWN_KEYS) {
-    const a = oldIn[key];
-    const b = newIn[key];
+    const a = oldIn?.[key];
+    const b = newIn?.[key];
     if (op === "create" && b !== undefined && key === "sha256") out.push(`${key}: ${show(b)}`);
     // A secret compares equal as "[secret]" on both sides, yet it did change if the engine says so.
     if (op === "update" && (a !== b || (a === SECRET && key === "sha256"))) out.push(`${key}: ${show(a)} → ${show(b)}`);
@@ -71,6 +83,24 @@ function changesOf(op: Op, oldIn: Record<string, unknown>, newIn: Record<string,
 }
 
 const inputsOf = (s: ResourceState | undefined) => (s?.inputs ?? {}) as Record<string, unknown>;
+
+/** The `files` map of a tree state: outputs first (they carry what a refresh found), then inputs. */
+function filesOf(s: ResourceState | undefined, preferOutputs: boolean): Record<string, Entry> {
+  const pick = (r: Record<string, unknown> | undefined) => (r?.files && typeof r.files === "object" ? (r.files as Record<string, Entry>) : undefined);
+  return (preferOutputs ? (pick(s?.outputs) ?? pick(s?.inputs)) : pick(s?.inputs)) ?? {};
+}
+
+/** The files one tree step changes, with the op for each. */
+function treeFileOps(op: string, before: Record<string, Entry>, after: Record<string, Entry>): Map<string, Op> {
+  const ops = new Map<string, Op>();
+  for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (!(p in before)) ops.set(p, "create");
+    else if (!(p in after)) ops.set(p, "delete");
+    // A replacement writes every file at the new target.
+    else if (op !== "update" || FILE_KEYS.some((k) => before[p]![k] !== after[p]![k])) ops.set(p, "update");
+  }
+  return ops;
+}
 
 function objectHashes(s: ResourceState | undefined): Map<string, string> | undefined {
   const objects = inputsOf(s).objects;
@@ -165,20 +195,31 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
     const a = get(server);
     if (step.op !== "same") a.urns.push(step.urn);
     if (u.type !== FILE_TYPE) continue;
+    const op = FILE_OPS[step.op];
+    if (!op) continue;
+    const record = (path: string, fileOp: Op, entry: Entry | undefined, changes: () => string[]) => {
+      const origin =
+        typeof entry?.originKind === "string" && typeof entry.originName === "string" ? { kind: entry.originKind, name: entry.originName } : undefined;
+      const prev = a.files.get(path);
+      // A replacement shows as several steps of one path: one update.
+      const merged: Op = prev && prev.op !== fileOp ? "update" : fileOp;
+      a.files.set(path, { path, op: merged, ...(origin ? { origin } : {}), changes: prev?.changes.length ? prev.changes : changes() });
+    };
+    if (u.name === `${server}${TREE_SUFFIX}`) {
+      const before = filesOf(step.oldState, true);
+      const after = step.op === "delete" || step.op === "delete-replaced" ? {} : filesOf(step.newState, false);
+      const from = step.op === "create" || step.op === "create-replacement" ? {} : before;
+      for (const [path, fileOp] of treeFileOps(step.op, from, after)) {
+        record(path, fileOp, fileOp === "delete" ? from[path] : after[path], () => changesOf(fileOp, from[path], after[path]));
+      }
+      continue;
+    }
     const oldIn = inputsOf(step.oldState);
     const newIn = inputsOf(step.newState);
     const inputs = step.op === "delete" ? oldIn : newIn;
     // The bootstrap resource shares the dynamic type; it has no path input.
     const path = typeof inputs.path === "string" && inputs.path !== SECRET ? inputs.path : undefined;
-    if (path === undefined) continue;
-    const op = FILE_OPS[step.op];
-    if (!op) continue;
-    const origin =
-      typeof inputs.originKind === "string" && typeof inputs.originName === "string" ? { kind: inputs.originKind, name: inputs.originName } : undefined;
-    const prev = a.files.get(path);
-    // A replacement shows as several steps of one path: one update.
-    const merged: Op = prev && prev.op !== op ? "update" : op;
-    a.files.set(path, { path, op: merged, ...(origin ? { origin } : {}), changes: prev?.changes.length ? prev.changes : changesOf(op, oldIn, newIn) });
+    if (path !== undefined) record(path, op, inputs, () => changesOf(op, oldIn, newIn));
   }
 
   const servers: Record<string, ServerImpact> = {};

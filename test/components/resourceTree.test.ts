@@ -51,7 +51,7 @@ const record: pulumi.ResourceTransformation = (args) => {
 };
 
 describe("the resource tree of the dev stack", () => {
-  it("mirrors the catalog and gives each server a bootstrap and one resource per rendered file", async () => {
+  it("mirrors the catalog and gives each server a bootstrap, one resource for its files, and one per secret file and the manifest", async () => {
     const { CentralServer } = await import("../../components");
     const stack = readStackConfig(repoRoot, "dev");
     const catalog = resolveCatalog(loadCatalog(stack.catalogPath!));
@@ -77,8 +77,15 @@ describe("the resource tree of the dev stack", () => {
       const children = byParent(server.name);
       const tree = render(catalog, server);
       expect(children.filter((d) => d.type === "provisioning:index:Bootstrap").map((d) => d.name)).toEqual([`${server.name}/bootstrap`]);
-      const files = children.filter((d) => d.type === "pulumi-nodejs:dynamic:Resource").map((d) => d.name).sort();
-      expect(files).toEqual(tree.files.map((f) => `${server.name}/${f.path}`).sort());
+      const ownResource = tree.files.filter((f) => f.secret || f.path === "manifest.json").map((f) => `${server.name}/${f.path}`);
+      const inTree = tree.files.filter((f) => !f.secret && f.path !== "manifest.json").map((f) => f.path);
+      const dynamic = children.filter((d) => d.type === "pulumi-nodejs:dynamic:Resource");
+      expect(dynamic.map((d) => d.name).sort()).toEqual([`${server.name}/files`, ...ownResource].sort());
+      const filesResource = dynamic.find((d) => d.name === `${server.name}/files`)!;
+      expect(Object.keys(filesResource.inputs!.files as object).sort()).toEqual(inTree.sort());
+      // The manifest is written after every other file.
+      const manifest = dynamic.find((d) => d.name === `${server.name}/manifest.json`)!;
+      expect(manifest.dependsOn.sort()).toEqual([`${server.name}/bootstrap`, ...ownResource.filter((n) => n !== manifest.name)].concat(`${server.name}/files`).sort());
       expect(byParent(`${server.name}/bootstrap`).map((d) => d.type)).toEqual(["pulumi-nodejs:dynamic:Resource"]);
     }
 

@@ -1,9 +1,10 @@
-// planFromPreview on preview documents shaped like the engine's: grouping by server, file ops,
+// planFromPreview on preview documents shaped like the engine's: grouping by server, file ops
+// from each server's files resource and from files that are resources of their own,
 // replacements, objects from the servers' `objects` inputs, secrets kept masked.
 import { describe, expect, it } from "vitest";
 import { SECRET, planFromPreview } from "../../src/plan/fromPreview";
 import { parsePreviewJson } from "../../src/plan/previewJson";
-import { bootstrapStep, doc, fileStep, objectStep, serverStep, sha, type FileSpec } from "./previewDoc";
+import { bootstrapStep, doc, fileStep, objectStep, serverStep, sha, treeStep, type FileSpec } from "./previewDoc";
 
 const ks = (h: string): FileSpec => ({ path: "http/autoinstall/web.cfg", sha256: sha(h), originKind: "profile", originName: "web" });
 const menu = (h: string): FileSpec => ({ path: "tftp/pxelinux.cfg/default", sha256: sha(h), originKind: "template", originName: "pxelinux-menu" });
@@ -13,18 +14,16 @@ const motd = (h: string): FileSpec => ({ path: "http/files/web/motd", sha256: sh
 const OBJECTS = { "profile/web": "p1", "template/ks": "t1", "configFile/motd": "c1", "template/pxelinux-menu": "m1" };
 
 describe("planFromPreview", () => {
-  it("groups file steps by server and maps each engine op to create, update or delete", () => {
+  it("groups file changes by server: each file whose entry in the files resource differs is created, updated or deleted", () => {
     const plan = planFromPreview(
       doc([
         serverStep("same", "a", OBJECTS, OBJECTS),
         bootstrapStep("same", "a"),
-        fileStep("update", "a", ks("1"), ks("2")),
-        fileStep("create", "a", undefined, motd("1")),
-        fileStep("delete", "a", menu("1"), undefined),
+        treeStep("update", "a", [ks("1"), menu("1")], [ks("2"), motd("1")]),
         fileStep("same", "a", manifest("1"), manifest("1")),
         serverStep("same", "b", OBJECTS, OBJECTS),
         bootstrapStep("same", "b"),
-        fileStep("same", "b", ks("1"), ks("1")),
+        treeStep("same", "b", [ks("1")], [ks("1")]),
       ]),
     );
     expect(plan.impact.touched).toEqual(["a"]);
@@ -55,13 +54,40 @@ describe("planFromPreview", () => {
     expect(plan.files["a"]![0]!.changes).toContain("mode: 0644 → 0600");
   });
 
+  it("a files resource moved to another root updates every file it keeps, changed or not, and creates the new ones", () => {
+    const steps = (op: string) => treeStep(op, "a", [ks("1"), motd("1")], [ks("1"), motd("2"), menu("1")]);
+    const plan = planFromPreview(doc([serverStep("same", "a", OBJECTS, OBJECTS), steps("create-replacement"), steps("replace"), steps("delete-replaced")]));
+    expect(plan.impact.servers["a"]!.files).toEqual([
+      { path: "http/autoinstall/web.cfg", op: "update" },
+      { path: "http/files/web/motd", op: "update" },
+      { path: "tftp/pxelinux.cfg/default", op: "create" },
+    ]);
+  });
+
+  it("the old side is what the last refresh found: a file deleted by hand is an update, one edited back is none", () => {
+    const gone = { ...motd("1"), sha256: "absent" };
+    const plan = planFromPreview(doc([treeStep("update", "a", [ks("1"), motd("1")], [ks("1"), motd("1")], [ks("1"), gone])]));
+    expect(plan.impact.servers["a"]!.files).toEqual([{ path: "http/files/web/motd", op: "update" }]);
+    expect(plan.files["a"]![0]!.changes).toEqual([`sha256: absent → ${sha("1").slice(0, 12)}…`]);
+  });
+
+  it("reads the shape of stacks made before one resource per server: per-file steps, and their migration", () => {
+    const legacy = planFromPreview(doc([serverStep("same", "a", OBJECTS, OBJECTS), fileStep("update", "a", ks("1"), ks("2")), fileStep("delete", "a", menu("1"), undefined)]));
+    expect(legacy.impact.servers["a"]!.files).toEqual([
+      { path: "http/autoinstall/web.cfg", op: "update" },
+      { path: "tftp/pxelinux.cfg/default", op: "delete" },
+    ]);
+    // The first update with today's shape: each file's resource is deleted and the files resource created.
+    const migration = planFromPreview(doc([fileStep("delete", "a", ks("1"), undefined), treeStep("create", "a", undefined, [ks("1")])]));
+    expect(migration.impact.servers["a"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "update" }]);
+  });
+
   it("names objects from the difference of the server's object inputs", () => {
     const next = { "profile/web": "p2", "template/ks": "t1", "template/pxelinux-menu": "m1", "template/net": "n1" };
     const plan = planFromPreview(
       doc([
         serverStep("update", "a", OBJECTS, next),
-        fileStep("update", "a", ks("1"), ks("2")),
-        fileStep("delete", "a", motd("1"), undefined),
+        treeStep("update", "a", [ks("1"), motd("1")], [ks("2")]),
       ]),
     );
     expect(plan.impact.servers["a"]!.objects).toEqual([
@@ -73,16 +99,17 @@ describe("planFromPreview", () => {
 
   it("a new server creates all of its objects; a removed one deletes them", () => {
     const plan = planFromPreview(
-      doc([serverStep("create", "new", undefined, OBJECTS), fileStep("create", "new", undefined, ks("1")), serverStep("delete", "gone", OBJECTS, undefined), fileStep("delete", "gone", ks("1"), undefined)]),
+      doc([serverStep("create", "new", undefined, OBJECTS), treeStep("create", "new", undefined, [ks("1")]), serverStep("delete", "gone", OBJECTS, undefined), treeStep("delete", "gone", [ks("1")], undefined)]),
     );
     expect(plan.impact.touched).toEqual(["gone", "new"]);
     expect(plan.impact.servers["new"]!.objects.map((o) => o.op)).toEqual(Object.keys(OBJECTS).map(() => "create"));
     expect(plan.impact.servers["gone"]!.objects.map((o) => o.op)).toEqual(Object.keys(OBJECTS).map(() => "delete"));
+    expect(plan.impact.servers["new"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "create" }]);
     expect(plan.impact.servers["gone"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "delete" }]);
   });
 
   it("objects change without file changes: listed, the server stays untouched", () => {
-    const plan = planFromPreview(doc([serverStep("update", "a", OBJECTS, { ...OBJECTS, "configFile/motd": "c2" }), fileStep("same", "a", motd("1"), motd("1"))]));
+    const plan = planFromPreview(doc([serverStep("update", "a", OBJECTS, { ...OBJECTS, "configFile/motd": "c2" }), treeStep("same", "a", [motd("1")], [motd("1")])]));
     expect(plan.impact.touched).toEqual([]);
     expect(plan.impact.servers["a"]).toEqual({ status: "same", objects: [{ kind: "configFile", name: "motd", op: "update" }], files: [] });
   });
@@ -92,8 +119,7 @@ describe("planFromPreview", () => {
     const plan = planFromPreview(
       doc([
         strip(serverStep("same", "a", OBJECTS, OBJECTS)),
-        fileStep("update", "a", ks("1"), ks("2")),
-        fileStep("create", "a", undefined, motd("1")),
+        treeStep("update", "a", [ks("1")], [ks("2"), motd("1")]),
         fileStep("update", "a", manifest("1"), manifest("2")),
       ]),
     );
@@ -110,7 +136,8 @@ describe("planFromPreview", () => {
     const changes = plan.files["a"]![0]!.changes;
     expect(changes).toEqual([`sha256: ${SECRET} → ${SECRET}`]);
     // Content is never reported, secret or not.
-    const plain = planFromPreview(doc([serverStep("same", "a", OBJECTS, OBJECTS), fileStep("update", "a", { ...ks("1"), content: "rootpw hunter2" }, { ...ks("2"), content: "rootpw hunter3" })]));
+    const plain = planFromPreview(doc([serverStep("same", "a", OBJECTS, OBJECTS), treeStep("update", "a", [{ ...ks("1"), content: "rootpw hunter2" }], [{ ...ks("2"), content: "rootpw hunter3" }])]));
+    expect(plain.impact.servers["a"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "update" }]);
     expect(JSON.stringify(plain)).not.toContain("hunter");
   });
 
@@ -118,10 +145,10 @@ describe("planFromPreview", () => {
     const steps = [
       serverStep("update", "a", OBJECTS, { ...OBJECTS, "profile/web": "p2" }),
       bootstrapStep("update", "a"),
-      fileStep("update", "a", ks("1"), ks("2")),
+      treeStep("update", "a", [ks("1")], [ks("2")]),
       fileStep("same", "a", manifest("1"), manifest("1")),
       serverStep("same", "b", OBJECTS, OBJECTS),
-      fileStep("same", "b", ks("1"), ks("1")),
+      treeStep("same", "b", [ks("1")], [ks("1")]),
       objectStep("update", "profile", "web"),
     ];
     const plan = planFromPreview(doc(steps));
@@ -146,7 +173,7 @@ describe("planFromPreview", () => {
 
   it("a server whose name prefixes another's is kept apart", () => {
     const plan = planFromPreview(
-      doc([serverStep("same", "a", OBJECTS, OBJECTS), serverStep("same", "a-b", OBJECTS, OBJECTS), fileStep("update", "a-b", ks("1"), ks("2"))]),
+      doc([serverStep("same", "a", OBJECTS, OBJECTS), serverStep("same", "a-b", OBJECTS, OBJECTS), treeStep("update", "a-b", [ks("1")], [ks("2")])]),
     );
     expect(plan.impact.touched).toEqual(["a-b"]);
     expect(plan.impact.servers["a"]!.files).toEqual([]);

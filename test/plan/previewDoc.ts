@@ -1,5 +1,6 @@
 // Builds `pulumi preview --json` documents shaped like the engine's for the stack program:
-// central → ProvisioningServer(<server>) → Bootstrap + placed files `<server>/<path>`.
+// central → ProvisioningServer(<server>) → Bootstrap, the files resource `<server>/files`, and
+// the files that are resources of their own `<server>/<path>` (secret ones, the manifest).
 import type { PreviewJson, PreviewStep } from "../../src/plan/previewJson";
 
 const STACK = "test";
@@ -11,6 +12,7 @@ const FILE = `${SERVER}$pulumi-nodejs:dynamic:Resource`;
 export const urn = (qualifiedType: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${qualifiedType}::${name}`;
 export const serverUrn = (server: string) => urn(SERVER, server);
 export const fileUrn = (server: string, path: string) => urn(FILE, `${server}/${path}`);
+export const treeUrn = (server: string) => urn(FILE, `${server}/files`);
 
 export const sha = (seed: string) => {
   // 64 hex digits derived from a short seed, readable in failures.
@@ -40,7 +42,7 @@ const fileInputs = (server: string, f: FileSpec) => ({
   __provider: "exports.handler = …",
 });
 
-/** A placed-file step; `old`/`new` absent for create/delete. */
+/** A step of a file that is its own resource; `old`/`new` absent for create/delete. */
 export function fileStep(op: string, server: string, old: FileSpec | undefined, next: FileSpec | undefined): PreviewStep {
   const path = (next ?? old)!.path;
   const u = fileUrn(server, path);
@@ -49,6 +51,31 @@ export function fileStep(op: string, server: string, old: FileSpec | undefined, 
     urn: u,
     ...(old ? { oldState: { urn: u, type: "pulumi-nodejs:dynamic:Resource", parent: serverUrn(server), inputs: fileInputs(server, old) } } : {}),
     ...(next ? { newState: { urn: u, type: "pulumi-nodejs:dynamic:Resource", parent: serverUrn(server), inputs: fileInputs(server, next) } } : {}),
+  };
+}
+
+const treeInputs = (server: string, files: readonly FileSpec[]) => ({
+  server,
+  kind: "local",
+  root: `/srv/${server}`,
+  files: Object.fromEntries(
+    files.map((f) => [f.path, { sha256: f.sha256, mode: f.mode ?? "0644", originKind: f.originKind, originName: f.originName, ...(f.content !== undefined ? { content: f.content } : {}) }]),
+  ),
+  __provider: "exports.handler = …",
+});
+
+/**
+ * A step of a server's files resource; `old`/`next` absent for create/delete. `found` is what a
+ * refresh found (the old state's outputs); by default the old files as written, without content.
+ */
+export function treeStep(op: string, server: string, old: readonly FileSpec[] | undefined, next: readonly FileSpec[] | undefined, found?: readonly FileSpec[]): PreviewStep {
+  const u = treeUrn(server);
+  const outputs = (files: readonly FileSpec[]) => treeInputs(server, files.map(({ content: _content, ...f }) => f));
+  return {
+    op,
+    urn: u,
+    ...(old ? { oldState: { urn: u, type: "pulumi-nodejs:dynamic:Resource", parent: serverUrn(server), inputs: treeInputs(server, old), outputs: outputs(found ?? old) } } : {}),
+    ...(next ? { newState: { urn: u, type: "pulumi-nodejs:dynamic:Resource", parent: serverUrn(server), inputs: treeInputs(server, next) } } : {}),
   };
 }
 
