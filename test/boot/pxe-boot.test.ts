@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/catalog/checksums";
-import { createFleet, placedFileOf, treeOnDisk, type Fleet } from "../support/fleet";
+import { changedFilesOf, createFleet, filesResourceOf, placedFileOf, treeOnDisk, type Fleet } from "../support/fleet";
 import { httpGet } from "../support/http";
 import { changes, repoRoot } from "../support/pulumi";
 import { USER_NET_GATEWAY, kernelVersionOf, startPxeVm, waitFor, type PxeVm } from "../support/qemu";
@@ -161,13 +161,10 @@ describe("a PXE client under qemu boots from a child the engine set up", () => {
 
       const steps = changes(await fleet.project.preview());
       expect(steps.map((s) => s.op).every((op) => op === "update"), steps.map((s) => `${s.op} ${s.urn}`).join("\n")).toBe(true);
-      const files = steps.flatMap((s) => {
-        const f = placedFileOf(s.urn);
-        return f ? [`${f.server}/${f.path}`] : [];
-      });
+      const files = [...changedFilesOf(steps).keys()];
       expect(files.sort()).toEqual([`${SERVER}/${AUTOINSTALL}`, `${SERVER}/manifest.json`]);
       // Besides the files, only the server component, whose inputs hash each object it holds: the template's hash changed.
-      const others = steps.filter((s) => !placedFileOf(s.urn));
+      const others = steps.filter((s) => !placedFileOf(s.urn) && !filesResourceOf(s.urn));
       expect(others.map((s) => s.urn)).toEqual([expect.stringMatching(new RegExp(`\\$provisioning:index:ProvisioningServer::${SERVER}$`))]);
       const objects = (state?: { inputs?: Record<string, unknown> }) => (state?.inputs?.objects ?? {}) as Record<string, string>;
       const [oldObjects, newObjects] = [objects(others[0]!.oldState), objects(others[0]!.newState)];

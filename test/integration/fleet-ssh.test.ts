@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changes } from "../support/pulumi";
 import { expectedBytes } from "../support/converged";
-import { createFleet, placedFileOf, treeOnDisk, type Fleet } from "../support/fleet";
+import { changedFilesOf, createFleet, treeOnDisk, type Fleet } from "../support/fleet";
 import { tftpGet } from "../support/tftp";
 import { httpGet } from "../support/http";
 
@@ -77,7 +77,9 @@ describe("a fleet of SSH children on the real engine", () => {
     expect(steps.every((s) => s.op === "update")).toBe(true);
     // Besides their files, the touched servers themselves update: the hash of the object they hold changed.
     expect(steps.filter((s) => s.urn.includes(SERVER_TYPE)).map(serverNameOf).sort()).toEqual(["rack-a", "rack-b"]);
-    const updated = steps.filter((s) => !s.urn.includes(SERVER_TYPE)).map((s) => placedFileOf(s.urn)).map((f) => `${f!.server}/${f!.path}`);
+    const files = changedFilesOf(steps);
+    expect([...files.values()].every((op) => op === "update")).toBe(true);
+    const updated = [...files.keys()];
     expect(updated.sort()).toEqual(expectedUpdates.sort());
     // The Debian child is not touched at all.
     expect(updated.some((u) => u.startsWith("rack-c/"))).toBe(false);
@@ -106,10 +108,12 @@ describe("a fleet of SSH children on the real engine", () => {
     expect(gone).toContain("http/autoinstall/base.cfg");
 
     const steps = changes(await fleet.project.preview());
-    const deletes = steps.filter((s) => s.op === "delete").map((s) => placedFileOf(s.urn)!);
-    expect(deletes.every((d) => d.server === "rack-b")).toBe(true);
-    expect(deletes.map((d) => d.path).sort()).toEqual(gone);
-    expect(steps.filter((s) => s.op !== "delete").every((s) => (placedFileOf(s.urn)?.server ?? serverNameOf(s)) === "rack-b")).toBe(true);
+    const files = [...changedFilesOf(steps)];
+    const deletes = files.filter(([, op]) => op === "delete").map(([f]) => f);
+    expect(deletes.sort()).toEqual(gone.map((p) => `rack-b/${p}`));
+    // Nothing else changes on any other server.
+    expect(files.every(([f]) => f.startsWith("rack-b/"))).toBe(true);
+    expect(steps.every((s) => serverNameOf(s) === "rack-b" || s.urn.includes("::rack-b/")), steps.map((s) => s.urn).join("\n")).toBe(true);
 
     await fleet.project.up();
     const onDisk = treeOnDisk(fleet.roots["rack-b"]!);

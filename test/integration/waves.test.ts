@@ -14,7 +14,7 @@ interface StateResource {
   outputs?: Record<string, unknown>;
 }
 
-/** sha256 the state holds for each placed file of a server (secrets decrypted for comparison). */
+/** sha256 the state holds for each file of a server (secrets decrypted for comparison). */
 async function stateHashes(fleet: Fleet, server: string): Promise<Map<string, unknown>> {
   const { stdout } = await fleet.project.ok(["stack", "export", "--stack", "test", "--show-secrets"]);
   const resources = (JSON.parse(stdout) as { deployment: { resources: StateResource[] } }).deployment.resources;
@@ -22,7 +22,12 @@ async function stateHashes(fleet: Fleet, server: string): Promise<Map<string, un
   return new Map(
     resources
       .filter((r) => r.urn.includes(prefix) && !r.urn.endsWith(`${server}/bootstrap`))
-      .map((r) => [r.urn.slice(r.urn.indexOf(prefix) + prefix.length), plain(r.outputs?.sha256)]),
+      .flatMap((r): [string, unknown][] => {
+        const name = r.urn.slice(r.urn.indexOf(prefix) + prefix.length);
+        if (name !== "files") return [[name, plain(r.outputs?.sha256)]];
+        // The server's files resource: one entry per file.
+        return Object.entries(r.outputs?.files as Record<string, { sha256: string }>).map(([p, f]) => [p, f.sha256]);
+      }),
   );
 }
 

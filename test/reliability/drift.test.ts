@@ -5,19 +5,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Impact } from "../../src/impact";
-import { createFleet, placedFileOf, type Fleet } from "../support/fleet";
+import { changedFilesOf, createFleet, filesResourceOf, type Fleet } from "../support/fleet";
 import { expectConverged } from "../support/converged";
 import { provision } from "../support/provisionCli";
 import { changes, type PreviewJson } from "../support/pulumi";
 
-/** `server/path` of every placed file a preview would change. */
-const changedFiles = (preview: PreviewJson) =>
-  changes(preview)
-    .filter((s) => s.op !== "refresh")
-    .map((s) => placedFileOf(s.urn))
-    .filter((f) => f !== undefined)
-    .map((f) => `${f.server}/${f.path}`)
-    .sort();
+/** `server/path` of every file a preview would change. */
+const changedFiles = (preview: PreviewJson) => [...changedFilesOf(changes(preview)).keys()].sort();
 
 describe("drift on children, on the real engine", () => {
   let fleet: Fleet;
@@ -49,12 +43,13 @@ describe("drift on children, on the real engine", () => {
   it("preview --refresh names exactly the drifted files of the drifted servers", async () => {
     const preview = await fleet.project.preview(["--refresh"]);
     expect(changedFiles(preview)).toEqual([`${deleted.server}/${deleted.path}`, `${edited.server}/${edited.path}`].sort());
-    for (const step of changes(preview).filter((s) => s.op !== "refresh" && placedFileOf(s.urn))) {
-      expect(step.op).toBe("update");
-    }
-    const gone = changes(preview).find((s) => s.op === "update" && placedFileOf(s.urn)?.server === deleted.server && placedFileOf(s.urn)?.path === deleted.path)!;
-    // The update puts back the rendered bytes (the refreshed old hash is shown only as [secret]).
-    expect(gone.newState?.inputs?.sha256).toBe(fleet.expectedTree(deleted.server).files.find((f) => f.path === deleted.path)!.sha256);
+    expect([...changedFilesOf(changes(preview)).values()]).toEqual(["update", "update"]);
+    const step = changes(preview).find((s) => s.op === "update" && filesResourceOf(s.urn) === deleted.server)!;
+    const entry = (state: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } | undefined, key: "inputs" | "outputs") =>
+      (state?.[key]?.files as Record<string, { sha256: string }>)[deleted.path]!.sha256;
+    // The refresh found the file gone; the update puts back the rendered bytes.
+    expect(entry(step.oldState, "outputs")).toBe("absent");
+    expect(entry(step.newState, "inputs")).toBe(fleet.expectedTree(deleted.server).files.find((f) => f.path === deleted.path)!.sha256);
   });
 
   it("provision plan --refresh reports the drift per server", async () => {
@@ -77,10 +72,15 @@ describe("drift on children, on the real engine", () => {
     // After the refresh a plain preview sees the drift: state holds what the children hold.
     expect(changedFiles(await fleet.project.preview())).toEqual([`${deleted.server}/${deleted.path}`, `${edited.server}/${edited.path}`].sort());
 
-    const untouched = fs.statSync(path.join(fleet.roots["drift-c"]!, "tftp/pxelinux.cfg/default"));
+    // Neither another server's files nor the drifted server's other files are written again.
+    const untouched = ["drift-c/tftp/pxelinux.cfg/default", "drift-b/tftp/grub/grub.cfg"].map((f) => {
+      const [server, ...rest] = f.split("/");
+      return path.join(fleet.roots[server!]!, ...rest);
+    });
+    const stamps = untouched.map((f) => fs.statSync(f).mtimeMs);
     await fleet.project.up();
     for (const s of fleet.servers) expectConverged(fleet, s.name);
-    expect(fs.statSync(path.join(fleet.roots["drift-c"]!, "tftp/pxelinux.cfg/default")).mtimeMs).toBe(untouched.mtimeMs);
+    expect(untouched.map((f) => fs.statSync(f).mtimeMs)).toEqual(stamps);
     expect(changes(await fleet.project.preview(["--refresh"])).filter((s) => s.op !== "refresh")).toEqual([]);
   });
 

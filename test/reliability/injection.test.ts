@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify as stringifyYaml } from "yaml";
 import * as placedFileProvider from "../../components/provider/placedFileProvider";
+import * as placedTreeProvider from "../../components/provider/placedTreeProvider";
 import { BOOTSTRAP_SCRIPT, STOP_SERVICES_SCRIPT, bootstrapEnv } from "../../components/scripts";
 import { LocalTransport } from "../../components/transports/local";
 import { SshTransport } from "../../components/transports/ssh";
@@ -162,12 +163,14 @@ function belowValidation(label: string, open: (root: string) => Transport, newRo
       expect(landed()).toBe(false);
     });
 
-    it("the placed-file provider refuses hostile paths before any transport call", async () => {
+    it("the file providers refuse hostile paths before any transport call", async () => {
       const { words, landed } = hostile();
       const c = Buffer.from("c");
       for (const w of words) {
-        const props = { server: "s", kind: "local" as const, root, path: `http/${w}`, sha256: sha(c), mode: "0644", originKind: "profile", originName: "p", content: "c" };
+        const file = { sha256: sha(c), mode: "0644", originKind: "profile", originName: "p", content: "c" };
+        const props = { server: "s", kind: "local" as const, root, path: `http/${w}`, ...file };
         await expect(placedFileProvider.create(props)).rejects.toThrow(/unsafe path/);
+        await expect(placedTreeProvider.create({ server: "s", kind: "local", root, files: { [`http/${w}`]: file } })).rejects.toThrow(/unsafe path/);
       }
       expect(fs.readdirSync(root)).toEqual([]);
       expect(landed()).toBe(false);

@@ -3,13 +3,14 @@
 // out, and the state stays whole through it.
 import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFleet, placedFileOf, treeOnDisk, type Fleet } from "../support/fleet";
+import { createFleet, filesResourceOf, placedFileOf, treeOnDisk, type Fleet } from "../support/fleet";
 import { startPostgres, type Postgres } from "../support/postgres";
 import { changes, type RunResult } from "../support/pulumi";
 
 interface StateResource {
   urn: string;
   type: string;
+  outputs?: { files?: Record<string, unknown> };
 }
 
 describe("a stack whose state is in PostgreSQL", () => {
@@ -26,14 +27,16 @@ describe("a stack whose state is in PostgreSQL", () => {
       .split("\n")
       .filter(Boolean);
 
-  /** The resources the state must hold: exactly one placed file per rendered file, one bootstrap per server. */
+  /** The resources the state must hold: every rendered file exactly once (in its server's files resource or as its own), one bootstrap per server. */
   const expectStateMatchesRender = async () => {
     const state = await exportState();
     expect(state.deployment.pending_operations ?? []).toEqual([]);
     const urns = state.deployment.resources.map((r) => r.urn);
     expect(new Set(urns).size).toBe(urns.length);
-    const placed = urns.flatMap((u) => {
-      const f = placedFileOf(u);
+    const placed = state.deployment.resources.flatMap((r) => {
+      const f = placedFileOf(r.urn);
+      const server = filesResourceOf(r.urn);
+      if (server) return Object.keys(r.outputs?.files ?? {}).map((p) => `${server}/${p}`);
       return f ? [`${f.server}/${f.path}`] : [];
     });
     const rendered = fleet.servers.flatMap((s) => fleet.expectedTree(s.name).files.map((f) => `${s.name}/${f.path}`));

@@ -141,11 +141,52 @@ export function treeOnDisk(root: string): Map<string, Buffer> {
   return files;
 }
 
-/** `server/path` of a placed-file step, from its URN (`…::<server>/<path>`); undefined otherwise. */
+/**
+ * `server/path` of a file that is a resource of its own (a secret file, the manifest), from its
+ * URN (`…::<server>/<path>`); undefined for anything else, the server's files resource included.
+ */
 export function placedFileOf(urn: string): { server: string; path: string } | undefined {
   if (!urn.includes("pulumi-nodejs:dynamic:Resource::")) return undefined;
   const name = urn.slice(urn.lastIndexOf("::") + 2);
   const slash = name.indexOf("/");
   const rest = name.slice(slash + 1);
-  return rest === "bootstrap" ? undefined : { server: name.slice(0, slash), path: rest };
+  return rest === "bootstrap" || rest === "files" ? undefined : { server: name.slice(0, slash), path: rest };
+}
+
+/** The server whose files resource (`…::<server>/files`) a URN names; undefined otherwise. */
+export function filesResourceOf(urn: string): string | undefined {
+  return /pulumi-nodejs:dynamic:Resource::([^/]+)\/files$/.exec(urn)?.[1];
+}
+
+interface StepLike {
+  op: string;
+  urn: string;
+  oldState?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+  newState?: { inputs?: Record<string, unknown> };
+}
+
+type Entries = Record<string, { sha256?: unknown; mode?: unknown; sourcePath?: unknown }>;
+
+/**
+ * Every file a preview's steps change, `server/path → op`: a step of a file of its own is that
+ * file's; a step of a server's files resource changes each path whose entry differs between the
+ * old state (outputs: what a refresh found) and the new inputs.
+ */
+export function changedFilesOf(steps: readonly StepLike[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const step of steps) {
+    if (step.op === "same" || step.op === "refresh") continue;
+    const own = placedFileOf(step.urn);
+    if (own) out.set(`${own.server}/${own.path}`, step.op);
+    const server = filesResourceOf(step.urn);
+    if (!server) continue;
+    const before = ((step.oldState?.outputs ?? step.oldState?.inputs)?.files ?? {}) as Entries;
+    const after = (step.op === "delete" ? {} : (step.newState?.inputs?.files ?? {})) as Entries;
+    for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      const [b, a] = [before[p], after[p]];
+      const op = !b ? "create" : !a ? "delete" : b.sha256 !== a.sha256 || b.mode !== a.mode || b.sourcePath !== a.sourcePath ? "update" : undefined;
+      if (op) out.set(`${server}/${p}`, op);
+    }
+  }
+  return out;
 }
