@@ -45,7 +45,7 @@ export async function createEngineFleet(
     stack: "bench",
     main: PROGRAM,
     config: { "provisioning:catalog": catalogDir, "provisioning:servers": inputs },
-    env: { BENCH_PROGRAM_TIMING: timingFile, ...(opts.variant === "per-server" ? { BENCH_VARIANT: "coarse" } : {}) },
+    env: { BENCH_PROGRAM_TIMING: timingFile, ...(opts.variant === "per-file" ? { BENCH_VARIANT: "per-file" } : {}) },
   });
   for (const [k, v] of Object.entries(opts.secrets ?? {})) await project.setConfig(`provisioning:${k}`, v, true);
   return {
@@ -62,15 +62,10 @@ export async function createEngineFleet(
   };
 }
 
-/**
- * Servers a preview touches: from planFromPreview for the per-file shape (the product's plan);
- * for the per-server variant, the servers whose tree resource changes.
- */
-export function touchedServers(preview: PreviewJson, variant: Variant): { servers: string[]; steps: number } {
+/** Servers a preview touches, as the product's plan (planFromPreview) reads them; it reads both shapes. */
+export function touchedServers(preview: PreviewJson): { servers: string[]; steps: number } {
   const steps = preview.steps.filter((s) => s.op !== "same");
-  if (variant === "per-file") return { servers: [...planFromPreview(preview as unknown as PlanPreviewJson).impact.touched], steps: steps.length };
-  const servers = steps.map((s) => /::([^:]+)\/tree$/.exec(s.urn)?.[1]).filter((s): s is string => !!s);
-  return { servers: [...new Set(servers)].sort(), steps: steps.length };
+  return { servers: [...planFromPreview(preview as unknown as PlanPreviewJson).impact.touched], steps: steps.length };
 }
 
 /** The no-engine baseline: render every server and write every file through the transport. */
@@ -186,7 +181,7 @@ export async function benchEngine(o: EngineOptions, log: (s: string) => void): P
     const program: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const { ms, value } = await timeAsync(() => p.preview());
-      const t = touchedServers(value, variant);
+      const t = touchedServers(value);
       if (t.steps !== 0) throw new Error(`${tag}: no-op preview has ${t.steps} changes`);
       noop.push(ms);
       program.push(lastProgramTiming(fleet).ms);
@@ -209,7 +204,7 @@ export async function benchEngine(o: EngineOptions, log: (s: string) => void): P
         const skipping = r >= repeats;
         editTemplate(fleet.catalogDir, template, `# revision ${r}`);
         const pv = await timeAsync(() => p.preview());
-        const t = touchedServers(pv.value, variant);
+        const t = touchedServers(pv.value);
         if (JSON.stringify(t.servers) !== JSON.stringify(expected)) {
           throw new Error(`${tag} k=${k}: the plan names ${t.servers.length} servers (${t.servers.join(", ")}), expected exactly ${expected.join(", ")}`);
         }

@@ -99,14 +99,14 @@ export async function benchPeer(n: number, repeats: number, log: (s: string) => 
         const a0 = await runPlaybook(ansible, ws, true);
         if (a0.changedHosts.length) throw new Error(`${tag}: Ansible's no-op check changes ${a0.changedHosts.join(", ")}`);
         const o0 = await timeAsync(() => p.preview());
-        if (touchedServers(o0.value, "per-file").steps) throw new Error(`${tag}: our no-op preview has changes`);
+        if (touchedServers(o0.value).steps) throw new Error(`${tag}: our no-op preview has changes`);
         oursNoop.push(o0.ms);
         ansibleNoop.push(a0.ms);
         nr.push(o0.ms / a0.ms);
 
         editTemplate(fleet.catalogDir, nodeTemplate(0), `# peer revision ${r}`);
         const o1 = await timeAsync(() => p.preview());
-        const ours = touchedServers(o1.value, "per-file").servers;
+        const ours = touchedServers(o1.value).servers;
         if (!same(ours, expected)) throw new Error(`${tag}: our plan names ${ours.join(", ")}, expected ${expected.join(", ")}`);
         // Ansible's preview includes rendering and staging the trees it compares.
         const a1 = await timeAsync(async () => {

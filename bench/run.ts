@@ -6,7 +6,7 @@
  *
  *   npm run bench                      full run (writes the results files)
  *   BENCH_QUICK=1 npm run bench        smaller N and fewer repeats (prints only)
- *   npm run bench -- --only=core,peer  a subset: core, empty, engine (per file), variant (per server), profile, peer
+ *   npm run bench -- --only=core,peer  a subset: core, empty, engine (per server, the product), variant (per file, before 0.2), profile, peer
  *   BENCH_MAX_MINUTES=25 npm run bench  no new task after 25 minutes (default: no limit; the rest is listed as not run)
  *   npm run bench -- --write           write the results files from a quick or partial run too
  *   BENCH_PEER_NS=2,10 npm run bench   other peer sizes (the peer is the slowest part on a loaded machine)
@@ -47,30 +47,29 @@ const PLAN: Task[] = quick
   ? [
       { kind: "core", ns: [50, 200], runs: 3 },
       { kind: "empty", repeats: 2 },
-      { kind: "engine", n: 10, variant: "per-file", repeats: 2, fullRepeats: 1 },
       { kind: "engine", n: 10, variant: "per-server", repeats: 2, fullRepeats: 1 },
-      { kind: "profile", n: 10, variant: "per-file" },
+      { kind: "engine", n: 10, variant: "per-file", repeats: 2, fullRepeats: 1 },
+      { kind: "profile", n: 10, variant: "per-server" },
       { kind: "peer", n: 10, repeats: 2 },
     ]
   : [
       { kind: "core", ns: [50, 200, 500], runs: 5 },
       { kind: "empty", repeats: 3 },
+      { kind: "engine", n: 10, variant: "per-server", repeats: 3, fullRepeats: 2, skipCheckpoints: true },
       { kind: "engine", n: 10, variant: "per-file", repeats: 3, fullRepeats: 2, skipCheckpoints: true },
-      { kind: "engine", n: 10, variant: "per-server", repeats: 3, fullRepeats: 2 },
-      { kind: "profile", n: 10, variant: "per-file" },
-      { kind: "profile", n: 10, variant: "per-file", env: { PROVISIONING_SOURCE_MAPS: "1" } },
       { kind: "profile", n: 10, variant: "per-server" },
+      { kind: "profile", n: 10, variant: "per-server", env: { PROVISIONING_SOURCE_MAPS: "1" } },
+      { kind: "profile", n: 10, variant: "per-file" },
       { kind: "peer", n: 10, repeats: 2 },
-      // Per file, the file backend's state write after every step makes an `up` of S steps on
-      // R resources cost S × R: the setup and the full re-push of 1,950 or 7,800 file resources
-      // would take hours, so those (and at N=200 the k=20 up) run without per-step state writes,
-      // labelled in the tables; the k=N/10 up at N=50 is measured both ways.
-      { kind: "engine", n: 50, variant: "per-file", repeats: 2, fullRepeats: 1, skipCheckpoints: true, withoutCheckpoints: { setup: true, full: true } },
-      { kind: "engine", n: 50, variant: "per-server", repeats: 2, fullRepeats: 2 },
+      { kind: "engine", n: 50, variant: "per-server", repeats: 2, fullRepeats: 2, skipCheckpoints: true },
       { kind: "engine", n: 200, variant: "per-server", repeats: 2, fullRepeats: 2, skipCheckpoints: true },
-      { kind: "engine", n: 200, variant: "per-file", repeats: 1, fullRepeats: 1, withoutCheckpoints: { setup: true, full: true, upsAboveK: 1 } },
-      // Last: Ansible over 50 × 39 files is the slowest task of the plan, so it runs once.
+      // Ansible over 50 × 39 files is the slowest task of the plan, so it runs once.
       { kind: "peer", n: 50, repeats: 1 },
+      // Last, for comparison: the shape before 0.2 at 50 servers. The file backend's state write
+      // after every step makes an `up` of S steps on R resources cost S × R, so its setup and full
+      // re-push of 1,950 file resources run without per-step state writes, labelled in the
+      // tables; the k=N/10 up is measured both ways.
+      { kind: "engine", n: 50, variant: "per-file", repeats: 2, fullRepeats: 1, skipCheckpoints: true, withoutCheckpoints: { setup: true, full: true } },
     ];
 
 const started = Date.now();
@@ -149,7 +148,7 @@ function coreTable(rows: readonly CoreRow[]): Table {
 
 /** Marks a run made without a state write per step. */
 const NO_WRITES = " [no per-step state writes]";
-const shape = (v: EngineRow["variant"]) => (v === "per-file" ? "per file (product)" : "per server (bench variant)");
+const shape = (v: EngineRow["variant"]) => (v === "per-server" ? "per server (product)" : "per file (before 0.2)");
 
 function previewTable(rows: readonly EngineRow[]): Table {
   return {
@@ -194,7 +193,7 @@ function applyTable(rows: readonly EngineRow[]): Table {
     headers: ["resources", "N", "k", "k/N", "up (ours)", "full re-push (engine)", "ours / full", "≤ k/N + 0.10", "re-copy, no engine", "ours / re-copy"],
     rows: out,
     notes: [
-      "Full re-push (engine): the same program with every file's mode flipped, so every file resource is rewritten through the provider in one `pulumi up`.",
+      "Full re-push (engine): the same program with every file's mode flipped, so every file is rewritten through its provider in one `pulumi up`.",
       "Re-copy, no engine: every file of every server written straight through the local transport (what a push-everything script does).",
       `${NO_WRITES.trim()}: run with PULUMI_SKIP_CHECKPOINTS, so the file backend writes the state once at the end instead of after every step; with a write per step these runs take hours (see the profile table).`,
     ],
@@ -287,14 +286,14 @@ function targets(rows: readonly EngineRow[]): string[] {
 function chart(core: readonly CoreRow[], engine: readonly EngineRow[], peer: readonly PeerRow[], m: Machine): string {
   const panels: Panel[] = [];
   if (core.length) panels.push({ title: "Core: resolve + select + render", unit: "s", bars: core.map((r) => ({ label: `N=${r.n}`, value: toS(r.total), series: "core" })) });
-  const fine = engine.filter((r) => r.variant === "per-file");
-  const coarse = engine.filter((r) => r.variant === "per-server");
+  const perFile = engine.filter((r) => r.variant === "per-file");
+  const perServer = engine.filter((r) => r.variant === "per-server");
   const previewBars = (rows: readonly EngineRow[]) =>
     rows.flatMap((r) => [
       { label: `${r.variant} N=${r.n} no-op`, value: toS(r.noopPreview), series: r.variant },
       ...r.changes.map((c) => ({ label: `${r.variant} N=${r.n} k=${c.k}`, value: toS(c.preview), series: r.variant })),
     ]);
-  if (engine.length) panels.push({ title: "Engine: pulumi preview", unit: "s", bars: [...previewBars(fine), ...previewBars(coarse)], reference: { value: 60, label: "60 s" } });
+  if (engine.length) panels.push({ title: "Engine: pulumi preview", unit: "s", bars: [...previewBars(perServer), ...previewBars(perFile)], reference: { value: 60, label: "60 s" } });
   const ratioBars = (rows: readonly EngineRow[]) =>
     rows.flatMap((r) =>
       r.changes.flatMap((c) => [
@@ -302,7 +301,7 @@ function chart(core: readonly CoreRow[], engine: readonly EngineRow[], peer: rea
         { label: `${r.variant} N=${r.n} k=${c.k}: k/N + 0.10 (target)`, value: one(c.k / r.n + 0.1), series: "target" },
       ]),
     );
-  if (engine.length) panels.push({ title: "Engine: apply of the change / full re-push through the engine (lower is better)", unit: "ratio", bars: [...ratioBars(fine), ...ratioBars(coarse)], reference: { value: 1, label: "1" } });
+  if (engine.length) panels.push({ title: "Engine: apply of the change / full re-push through the engine (lower is better)", unit: "ratio", bars: [...ratioBars(perServer), ...ratioBars(perFile)], reference: { value: 1, label: "1" } });
   if (peer.length)
     panels.push({
       title: "Peer: ours / Ansible (below 1: we are faster)",
@@ -346,7 +345,7 @@ async function main(): Promise<void> {
   }
   const loadStart = os.loadavg();
   const peerNs = process.env.BENCH_PEER_NS?.split(",").map(Number);
-  const tasks = PLAN.filter((t) => only.has(t.kind === "engine" ? (t.variant === "per-file" ? "engine" : "variant") : t.kind))
+  const tasks = PLAN.filter((t) => only.has(t.kind === "engine" ? (t.variant === "per-server" ? "engine" : "variant") : t.kind))
     // BENCH_PEER_NS=2,10 replaces the peer sizes (the peer is the slowest part on a loaded machine).
     .flatMap((t): Task[] => (t.kind === "peer" && peerNs ? (t.n === 10 ? peerNs.map((n) => ({ ...t, n })) : []) : [t]));
   const maxMin = Number(process.env.BENCH_MAX_MINUTES ?? Infinity);

@@ -1,7 +1,7 @@
 // The engine-facing behaviour of the files one child holds, as one resource: write the files
 // whose bytes or mode changed (atomically, checksum verified on the child), remove those that
-// left the tree, report each file's drift on refresh. Every file's hash is an input, so the
-// engine's diff of the old and new `files` maps names each changed file.
+// left the tree, report each file's drift on refresh. Every file's hash is an input, so a
+// preview's old and new `files` maps name each changed file.
 //
 // Files rendered with a secret, and the manifest, are resources of their own (placedFileProvider.ts):
 // a secret file's hash must stay secret, and the engine's preview shows a changed secret input
@@ -60,7 +60,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T
   if (errors.length > 0) throw new Error(errors.length === 1 ? errors[0] : `${errors.length} files failed:\n${errors.join("\n")}`);
 }
 
-// sshd's MaxSessions defaults to 10; the SSH transport keeps to 8 channels per connection.
+// As many as the SSH transport runs at once on one connection (sshd's MaxSessions is 10).
 const PARALLEL_FILES = 8;
 
 /** Writes the changed files, then removes those that left the tree. */

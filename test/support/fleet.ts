@@ -55,6 +55,8 @@ export async function createFleet(opts: {
   stack?: string;
   /** Extra environment of every Pulumi run, e.g. another PULUMI_BACKEND_URL. */
   env?: NodeJS.ProcessEnv;
+  /** The program. @default STACK_PROGRAM */
+  main?: string;
 }): Promise<Fleet> {
   const stack = opts.stack ?? "test";
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "provisioning-fleet-"));
@@ -87,7 +89,7 @@ export async function createFleet(opts: {
 
   const project = await createProject({
     stack,
-    main: STACK_PROGRAM,
+    main: opts.main ?? STACK_PROGRAM,
     config: { "provisioning:catalog": catalogDir, "provisioning:servers": servers },
     env: opts.env,
   });
