@@ -10,7 +10,6 @@ import { changedFilesOf, createFleet, treeOnDisk, type Fleet } from "../support/
 import { tftpGet } from "../support/tftp";
 import { httpGet } from "../support/http";
 
-
 function stats(root: string): Map<string, string> {
   return new Map([...treeOnDisk(root).keys()].map((rel) => {
     const st = fs.statSync(path.join(root, rel));

@@ -163,9 +163,6 @@ function catalogFor(c: CatalogCase): string {
   return dir;
 }
 
-/** The real `provision` CLI (bin/provision.js), as a user runs it. */
-const provision = (args: string[]): Promise<RunResult> => runProvision(args);
-
 /** The `file:line path: message` line the case must produce, relative to `dir`. */
 function expectIssue(stderr: string, dir: string, e: Expect): void {
   const file = path.join(dir, e.file);
@@ -239,7 +236,7 @@ describe("bad input is refused naming file, line and key path; no child changes"
   describe("catalog: `provision validate` exits 1", () => {
     it.each(CATALOG_CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
       const dir = catalogFor(c);
-      const r = await provision(["validate", dir]);
+      const r = await runProvision(["validate", dir]);
       expect(r.code, r.stdout + r.stderr).toBe(1);
       expect(r.stdout).toBe("");
       expectIssue(r.stderr, dir, c.expect);
@@ -259,7 +256,7 @@ describe("bad input is refused naming file, line and key path; no child changes"
       fs.writeFileSync(stackFile, bad);
       let r: RunResult;
       try {
-        r = await provision(["select", fleet.catalogDir, "--stack", fleet.project.stack, "--server", "s1", "--project", fleet.project.dir]);
+        r = await runProvision(["select", fleet.catalogDir, "--stack", fleet.project.stack, "--server", "s1", "--project", fleet.project.dir]);
       } finally {
         fs.writeFileSync(stackFile, goodStack);
       }
@@ -283,7 +280,7 @@ describe("bad input is refused naming file, line and key path; no child changes"
     try {
       const line = lineOf(stackFile, "nothing-matches-*");
       const warning = `${stackFile}:${line} provisioning:servers[0].profiles[1]: warning: 'nothing-matches-*' matches no profile`;
-      const r = await provision(["select", fleet.catalogDir, "--stack", fleet.project.stack, "--server", "s1", "--project", fleet.project.dir, "--json"]);
+      const r = await runProvision(["select", fleet.catalogDir, "--stack", fleet.project.stack, "--server", "s1", "--project", fleet.project.dir, "--json"]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(warning);
       expect(JSON.parse(r.stdout).objects.some((o: { name: string }) => o.name === "web")).toBe(true);
