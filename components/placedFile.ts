@@ -9,7 +9,7 @@ export interface PlacedFileArgs {
 
 const provider = dynamicProvider("components/provider/placedFileProvider.ts");
 
-/** One file on one child, named `<server>/<path>` so preview lines read naturally. */
+/** A file of a child that is a resource of its own (a secret file, the manifest), named `<server>/<path>`. */
 export class PlacedFile extends pulumi.dynamic.Resource {
   public readonly sha256!: pulumi.Output<string>;
 

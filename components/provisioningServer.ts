@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { PlacedFile as RenderedFile, ResolvedCatalog, Server, ServerTree } from "../src";
-import { MANIFEST_PATH } from "../src/render/layout";
-import { objectFingerprint } from "../src";
+import { layout, objectFingerprint } from "../src";
 import { Bootstrap } from "./bootstrap";
 import type { ConnectionProps } from "./provider/connection";
 import { PlacedFile } from "./placedFile";
@@ -38,9 +37,9 @@ export function selectedObjectHashes(catalog: ResolvedCatalog, tree: ServerTree)
 
 /**
  * One child provisioning server: its bootstrap (TFTP and HTTP serving), one resource holding the
- * files it serves, and one per secret file and for the manifest. Each file's entry carries the sha256 of its rendered bytes, so the
- * engine's diff touches exactly the servers, and names exactly the files, whose rendered output
- * changed.
+ * files it serves, and one per secret file and for the manifest. Each file's entry carries the
+ * sha256 of its rendered bytes, so the engine's diff touches exactly the servers, and names
+ * exactly the files, whose rendered output changed.
  */
 export class ProvisioningServer extends pulumi.ComponentResource {
   public readonly manifestSha256: pulumi.Output<string>;
@@ -56,7 +55,7 @@ export class ProvisioningServer extends pulumi.ComponentResource {
     const bootstrap = new Bootstrap(server.name, { server, connection: args.connection }, { parent: this });
 
     // The files as one resource: the engine's cost is per resource (see bench/ANALYSIS.md).
-    const inTree = (f: RenderedFile) => !f.secret && f.path !== MANIFEST_PATH;
+    const inTree = (f: RenderedFile) => !f.secret && f.path !== layout.MANIFEST_PATH;
     const files = new PlacedTree(
       treeResourceName(server.name),
       {
@@ -105,14 +104,14 @@ export class ProvisioningServer extends pulumi.ComponentResource {
             sha256: real ? pulumi.secret(real.apply((f) => f.sha256)) : file.sha256,
             content: real ? pulumi.secret(real.apply((f) => f.content ?? "")) : file.content,
             sourcePath: file.sourcePath,
-            removeOnDelete: true,
           },
         },
         { parent: this, dependsOn },
       );
     };
-    const secrets = tree.files.filter((f) => f.secret && f.path !== MANIFEST_PATH).map((f) => placeFile(f, [bootstrap]));
-    const manifest = tree.files.find((f) => f.path === MANIFEST_PATH);
+    // After the files resource: a file that starts using a secret leaves it (and is removed there) first.
+    const secrets = tree.files.filter((f) => f.secret && f.path !== layout.MANIFEST_PATH).map((f) => placeFile(f, [bootstrap, files]));
+    const manifest = tree.files.find((f) => f.path === layout.MANIFEST_PATH);
     if (manifest) placeFile(manifest, [bootstrap, files, ...secrets]);
     this.fileCount = tree.files.length;
     this.manifestSha256 = pulumi.output(manifest?.sha256 ?? "");

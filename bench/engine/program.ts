@@ -55,7 +55,7 @@ for (const server of stack.servers) {
   });
   const placeFile = (file: (typeof tree.files)[number], dependsOn: pulumi.Resource[]) => {
     resources++;
-    return new PlacedFile(fileResourceName(server.name, file.path), { props: { ...connection, path: file.path, ...entry(file), removeOnDelete: true } }, { parent, dependsOn });
+    return new PlacedFile(fileResourceName(server.name, file.path), { props: { ...connection, path: file.path, ...entry(file) } }, { parent, dependsOn });
   };
   const manifest = tree.files.find((f) => f.path === MANIFEST_PATH)!;
   const others = tree.files.filter((f) => f !== manifest);

@@ -1,7 +1,7 @@
 // One file placed on a child as its own resource: each file rendered with a secret (its hash and
 // bytes are Pulumi secrets) and the manifest. Write it atomically (checksum verified on the
 // child), rewrite it when its bytes change, report drift on refresh, remove it on delete.
-// The other files of a child are one resource (placedTreeProvider.ts); stacks made before that
+// The other files of a child are one resource (placedTreeProvider.ts); stacks made before 0.2
 // hold every file this way (see `remove`). Runs inside Pulumi's dynamic-provider host, loaded by
 // path at run time (see placedFile.ts), and imports nothing from the program.
 import { definedOnly, transportFor, targetOf, type ConnectionProps } from "./connection";
@@ -15,8 +15,6 @@ export interface PlacedFileProps extends ConnectionProps {
   /** Rendered text; absent for payloads copied from `sourcePath`. Never echoed into outputs. */
   content?: string;
   sourcePath?: string;
-  /** Set by every program since a child's other files became one resource; see `remove`. */
-  removeOnDelete?: boolean;
 }
 
 /** What the state keeps after a write: everything but the bytes. */
@@ -45,7 +43,7 @@ export async function diff(_id: string, olds: PlacedFileProps, news: PlacedFileP
   const replaces: string[] = [];
   if (olds.path !== news.path) replaces.push("path");
   if (targetOf(olds) !== targetOf(news)) replaces.push("root");
-  const updates = (["sha256", "mode", "sourcePath", "user", "privateKey", "passphrase", "hostKey", "removeOnDelete"] as const).filter(
+  const updates = (["sha256", "mode", "sourcePath", "user", "privateKey", "passphrase", "hostKey"] as const).filter(
     (key) => olds[key] !== news[key],
   );
   const changed = [...replaces, ...updates];
@@ -69,23 +67,28 @@ export async function update(_id: string, _olds: PlacedFileProps, news: PlacedFi
 // Parameters only from the environment; prints nothing when there is no manifest.
 const READ_MANIFEST_SCRIPT = `[ -f "$ROOT/manifest.json" ] && cat "$ROOT/manifest.json" || true`;
 
-/** Paths the child's manifest lists now: what the server's current resource holds. */
+/** Paths the child's manifest lists now: every file the server holds after this update. */
 async function manifestPaths(props: PlacedFileProps): Promise<Set<string>> {
   const result = await transportFor(props).runScript(READ_MANIFEST_SCRIPT, { ROOT: props.root });
   if (result.code !== 0) throw new Error(`${props.server}: reading manifest.json failed: ${result.stderr.trim()}`);
   if (!result.stdout.trim()) return new Set();
-  const manifest = JSON.parse(result.stdout) as { files?: { path: string }[] };
-  return new Set(["manifest.json", ...(manifest.files ?? []).map((f) => f.path)]);
+  try {
+    return new Set(((JSON.parse(result.stdout) as { files?: { path: string }[] }).files ?? []).map((f) => f.path));
+  } catch (e) {
+    throw new Error(`${props.server}: manifest.json is not JSON (${(e as Error).message}); put it back with \`pulumi up --refresh\`, then delete again`);
+  }
 }
 
 /**
- * A resource without `removeOnDelete` comes from a stack made when every file was its own
- * resource. The first update with today's program deletes it after the server's files resource
- * and manifest were written (deletes run last): a file the manifest lists now belongs to those
- * and stays; one it no longer lists was pruned by the same update, and goes.
+ * Deletes run last in an update, after every file and the manifest were written. A file the
+ * child's manifest lists then belongs to another resource and stays: one that stopped using a
+ * secret (now in the server's files resource), or, in a stack made before 0.2, any file (every
+ * file was its own resource then). A file the manifest no longer lists was pruned, and goes.
+ * The manifest goes when its resource does: that is when the server leaves the stack, and it
+ * goes first (it depends on every other file), so the files it listed go after it.
  */
 export async function remove(_id: string, props: PlacedFileProps) {
-  if (!props.removeOnDelete && (await manifestPaths(props)).has(props.path)) return;
+  if (props.path !== "manifest.json" && (await manifestPaths(props)).has(props.path)) return;
   await transportFor(props).removeFile(props.path);
 }
 

@@ -56,9 +56,6 @@ const FILE_OPS: Record<string, Op | undefined> = {
   "delete-replaced": "update",
 };
 
-/** What makes a tree entry differ (the provider's diff compares the same). */
-const FILE_KEYS = ["sha256", "mode", "sourcePath"] as const;
-
 function show(v: unknown): string {
   if (v === undefined) return "-";
   if (typeof v === "string") return /^[0-9a-f]{64}$/.test(v) ? `${v.slice(0, 12)}…` : v;
@@ -67,7 +64,10 @@ function show(v: unknown): string {
 
 type Entry = Record<string, unknown>;
 
-const SHOWN_KEYS = ["sha256", "mode", "sourcePath", "root", "user", "hostKey", "privateKey"] as const;
+/** What makes a tree entry differ (the provider's diff compares the same). */
+const FILE_KEYS = ["sha256", "mode", "sourcePath"] as const;
+/** What a file's change lists: its own keys, and for a file of its own, where it is placed. */
+const SHOWN_KEYS = [...FILE_KEYS, "root", "user", "hostKey", "privateKey"] as const;
 
 /** Changed keys, `key: old → new`, of a file's inputs (its own resource's, or its tree entry). */
 function changesOf(op: Op, oldIn: Entry | undefined, newIn: Entry | undefined): string[] {

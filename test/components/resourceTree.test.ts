@@ -83,11 +83,17 @@ describe("the resource tree of the dev stack", () => {
       expect(dynamic.map((d) => d.name).sort()).toEqual([`${server.name}/files`, ...ownResource].sort());
       const filesResource = dynamic.find((d) => d.name === `${server.name}/files`)!;
       expect(Object.keys(filesResource.inputs!.files as object).sort()).toEqual(inTree.sort());
-      // The manifest is written after every other file.
+      // Secret files after the files resource; the manifest after every other file.
+      for (const own of dynamic.filter((d) => d.name !== `${server.name}/files` && d.name !== `${server.name}/manifest.json`)) {
+        expect(own.dependsOn.sort()).toEqual([`${server.name}/bootstrap`, `${server.name}/files`]);
+      }
       const manifest = dynamic.find((d) => d.name === `${server.name}/manifest.json`)!;
       expect(manifest.dependsOn.sort()).toEqual([`${server.name}/bootstrap`, ...ownResource.filter((n) => n !== manifest.name)].concat(`${server.name}/files`).sort());
       expect(byParent(`${server.name}/bootstrap`).map((d) => d.type)).toEqual(["pulumi-nodejs:dynamic:Resource"]);
     }
+
+    // The dev stack has secret files, so the checks above cover them.
+    expect(stack.servers.some((s) => render(catalog, s).files.some((f) => f.secret && f.path !== "manifest.json"))).toBe(true);
 
     // Waves: each server waits for every server of the earlier waves, and only for those.
     for (const server of stack.servers) {

@@ -1,7 +1,9 @@
 // A stack made before 0.2 (every file its own resource) moves to today's shape (one files
 // resource per server) on the real engine, and no file leaves a child: the per-file resources'
 // deletes run last and leave every file the child's new manifest lists. A file that left the
-// catalog in that same update is pruned; a server dropped in it keeps its files (README).
+// catalog in that same update is pruned, and so are the files of a server dropped in it. The
+// same rule moves a file between the files resource and one of its own when it starts or stops
+// using a secret.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
@@ -63,8 +65,9 @@ describe("a stack made with one resource per file, upgraded", () => {
     expect(treeOnDisk(fleet.roots["mig-a"]!)).toEqual(onDisk.get("mig-a"));
     for (const s of fleet.servers) expectConverged(fleet, s.name);
     for (const p of pruned) expect(fs.existsSync(path.join(fleet.roots["mig-b"]!, p)), p).toBe(false);
-    // mig-c left the stack in the same update: its files stay (its manifest still lists them).
-    expect(treeOnDisk(fleet.roots["mig-c"]!)).toEqual(onDisk.get("mig-c"));
+    // mig-c left the stack in the same update: its manifest went first, then every file.
+    expect(onDisk.get("mig-c")!.size).toBeGreaterThan(0);
+    expect([...treeOnDisk(fleet.roots["mig-c"]!).keys()]).toEqual([]);
 
     // Today's shape: a files resource per server; only secret files and the manifest on their own.
     const after = await urns();
@@ -74,6 +77,29 @@ describe("a stack made with one resource per file, upgraded", () => {
       const expected = fleet.expectedTree(s.name).files.filter((f) => f.secret || f.path === "manifest.json").map((f) => f.path).sort();
       expect(own).toEqual(expected);
     }
+    expect(changes(await fleet.project.preview())).toEqual([]);
+  });
+
+  it("a file that stops, then starts again, using a secret moves between resources and never leaves the child", async () => {
+    const profiles = path.join(fleet.catalogDir, "profiles.yaml");
+    const withSecret = fs.readFileSync(profiles, "utf8");
+    expect(withSecret).toContain("root_password_hash: { secret: root_password_hash }");
+    const secretPaths = () => fleet.expectedTree("mig-a").files.filter((f) => f.secret && f.path !== "manifest.json").map((f) => f.path);
+    const moving = secretPaths();
+    expect(moving.length).toBeGreaterThan(0);
+
+    // A plain value instead of the secret: the kickstarts move into the files resource.
+    fs.writeFileSync(profiles, withSecret.replaceAll("root_password_hash: { secret: root_password_hash }", 'root_password_hash: "$6$plain$NotASecretAnyMore"'));
+    expect(secretPaths()).toEqual([]);
+    await fleet.project.up();
+    expectConverged(fleet, "mig-a");
+    expect((await urns()).map(placedFileOf).filter((f) => f?.server === "mig-a").map((f) => f!.path)).toEqual(["manifest.json"]);
+
+    // And back: each kickstart is its own resource again.
+    fs.writeFileSync(profiles, withSecret);
+    await fleet.project.up();
+    expectConverged(fleet, "mig-a");
+    expect((await urns()).map(placedFileOf).filter((f) => f?.server === "mig-a").map((f) => f!.path).sort()).toEqual([...moving, "manifest.json"].sort());
     expect(changes(await fleet.project.preview())).toEqual([]);
   });
 
