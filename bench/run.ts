@@ -195,7 +195,9 @@ function applyTable(rows: readonly EngineRow[]): Table {
     notes: [
       "Full re-push (engine): the same program with every file's mode flipped, so every file is rewritten through its provider in one `pulumi up`.",
       "Re-copy, no engine: every file of every server written straight through the local transport (what a push-everything script does).",
-      `${NO_WRITES.trim()}: run with PULUMI_SKIP_CHECKPOINTS, so the file backend writes the state once at the end instead of after every step; with a write per step these runs take hours (see the profile table).`,
+      ...(rows.some((r) => r.withoutCheckpoints)
+        ? [`${NO_WRITES.trim()}: run with PULUMI_SKIP_CHECKPOINTS, so the file backend writes the state once at the end instead of after every step; with a write per step these runs take hours (see the profile table).`]
+        : []),
     ],
   };
 }
@@ -400,7 +402,7 @@ function report(
     console.log(`\nMachine: ${machineLine}\n`);
     for (const t of tables) console.log(`${t.title}\n\n${textTable(t.headers, t.rows)}\n${(t.notes ?? []).map((n) => `  ${n}`).join("\n")}\n`);
     if (goals.length) console.log(`Targets:\n${goals.map((g) => `  ${g}`).join("\n")}\n`);
-    if (skipped.length) console.log(`Not run (time limit): ${skipped.join(" ")}\n`);
+    if (skipped.length) console.log(`Not run: ${skipped.join(" ")}\n`);
   }
   if (!write) return;
   const dir = __dirname;
@@ -417,7 +419,7 @@ function report(
     "",
     ...mergedMachines.map((o) => `- Rows merged from another bench process of the same session, run concurrently on the same machine: load average ${o.loadStart} at its start, ${o.loadEnd} at its end, finished ${o.date} after ${o.minutes} min.`),
     ...(mergedMachines.length ? [""] : []),
-    ...(skipped.length ? [`Tasks of the full plan not run here (time limit): ${skipped.map((s) => `\`${s}\``).join(", ")}.`, ""] : []),
+    ...(skipped.length ? [`Tasks of the full plan not run here (BENCH_MAX_MINUTES, or the run was stopped; see the analysis): ${skipped.map((s) => `\`${s}\``).join(", ")}.`, ""] : []),
     "![benchmark chart](results.svg)",
     "",
     ...tables.flatMap((t) => [`## ${t.title}`, "", mdTable(t.headers, t.rows), "", ...(t.notes ?? []).map((n) => `- ${n}`), ""]),
