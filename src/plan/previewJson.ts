@@ -19,8 +19,6 @@ export const PreviewStepSchema = z.looseObject({
   oldState: ResourceStateSchema.optional(),
   newState: ResourceStateSchema.optional(),
   diffReasons: z.array(z.string()).optional(),
-  /** Property path → kind of change (add, update, delete, and their -replace forms), from the provider's diff. */
-  detailedDiff: z.record(z.string(), z.looseObject({ kind: z.string().optional() })).nullish(),
 });
 
 export const PreviewJsonSchema = z.looseObject({
