@@ -111,8 +111,6 @@ export interface EngineRow {
   readonly directFull: Stat;
   /** The k = N/10 change applied with PULUMI_SKIP_CHECKPOINTS (no state write per step). */
   readonly upSkipCheckpoints?: Stat;
-  /** Runs made with PULUMI_SKIP_CHECKPOINTS because, with a state write per step, they take hours. */
-  readonly withoutCheckpoints?: { readonly setup: boolean; readonly full: boolean; readonly upsAboveK?: number };
 }
 
 function stateFile(f: EngineFleet): string | undefined {
@@ -143,14 +141,8 @@ export interface EngineOptions {
   /** Repeats of the two full re-push baselines (they are the slow part at large N). */
   readonly fullRepeats: number;
   readonly variant: Variant;
+  /** Also measure the k = N/10 change without a state write per step, to price those writes. */
   readonly skipCheckpoints?: boolean;
-  /**
-   * The file backend rewrites the whole state after every step, so an `up` of S steps on a state
-   * of size M costs S × M: at 200 × 39 file resources, hours. These runs then go without a state
-   * write per step (PULUMI_SKIP_CHECKPOINTS) and are labelled so: the initial `up` (setup), the
-   * full re-push, and the `up`s of changes touching more than `upsAboveK` servers.
-   */
-  readonly withoutCheckpoints?: { readonly setup: boolean; readonly full: boolean; readonly upsAboveK?: number };
 }
 
 /** Runs `run` with no state write per step when `skip` is set. */
@@ -169,10 +161,8 @@ export async function benchEngine(o: EngineOptions, log: (s: string) => void): P
   const tag = `engine ${variant} N=${n}`;
   try {
     const p = fleet.project;
-    const nc = o.withoutCheckpoints;
-    const noWrites = " with PULUMI_SKIP_CHECKPOINTS";
-    const initial = await checkpointing(p, !!nc?.setup, () => timeAsync(() => p.up()));
-    log(`${tag}: initial up${nc?.setup ? noWrites : ""} ${sec(initial.ms)}`);
+    const initial = await timeAsync(() => p.up());
+    log(`${tag}: initial up ${sec(initial.ms)}`);
     const sf = stateFile(fleet);
     const stateMb = sf ? fs.statSync(sf).size / 2 ** 20 : NaN;
     const { resources } = lastProgramTiming(fleet);
@@ -189,7 +179,7 @@ export async function benchEngine(o: EngineOptions, log: (s: string) => void): P
     }
 
     const changes: ChangeRow[] = [];
-    let skip: number[] = [];
+    const skip: number[] = [];
     const ks = [...new Set([1, Math.max(1, Math.floor(n / GROUPS))])];
     for (const k of ks) {
       const template = k === 1 ? nodeTemplate(0) : groupTemplate(0);
@@ -210,14 +200,13 @@ export async function benchEngine(o: EngineOptions, log: (s: string) => void): P
         }
         touched = t.servers;
         steps = t.steps;
-        const upWithout = skipping || (nc?.upsAboveK !== undefined && k > nc.upsAboveK);
-        const up = await checkpointing(p, upWithout, () => timeAsync(() => p.up()));
+        const up = await checkpointing(p, skipping, () => timeAsync(() => p.up()));
         if (skipping) skip.push(up.ms);
         else {
           previews.push(pv.ms);
           ups.push(up.ms);
         }
-        log(`${tag} k=${k}: preview ${sec(pv.ms)} (${steps} steps on ${touched.length} servers), up${upWithout ? noWrites : ""} ${sec(up.ms)}`);
+        log(`${tag} k=${k}: preview ${sec(pv.ms)} (${steps} steps on ${touched.length} servers), up${skipping ? " with PULUMI_SKIP_CHECKPOINTS" : ""} ${sec(up.ms)}`);
       }
       changes.push({ k, template, touched, steps, preview: stat(previews), up: stat(ups) });
     }
@@ -229,9 +218,9 @@ export async function benchEngine(o: EngineOptions, log: (s: string) => void): P
       if (r % 2 === 0) p.env.BENCH_MODE_OVERRIDE = "0640";
       else delete p.env.BENCH_MODE_OVERRIDE;
       if (r === 0) engineFullSteps = (await p.preview()).steps.filter((s) => s.op !== "same").length;
-      const up = await checkpointing(p, !!nc?.full, () => timeAsync(() => p.up()));
+      const up = await timeAsync(() => p.up());
       engineFull.push(up.ms);
-      log(`${tag}: full re-push through the engine${nc?.full ? noWrites : ""} ${sec(up.ms)} (${engineFullSteps} steps)`);
+      log(`${tag}: full re-push through the engine ${sec(up.ms)} (${engineFullSteps} steps)`);
     }
     delete p.env.BENCH_MODE_OVERRIDE;
 
@@ -256,7 +245,6 @@ export async function benchEngine(o: EngineOptions, log: (s: string) => void): P
       engineFullSteps,
       directFull: stat(direct),
       ...(skip.length ? { upSkipCheckpoints: stat(skip) } : {}),
-      ...(nc ? { withoutCheckpoints: nc } : {}),
     };
   } finally {
     await fleet.dispose();
