@@ -4,6 +4,7 @@ import type { PlacedFile as RenderedFile, ResolvedCatalog, Server, ServerTree } 
 import { layout, objectFingerprint } from "../src";
 import { Bootstrap } from "./bootstrap";
 import type { ConnectionProps } from "./provider/connection";
+import type { FileEntry } from "./provider/fileEntry";
 import { PlacedFile } from "./placedFile";
 import { PlacedTree } from "./placedTree";
 import { TYPE, fileResourceName, treeResourceName } from "./names";
@@ -61,19 +62,7 @@ export class ProvisioningServer extends pulumi.ComponentResource {
       {
         props: {
           ...args.connection,
-          files: Object.fromEntries(
-            tree.files.filter(inTree).map((f) => [
-              f.path,
-              {
-                sha256: f.sha256,
-                mode: f.mode,
-                originKind: f.origin.kind,
-                originName: f.origin.name,
-                ...(f.content !== undefined ? { content: f.content } : {}),
-                ...(f.sourcePath ? { sourcePath: f.sourcePath } : {}),
-              },
-            ]),
-          ),
+          files: Object.fromEntries(tree.files.filter(inTree).map((f) => [f.path, entryOf(f)])),
         },
       },
       { parent: this, dependsOn: [bootstrap] },
@@ -97,13 +86,10 @@ export class ProvisioningServer extends pulumi.ComponentResource {
         {
           props: {
             ...args.connection,
+            ...entryOf(file),
             path: file.path,
-            mode: file.mode,
-            originKind: file.origin.kind,
-            originName: file.origin.name,
-            sha256: real ? pulumi.secret(real.apply((f) => f.sha256)) : file.sha256,
-            content: real ? pulumi.secret(real.apply((f) => f.content ?? "")) : file.content,
-            sourcePath: file.sourcePath,
+            // The rendered hash and text of a secret file are placeholders; the real ones are secrets.
+            ...(real ? { sha256: pulumi.secret(real.apply((f) => f.sha256)), content: pulumi.secret(real.apply((f) => f.content ?? "")) } : {}),
           },
         },
         { parent: this, dependsOn },
@@ -125,6 +111,18 @@ export class ProvisioningServer extends pulumi.ComponentResource {
       httpUrl: this.httpUrl,
     });
   }
+}
+
+/** A rendered file as the file providers receive it (plain data, no undefined values). */
+function entryOf(f: RenderedFile): FileEntry {
+  return {
+    sha256: f.sha256,
+    mode: f.mode,
+    originKind: f.origin.kind,
+    originName: f.origin.name,
+    ...(f.content !== undefined ? { content: f.content } : {}),
+    ...(f.sourcePath ? { sourcePath: f.sourcePath } : {}),
+  };
 }
 
 /** A connection as the stack knows it: plain values, the private key and its passphrase possibly secret Outputs. */

@@ -5,16 +5,10 @@
 // hold every file this way (see `remove`). Runs inside Pulumi's dynamic-provider host, loaded by
 // path at run time (see placedFile.ts), and imports nothing from the program.
 import { definedOnly, transportFor, targetOf, type ConnectionProps } from "./connection";
+import { type FileEntry, placeEntry } from "./fileEntry";
 
-export interface PlacedFileProps extends ConnectionProps {
+export interface PlacedFileProps extends ConnectionProps, FileEntry {
   path: string;
-  sha256: string;
-  mode: string;
-  originKind: string;
-  originName: string;
-  /** Rendered text; absent for payloads copied from `sourcePath`. Never echoed into outputs. */
-  content?: string;
-  sourcePath?: string;
 }
 
 /** What the state keeps after a write: everything but the bytes. */
@@ -23,19 +17,8 @@ function outputsOf(props: PlacedFileProps, sha256: string): Omit<PlacedFileProps
   return definedOnly({ ...rest, sha256 });
 }
 
-async function place(props: PlacedFileProps): Promise<void> {
-  const transport = transportFor(props);
-  if (props.content !== undefined) {
-    await transport.writeFile(props.path, Buffer.from(props.content, "utf8"), props.sha256, props.mode);
-  } else if (props.sourcePath) {
-    await transport.copyFile(props.path, props.sourcePath, props.sha256, props.mode);
-  } else {
-    throw new Error(`${props.server}/${props.path}: neither content nor sourcePath given`);
-  }
-}
-
 export async function create(props: PlacedFileProps) {
-  await place(props);
+  await placeEntry(transportFor(props), props.server, props.path, props);
   return { id: `${props.server}/${props.path}`, outs: outputsOf(props, props.sha256) };
 }
 
@@ -60,7 +43,7 @@ export async function diff(_id: string, olds: PlacedFileProps, news: PlacedFileP
 }
 
 export async function update(_id: string, _olds: PlacedFileProps, news: PlacedFileProps) {
-  await place(news);
+  await placeEntry(transportFor(news), news.server, news.path, news);
   return { outs: outputsOf(news, news.sha256) };
 }
 

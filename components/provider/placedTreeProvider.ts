@@ -12,21 +12,11 @@
 // slow (see bench/ANALYSIS.md). Runs inside Pulumi's dynamic-provider host, loaded by path at run
 // time (see placedTree.ts), and imports nothing from the program.
 import { definedOnly, transportFor, targetOf, type ConnectionProps } from "./connection";
-
-/** One file of the tree. */
-export interface TreeFile {
-  sha256: string;
-  mode: string;
-  originKind: string;
-  originName: string;
-  /** Rendered text; absent for payloads copied from `sourcePath`. Never echoed into outputs. */
-  content?: string;
-  sourcePath?: string;
-}
+import { type FileEntry, placeEntry } from "./fileEntry";
 
 export interface PlacedTreeProps extends ConnectionProps {
   /** path → file, every file of the child that is neither secret nor the manifest. */
-  files: Record<string, TreeFile>;
+  files: Record<string, FileEntry>;
 }
 
 export interface TreeChanges {
@@ -37,7 +27,7 @@ export interface TreeChanges {
 }
 
 /** What is compared: the hash, mode and payload source of one path. */
-const differs = (a: TreeFile | undefined, b: TreeFile | undefined) => !a || !b || a.sha256 !== b.sha256 || a.mode !== b.mode || a.sourcePath !== b.sourcePath;
+const differs = (a: FileEntry | undefined, b: FileEntry | undefined) => !a || !b || a.sha256 !== b.sha256 || a.mode !== b.mode || a.sourcePath !== b.sourcePath;
 
 /** Pure: which paths an update writes and removes, from the old outputs to the new inputs. */
 export function treeChanges(olds: PlacedTreeProps | undefined, news: PlacedTreeProps): TreeChanges {
@@ -66,12 +56,7 @@ const PARALLEL_FILES = 8;
 /** Writes the changed files, then removes those that left the tree. */
 async function apply(props: PlacedTreeProps, changes: TreeChanges): Promise<void> {
   const transport = transportFor(props);
-  await eachLimited(changes.write, PARALLEL_FILES, async (path) => {
-    const f = props.files[path]!;
-    if (f.content !== undefined) await transport.writeFile(path, Buffer.from(f.content, "utf8"), f.sha256, f.mode);
-    else if (f.sourcePath) await transport.copyFile(path, f.sourcePath, f.sha256, f.mode);
-    else throw new Error(`${props.server}/${path}: neither content nor sourcePath given`);
-  });
+  await eachLimited(changes.write, PARALLEL_FILES, (path) => placeEntry(transport, props.server, path, props.files[path]!));
   await eachLimited(changes.remove, PARALLEL_FILES, (path) => transport.removeFile(path));
 }
 
