@@ -6,6 +6,7 @@
 // path at run time (see placedFile.ts), and imports nothing from the program.
 import { definedOnly, transportFor, targetOf, type ConnectionProps } from "./connection";
 import { type FileEntry, placeEntry } from "./fileEntry";
+import { MANIFEST_PATH } from "../../src/render/layout";
 
 export interface PlacedFileProps extends ConnectionProps, FileEntry {
   path: string;
@@ -48,17 +49,17 @@ export async function update(_id: string, _olds: PlacedFileProps, news: PlacedFi
 }
 
 // Parameters only from the environment; prints nothing when there is no manifest.
-const READ_MANIFEST_SCRIPT = `[ -f "$ROOT/manifest.json" ] && cat "$ROOT/manifest.json" || true`;
+const READ_MANIFEST_SCRIPT = `[ -f "$ROOT/$MANIFEST" ] && cat "$ROOT/$MANIFEST" || true`;
 
 /** Paths the child's manifest lists now: every file the server holds after this update. */
 async function manifestPaths(props: PlacedFileProps): Promise<Set<string>> {
-  const result = await transportFor(props).runScript(READ_MANIFEST_SCRIPT, { ROOT: props.root });
-  if (result.code !== 0) throw new Error(`${props.server}: reading manifest.json failed: ${result.stderr.trim()}`);
+  const result = await transportFor(props).runScript(READ_MANIFEST_SCRIPT, { ROOT: props.root, MANIFEST: MANIFEST_PATH });
+  if (result.code !== 0) throw new Error(`${props.server}: reading ${MANIFEST_PATH} failed: ${result.stderr.trim()}`);
   if (!result.stdout.trim()) return new Set();
   try {
     return new Set(((JSON.parse(result.stdout) as { files?: { path: string }[] }).files ?? []).map((f) => f.path));
   } catch (e) {
-    throw new Error(`${props.server}: manifest.json is not JSON (${(e as Error).message}); put it back with \`pulumi up --refresh\`, then delete again`);
+    throw new Error(`${props.server}: ${MANIFEST_PATH} is not JSON (${(e as Error).message}); put it back with \`pulumi up --refresh\`, then delete again`);
   }
 }
 
@@ -71,7 +72,7 @@ async function manifestPaths(props: PlacedFileProps): Promise<Set<string>> {
  * goes first (it depends on every other file), so the files it listed go after it.
  */
 export async function remove(_id: string, props: PlacedFileProps) {
-  if (props.path !== "manifest.json" && (await manifestPaths(props)).has(props.path)) return;
+  if (props.path !== MANIFEST_PATH && (await manifestPaths(props)).has(props.path)) return;
   await transportFor(props).removeFile(props.path);
 }
 
