@@ -111,7 +111,7 @@ export async function profilePreview(n: number, variant: Variant, log: (s: strin
     await fleet.project.up();
     const dir = path.join(fleet.work, "profiles");
     fs.mkdirSync(dir);
-    fleet.project.env.NODE_OPTIONS = `--require ${path.join(__dirname, "engine", "cpuProfileHook.js")}`;
+    fleet.project.env.NODE_OPTIONS = `${fleet.project.env.NODE_OPTIONS ?? ""} --require ${JSON.stringify(path.join(__dirname, "engine", "cpuProfileHook.js"))}`.trim();
     fleet.project.env.BENCH_PROFILE_DIR = dir;
     const stop = engineCpuSampler(fs.realpathSync(fleet.project.dir));
     const { ms } = await timeAsync(() => fleet.project.preview());

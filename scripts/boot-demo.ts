@@ -17,7 +17,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 
-const repoRoot = path.resolve(__dirname, "..");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { pulumiCommand, repoRoot } = require("./toolchain-env") as {
+  pulumiCommand: (args: readonly string[]) => { command: string; args: string[] };
+  repoRoot: string;
+};
 const stack = "boot-demo";
 const projectDir = path.join(repoRoot, ".children", "boot-demo");
 const childRoot = path.join(projectDir, "child");
@@ -29,7 +33,8 @@ const headless = process.argv.includes("--headless");
 const limitSeconds = Number(process.env.BOOT_DEMO_LIMIT_SECONDS ?? 900);
 
 function pulumi(args: string[], input?: string): void {
-  const result = spawnSync(process.execPath, [path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs"), path.join(__dirname, "pulumi.ts"), ...args], {
+  const { command, args: argv } = pulumiCommand(args);
+  const result = spawnSync(command, argv, {
     cwd: projectDir,
     stdio: [input === undefined ? "ignore" : "pipe", "inherit", "inherit"],
     input,

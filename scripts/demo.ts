@@ -1,13 +1,17 @@
 // `npm start`: brings up the dev stack (the embedded default: three local children) with the
 // real engine, then prints what each child holds and proves it serves it over TFTP and HTTP.
 import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 
-const repoRoot = path.resolve(__dirname, "..");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { pulumiCommand, repoRoot } = require("./toolchain-env") as {
+  pulumiCommand: (args: readonly string[]) => { command: string; args: string[] };
+  repoRoot: string;
+};
 const stack = process.env.PROVISIONING_STACK ?? "dev";
 
 function pulumi(args: string[], capture = false): string {
-  const result = spawnSync(process.execPath, [path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs"), path.join(__dirname, "pulumi.ts"), ...args], {
+  const { command, args: argv } = pulumiCommand(args);
+  const result = spawnSync(command, argv, {
     cwd: repoRoot,
     stdio: capture ? ["ignore", "pipe", "inherit"] : "inherit",
     encoding: "utf8",

@@ -4,12 +4,11 @@
  * go to the process as an argv array, never through a shell.
  */
 import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { toolchainEnv, repoRoot } = require("../../scripts/toolchain-env") as {
+const { toolchainEnv, pulumiCommand } = require("../../scripts/toolchain-env") as {
   toolchainEnv: (base?: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
-  repoRoot: string;
+  pulumiCommand: (args: readonly string[]) => { command: string; args: string[] };
 };
 
 export interface EngineRun {
@@ -20,7 +19,8 @@ export interface EngineRun {
 
 /** `pulumi <args>` in `projectDir` through scripts/pulumi.ts, output captured. */
 export function runPulumi(projectDir: string, args: readonly string[]): EngineRun {
-  const r = spawnSync(path.join(repoRoot, "node_modules", ".bin", "tsx"), [path.join(repoRoot, "scripts", "pulumi.ts"), ...args], {
+  const { command, args: argv } = pulumiCommand(args);
+  const r = spawnSync(command, argv, {
     cwd: projectDir,
     env: toolchainEnv(process.env),
     encoding: "utf8",

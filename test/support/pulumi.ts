@@ -7,8 +7,9 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { toolchainEnv, repoRoot } = require("../../scripts/toolchain-env") as {
+const { toolchainEnv, pulumiCommand, repoRoot } = require("../../scripts/toolchain-env") as {
   toolchainEnv: (base?: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
+  pulumiCommand: (args: readonly string[]) => { command: string; args: string[] };
   repoRoot: string;
 };
 export { repoRoot };
@@ -50,7 +51,8 @@ export class PulumiProject {
   /** Runs `pulumi <args>` in the project; resolves with the exit code and both streams. */
   run(args: string[], opts: { input?: string; signal?: AbortSignal; onSpawn?: (pid: number) => void } = {}): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(path.join(repoRoot, "node_modules", ".bin", "tsx"), [path.join(repoRoot, "scripts", "pulumi.ts"), ...args], {
+      const { command, args: argv } = pulumiCommand(args);
+      const child = spawn(command, argv, {
         cwd: this.dir,
         env: this.env,
         stdio: ["pipe", "pipe", "pipe"],

@@ -1,0 +1,33 @@
+// Preloaded into every Node process of a project's Pulumi run (NODE_OPTIONS, toolchain-env.js).
+//
+// Loading @pulumi/pulumi also loads the TypeScript compiler and npm's Arborist, which the SDK
+// needs only to serialize functions: the program uses TypeScript once, for its dynamic
+// provider's closure; the dynamic-provider host uses neither. The two cost about 0.5 s of
+// start-up in each process, every run (bench/ANALYSIS.md), so the SDK gets each of them on first
+// use instead. Nothing else is deferred, and a module the SDK never touches is never loaded.
+"use strict";
+const Module = require("node:module");
+
+const DEFERRED = new Set(["typescript", "@npmcli/arborist"]);
+const FROM_SDK = /[\\/]@pulumi[\\/]pulumi[\\/]/;
+
+const load = Module._load;
+Module._load = function deferSdkModules(request, parent) {
+  if (!DEFERRED.has(request) || !parent || !FROM_SDK.test(parent.filename || "")) return load.apply(this, arguments);
+  const self = this;
+  const args = arguments;
+  let real;
+  const target = () => (real = real || load.apply(self, args));
+  return new Proxy(Object.create(null), {
+    // The SDK's `__importStar` copies every key of a CommonJS module (loading it) unless the
+    // module says it is an ES module; it then uses the module as is, and stays lazy.
+    get: (_, key) => (key === "__esModule" ? true : Reflect.get(target(), key)),
+    has: (_, key) => Reflect.has(target(), key),
+    ownKeys: () => Reflect.ownKeys(target()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const found = Reflect.getOwnPropertyDescriptor(target(), key);
+      // A proxy may only report a property as fixed if its own (empty) target has it.
+      return found && { ...found, configurable: true };
+    },
+  });
+};
