@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Server } from "../src";
 import { TYPE, bootstrapResourceName } from "./names";
 import { bootstrapScriptSha256 } from "./provider/bootstrapProvider";
-import { dynamicProvider } from "./provider/dynamicProvider";
+import { DynamicResource } from "./dynamicResource";
 import type { ConnectionInputs } from "./provisioningServer";
 
 export interface BootstrapArgs {
@@ -12,9 +12,9 @@ export interface BootstrapArgs {
   readonly connection: ConnectionInputs;
 }
 
-const provider = dynamicProvider("components/provider/bootstrapProvider.ts");
+const IMPLEMENTATION = "components/provider/bootstrapProvider.ts";
 
-class BootstrapRun extends pulumi.dynamic.Resource {
+class BootstrapRun extends DynamicResource {
   public readonly serving!: pulumi.Output<boolean>;
 }
 
@@ -30,7 +30,7 @@ export class Bootstrap extends pulumi.ComponentResource {
     super(TYPE.bootstrap, bootstrapResourceName(serverName), {}, opts);
     const { server } = args;
     const run = new BootstrapRun(
-      provider,
+      IMPLEMENTATION,
       bootstrapResourceName(serverName),
       {
         ...args.connection,

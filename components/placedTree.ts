@@ -1,17 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlacedTreeProps } from "./provider/placedTreeProvider";
-import { dynamicProvider } from "./provider/dynamicProvider";
+import { DynamicResource } from "./dynamicResource";
 
 export interface PlacedTreeArgs {
   /** Connection to the child and every file it holds that is neither secret nor the manifest; the key may be a secret. */
   readonly props: { [K in keyof PlacedTreeProps]: pulumi.Input<PlacedTreeProps[K]> };
 }
 
-const provider = dynamicProvider("components/provider/placedTreeProvider.ts");
+const IMPLEMENTATION = "components/provider/placedTreeProvider.ts";
 
 /** The files one child holds, as one resource named `<server>/files`; a preview's old and new `files` maps name each changed file. */
-export class PlacedTree extends pulumi.dynamic.Resource {
+export class PlacedTree extends DynamicResource {
   constructor(name: string, args: PlacedTreeArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, args.props, { ...opts, additionalSecretOutputs: ["privateKey", "passphrase"] });
+    super(IMPLEMENTATION, name, args.props, { ...opts, additionalSecretOutputs: ["privateKey", "passphrase"] });
   }
 }
