@@ -11,10 +11,11 @@ export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
  * `pulumi.dynamic.Resource` would produce this text by serializing a closure, which loads the
  * TypeScript compiler into the program on every run (0.7 s here, before the first resource can
  * register) and stores 2 KB per resource, twice, in a state rewritten after every step. This
- * text is fixed and a third of that. Its methods load the implementation by path when they run,
- * so the state pins no old code: from the host's directory upwards first (the engine starts the
- * host in the program's directory, so a state shared by a team works from any checkout), then
- * where this checkout has it. `tsx/cjs` lets the host load the TypeScript sources.
+ * text is fixed and less than half of that. Its methods load the implementation by path when
+ * they run, so the state pins no old code: from the host's directory upwards first (the engine
+ * starts the host in the program's directory, so a state shared by a team works from any
+ * checkout), then where this checkout has it. `tsx/cjs` lets the host load the TypeScript
+ * sources.
  *
  * @param modulePath the implementation, relative to the repository root
  */
