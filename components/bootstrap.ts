@@ -12,7 +12,6 @@ export interface BootstrapArgs {
   readonly connection: ConnectionInputs;
 }
 
-const IMPLEMENTATION = "components/provider/bootstrapProvider.ts";
 
 class BootstrapRun extends DynamicResource {
   public readonly serving!: pulumi.Output<boolean>;
@@ -30,7 +29,7 @@ export class Bootstrap extends pulumi.ComponentResource {
     super(TYPE.bootstrap, bootstrapResourceName(serverName), {}, opts);
     const { server } = args;
     const run = new BootstrapRun(
-      IMPLEMENTATION,
+      "bootstrap",
       bootstrapResourceName(serverName),
       {
         ...args.connection,

@@ -7,14 +7,13 @@ export interface PlacedFileArgs {
   readonly props: { [K in keyof PlacedFileProps]: pulumi.Input<PlacedFileProps[K]> };
 }
 
-const IMPLEMENTATION = "components/provider/placedFileProvider.ts";
 
 /** A file of a child that is a resource of its own (a secret file, the manifest), named `<server>/<path>`. */
 export class PlacedFile extends DynamicResource {
   public readonly sha256!: pulumi.Output<string>;
 
   constructor(name: string, args: PlacedFileArgs, opts?: pulumi.CustomResourceOptions) {
-    super(IMPLEMENTATION, name, { ...args.props, sha256: args.props.sha256 }, {
+    super("placedFile", name, { ...args.props, sha256: args.props.sha256 }, {
       ...opts,
       additionalSecretOutputs: ["privateKey", "passphrase"],
     });

@@ -7,11 +7,10 @@ export interface PlacedTreeArgs {
   readonly props: { [K in keyof PlacedTreeProps]: pulumi.Input<PlacedTreeProps[K]> };
 }
 
-const IMPLEMENTATION = "components/provider/placedTreeProvider.ts";
 
 /** The files one child holds, as one resource named `<server>/files`; a preview's old and new `files` maps name each changed file. */
 export class PlacedTree extends DynamicResource {
   constructor(name: string, args: PlacedTreeArgs, opts?: pulumi.CustomResourceOptions) {
-    super(IMPLEMENTATION, name, args.props, { ...opts, additionalSecretOutputs: ["privateKey", "passphrase"] });
+    super("placedTree", name, args.props, { ...opts, additionalSecretOutputs: ["privateKey", "passphrase"] });
   }
 }

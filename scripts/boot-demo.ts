@@ -17,11 +17,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { pulumiCommand, repoRoot } = require("./toolchain-env") as {
-  pulumiCommand: (args: readonly string[]) => { command: string; args: string[] };
-  repoRoot: string;
-};
+import { provisionPulumiCommand as pulumiCommand } from "../components/cli/engine";
+import { packageRoot as repoRoot } from "../components/packageRoot";
 const stack = "boot-demo";
 const projectDir = path.join(repoRoot, ".children", "boot-demo");
 const childRoot = path.join(projectDir, "child");
@@ -57,7 +54,7 @@ function writeProject(): void {
   if (!fs.existsSync(modules)) fs.symlinkSync(path.join(repoRoot, "node_modules"), modules);
   fs.writeFileSync(
     path.join(projectDir, "Pulumi.yaml"),
-    stringify({ name: "provisioning", runtime: { name: "nodejs", options: { typescript: true } }, main: path.join(repoRoot, "stacks", "index.ts"), stackConfigDir: "stacks" }),
+    stringify({ name: "provisioning", runtime: "nodejs", main: path.join(repoRoot, "dist", "stacks", "index.js"), stackConfigDir: "stacks" }),
   );
   const stackFile = path.join(projectDir, "stacks", `Pulumi.${stack}.yaml`);
   // Keep what `pulumi config set --secret` added (the encrypted secret and the salt).

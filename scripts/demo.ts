@@ -2,11 +2,8 @@
 // real engine, then prints what each child holds and proves it serves it over TFTP and HTTP.
 import { spawnSync } from "node:child_process";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { pulumiCommand, repoRoot } = require("./toolchain-env") as {
-  pulumiCommand: (args: readonly string[]) => { command: string; args: string[] };
-  repoRoot: string;
-};
+import { provisionPulumiCommand as pulumiCommand } from "../components/cli/engine";
+import { packageRoot as repoRoot } from "../components/packageRoot";
 const stack = process.env.PROVISIONING_STACK ?? "dev";
 
 function pulumi(args: string[], capture = false): string {

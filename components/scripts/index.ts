@@ -1,12 +1,14 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { packageRoot } from "../packageRoot";
 
 /**
  * Fixed scripts run on children through `Transport.runScript` (script text on stdin, parameters
- * only via environment variables). Read once at module load from the .sh files beside this one.
+ * only via environment variables). Read once at module load from the package's .sh files
+ * (components/scripts/, shipped as they are: compiled code in dist/ reads the same ones).
  */
 function load(name: string): string {
-  return readFileSync(path.join(__dirname, name), "utf8");
+  return readFileSync(path.join(packageRoot, "components", "scripts", name), "utf8");
 }
 
 /** Env: ROOT, TFTP_PORT, HTTP_PORT, BIND_ADDRESS (default 127.0.0.1), INSTALL (1/0), optional TFTP_USER, HTTP_USER. */

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { run } from "../../src/cli/main";
+import { run } from "../../components/cli/main";
 import { tempDir } from "./helpers";
 
 const example = path.resolve(__dirname, "../../stacks/catalogs/example");

@@ -62,9 +62,9 @@ describe("a stack whose resources hold a serialized provider closure, upgraded",
 
     const after = await dynamicResources();
     expect(after.map((r) => r.urn).sort()).toEqual(before.filter((r) => r.urn.includes("::up-a/")).map((r) => r.urn).sort());
-    for (const r of after) expect(r.inputs?.__provider, r.urn).toMatch(/^const modulePath = /);
+    for (const r of after) expect(r.inputs?.__provider, r.urn).toMatch(/^exports.handler = /);
     expect(new Set(after.map((r) => r.inputs!.__provider))).toEqual(
-      new Set(["placedTreeProvider", "placedFileProvider", "bootstrapProvider"].map((p) => providerModule(`components/provider/${p}.ts`))),
+      new Set((["placedTree", "placedFile", "bootstrap"] as const).map((kind) => providerModule(kind))),
     );
     expect(changes(await fleet.project.preview())).toEqual([]);
   });

@@ -13,7 +13,7 @@ import { BOOTSTRAP_SCRIPT, STOP_SERVICES_SCRIPT, bootstrapEnv } from "../../comp
 import { LocalTransport } from "../../components/transports/local";
 import { SshTransport } from "../../components/transports/ssh";
 import type { Transport } from "../../components/transports/transport";
-import { run } from "../../src/cli/main";
+import { run } from "../../components/cli/main";
 import { EXAMPLE_CATALOG } from "../support/fleet";
 import { startSshChildren, type SshChild, type SshChildren } from "../support/sshd";
 

@@ -13,7 +13,8 @@ import { createProject, repoRoot, type PulumiProject } from "./pulumi";
 import { startSshChildren, type SshChildren } from "./sshd";
 
 export const EXAMPLE_CATALOG = path.join(repoRoot, "stacks", "catalogs", "example");
-export const STACK_PROGRAM = path.join(repoRoot, "stacks", "index.ts");
+/** The ready stack program, compiled (npm test builds it first). */
+export const STACK_PROGRAM = path.join(repoRoot, "dist", "stacks", "index.js");
 /** The development passphrase also encrypts test stacks' secrets. */
 export const ROOT_PASSWORD_HASH = "$6$rounds=4096$testsalt$OnlyForTestsNotARealHashAtAll0123456789abcdefghijklmnopqrstuv";
 

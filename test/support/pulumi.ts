@@ -1,4 +1,4 @@
-// Drives the real Pulumi CLI (through scripts/pulumi.ts, the project's `npm run pulumi`) in a
+// Drives the real Pulumi CLI (through `provision pulumi`, the project's `npm run pulumi`) in a
 // throwaway project directory with its own file backend.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -6,13 +6,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { toolchainEnv, pulumiCommand, repoRoot } = require("../../scripts/toolchain-env") as {
-  toolchainEnv: (base?: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
-  pulumiCommand: (args: readonly string[]) => { command: string; args: string[] };
-  repoRoot: string;
-};
+import { provisionPulumiCommand as pulumiCommand } from "../../components/cli/engine";
+import { packageRoot as repoRoot } from "../../components/packageRoot";
 export { repoRoot };
+
+/** Passphrase of every test stack: tests set their own, the development one serves only the demo stacks. */
+export const TEST_PASSPHRASE = "provisioning-test-passphrase";
 
 export interface RunResult {
   code: number;
@@ -45,7 +44,7 @@ export class PulumiProject {
   ) {
     const state = path.join(dir, ".state");
     fs.mkdirSync(state, { recursive: true });
-    this.env = { ...toolchainEnv(), PULUMI_BACKEND_URL: `file://${state}`, ...extraEnv };
+    this.env = { ...process.env, PULUMI_BACKEND_URL: `file://${state}`, PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE, ...extraEnv };
   }
 
   /** Runs `pulumi <args>` in the project; resolves with the exit code and both streams. */
@@ -117,7 +116,7 @@ export async function createProject(opts: {
     path.join(dir, "Pulumi.yaml"),
     stringify({
       name: opts.name ?? "provisioning",
-      runtime: { name: "nodejs", options: { typescript: true } },
+      runtime: "nodejs",
       main: opts.main,
       stackConfigDir: "stacks",
     }),

@@ -1,11 +1,11 @@
 /** `provision select <catalog> --stack S --server NAME [--json]` */
 import * as path from "node:path";
-import { formatIssue, knownList } from "../../catalog/errors";
-import { loadCatalog } from "../../catalog/load";
-import { resolveCatalog } from "../../catalog/resolve";
-import { render } from "../../render/render";
-import { selectionJson, selectionText } from "../../report/selectionReport";
-import { SERVERS_KEY, readStackConfig, unmatchedPatterns } from "../../stackConfig";
+import { formatIssue, knownList } from "../../../src/catalog/errors";
+import { loadCatalog } from "../../../src/catalog/load";
+import { resolveCatalog } from "../../../src/catalog/resolve";
+import { render } from "../../../src/render/render";
+import { selectionJson, selectionText } from "../../../src/report/selectionReport";
+import { SERVERS_KEY, readStackConfig, unmatchedPatterns } from "../../../src/stackConfig";
 import { type CommandResult, UsageError, guard, ok } from "../result";
 
 export interface SelectOptions {

@@ -1,5 +1,5 @@
 /** What a command handler returns; only main.ts turns it into process output and exit code. */
-import { CatalogError, formatIssue } from "../catalog/errors";
+import { CatalogError, formatIssue } from "../../src/catalog/errors";
 
 export interface CommandResult {
   readonly stdout: string;

@@ -4,7 +4,7 @@
  * runs with exactly those URNs as `--target`s, so no other server is touched.
  */
 import * as path from "node:path";
-import { readStackConfig } from "../../stackConfig";
+import { readStackConfig } from "../../../src/stackConfig";
 import { runPulumi } from "../engine";
 import { type CommandResult, guard, ok } from "../result";
 import { enginePlan } from "./plan";

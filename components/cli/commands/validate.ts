@@ -1,9 +1,9 @@
 /** `provision validate <catalog>`: load, resolve, and render every profile on a synthetic server. */
-import { formatIssue } from "../../catalog/errors";
-import { loadCatalog } from "../../catalog/load";
-import { resolveCatalog } from "../../catalog/resolve";
-import { ServerSchema } from "../../catalog/schema";
-import { render } from "../../render/render";
+import { formatIssue } from "../../../src/catalog/errors";
+import { loadCatalog } from "../../../src/catalog/load";
+import { resolveCatalog } from "../../../src/catalog/resolve";
+import { ServerSchema } from "../../../src/catalog/schema";
+import { render } from "../../../src/render/render";
 import { type CommandResult, guard, ok } from "../result";
 
 export interface ValidateOptions {

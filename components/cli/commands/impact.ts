@@ -1,9 +1,9 @@
 /** `provision impact <before> <after> --stack S [--json|--markdown]` */
-import { loadCatalog } from "../../catalog/load";
-import { resolveCatalog } from "../../catalog/resolve";
-import { impact } from "../../impact";
-import { impactMarkdown, impactText } from "../../report/impactReport";
-import { readStackConfig } from "../../stackConfig";
+import { loadCatalog } from "../../../src/catalog/load";
+import { resolveCatalog } from "../../../src/catalog/resolve";
+import { impact } from "../../../src/impact";
+import { impactMarkdown, impactText } from "../../../src/report/impactReport";
+import { readStackConfig } from "../../../src/stackConfig";
 import { type CommandResult, guard, ok } from "../result";
 
 export interface ImpactOptions {

@@ -1,12 +1,12 @@
 /** `provision plan --stack S [--json|--markdown|--html FILE]`: the engine's preview, grouped by server. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { planFromPreview, type Plan } from "../../plan/fromPreview";
-import { parsePreviewJson } from "../../plan/previewJson";
-import { impactHtml } from "../../report/htmlReport";
-import { impactMarkdown, impactText } from "../../report/impactReport";
-import { placesOf, type ReportContext } from "../../report/reportContext";
-import { readStackConfig } from "../../stackConfig";
+import { planFromPreview, type Plan } from "../../../src/plan/fromPreview";
+import { parsePreviewJson } from "../../../src/plan/previewJson";
+import { impactHtml } from "../../../src/report/htmlReport";
+import { impactMarkdown, impactText } from "../../../src/report/impactReport";
+import { placesOf, type ReportContext } from "../../../src/report/reportContext";
+import { readStackConfig } from "../../../src/stackConfig";
 import { previewJson } from "../engine";
 import { type CommandResult, guard, ok } from "../result";
 

@@ -1,0 +1,91 @@
+/** What `provision --help` and `provision <command> --help` print: every command, its options, one example. */
+
+export interface CommandHelp {
+  readonly name: string;
+  readonly synopsis: string;
+  readonly summary: string;
+  readonly options: readonly (readonly [flag: string, meaning: string])[];
+  readonly example: string;
+}
+
+const PROJECT: readonly [string, string] = ["--project DIR", "folder holding stacks/Pulumi.<stack>.yaml (default: the current directory)"];
+
+export const COMMANDS: readonly CommandHelp[] = [
+  {
+    name: "validate",
+    synopsis: "validate <catalog>",
+    summary: "load, validate, resolve and render-check a catalog (a YAML file or a folder of them)",
+    options: [],
+    example: "provision validate stacks/catalogs/example",
+  },
+  {
+    name: "select",
+    synopsis: "select <catalog> --stack S --server NAME [--json]",
+    summary: "the objects one server holds, each with the reason, and the files they render to",
+    options: [["--stack S", "the stack whose server entries to read"], ["--server NAME", "the server"], ["--json", "{server, objects, files} as JSON"], PROJECT],
+    example: "provision select stacks/catalogs/example --stack dev --server pxe-east --json",
+  },
+  {
+    name: "impact",
+    synopsis: "impact <before> <after> --stack S [--json|--markdown]",
+    summary: "the servers, objects and files a catalog change touches, predicted without Pulumi",
+    options: [["--stack S", "the stack whose servers to compare on"], ["--json", "{touched, servers} as JSON"], ["--markdown", "a pull-request comment"], PROJECT],
+    example: "provision impact main-catalog/ stacks/catalogs/example --stack dev --markdown",
+  },
+  {
+    name: "plan",
+    synopsis: "plan --stack S [--json|--markdown] [--html FILE] [--refresh]",
+    summary: "runs `pulumi preview` on the stack and groups its steps by server, object and file, with the rollout order",
+    options: [
+      ["--stack S", "the stack to preview"],
+      ["--json", "the same shape as impact --json, from the engine"],
+      ["--markdown", "a pull-request comment"],
+      ["--html FILE", "also write the self-contained report page (servers × objects matrix)"],
+      ["--refresh", "read the children first: drift (hand edits, deletions, stopped daemons) shows per server"],
+      ["--project DIR", "the Pulumi project (Pulumi.yaml) (default: the current directory)"],
+    ],
+    example: "provision plan --stack dev --markdown > plan.md",
+  },
+  {
+    name: "up",
+    synopsis: "up --stack S --wave N",
+    summary: "applies one rollout wave: `pulumi up` targeted at exactly the changes of that wave's servers",
+    options: [["--stack S", "the stack"], ["--wave N", "the wave number"], ["--project DIR", "the Pulumi project (default: the current directory)"]],
+    example: "provision up --stack dev --wave 0",
+  },
+  {
+    name: "pulumi",
+    synopsis: "pulumi <args…>",
+    summary: "the Pulumi CLI with this project's program, hosted in-process where the CLI has no Node language host",
+    options: [],
+    example: "provision pulumi preview --stack dev",
+  },
+];
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.synopsis.length));
+  const lines = [
+    "Usage: provision <command> [options]",
+    "",
+    "Commands:",
+    ...COMMANDS.flatMap((c) => [`  ${c.synopsis.padEnd(width)}  ${c.summary}`, `  ${"".padEnd(width)}  e.g. ${c.example}`]),
+    "",
+    "Options: -h, --help (also after a command: provision plan --help)",
+    "Exit codes: 0 ok, 1 invalid input or a failed run, 2 usage.",
+    "",
+  ];
+  return lines.join("\n");
+}
+
+export function commandUsage(c: CommandHelp): string {
+  const width = Math.max(0, ...c.options.map(([f]) => f.length));
+  return [
+    `Usage: provision ${c.synopsis}`,
+    "",
+    c.summary,
+    ...(c.options.length ? ["", "Options:", ...c.options.map(([f, m]) => `  ${f.padEnd(width)}  ${m}`)] : []),
+    "",
+    `Example: ${c.example}`,
+    "",
+  ].join("\n");
+}

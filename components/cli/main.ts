@@ -1,0 +1,104 @@
+/** Entry point of `provision`: parses argv, dispatches to a command, decides the exit code. */
+import { parseArgs } from "node:util";
+import { impactCommand } from "./commands/impact";
+import { planCommand } from "./commands/plan";
+import { selectCommand } from "./commands/select";
+import { upCommand } from "./commands/up";
+import { validateCommand } from "./commands/validate";
+import { COMMANDS, type CommandHelp, commandUsage, usage } from "./help";
+import { type CommandResult, UsageError } from "./result";
+import { ToolchainError } from "./toolchain";
+
+const need = (v: string | undefined, what: string): string => {
+  if (v === undefined || v === "") throw new UsageError(`missing ${what}`);
+  return v;
+};
+
+const OPTIONS = {
+  stack: { type: "string" },
+  server: { type: "string" },
+  project: { type: "string" },
+  json: { type: "boolean", default: false },
+  markdown: { type: "boolean", default: false },
+  html: { type: "string" },
+  wave: { type: "string" },
+  refresh: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** Pure dispatch: argv in, result out (tests call this). `provision pulumi` is not handled here (see main). */
+export function run(argv: readonly string[]): CommandResult {
+  let command: CommandHelp | undefined;
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
+    const [verb, ...args] = positionals;
+    command = COMMANDS.find((c) => c.name === verb);
+    if (verb === "help") {
+      const about = COMMANDS.find((c) => c.name === args[0]);
+      return { stdout: about ? commandUsage(about) : usage(), stderr: "", exitCode: 0 };
+    }
+    if (values.help) return { stdout: command ? commandUsage(command) : usage(), stderr: "", exitCode: 0 };
+    const arity = (n: number) => {
+      if (args.length !== n) throw new UsageError(`${verb} takes ${n} argument${n === 1 ? "" : "s"}, got ${args.length}`);
+    };
+    const project = values.project !== undefined ? { projectDir: values.project } : {};
+    const format = () => {
+      if (values.json && values.markdown) throw new UsageError("--json and --markdown are exclusive");
+      return values.json ? ("json" as const) : values.markdown ? ("markdown" as const) : ("text" as const);
+    };
+    switch (verb) {
+      case "validate":
+        arity(1);
+        return validateCommand({ catalog: args[0]! });
+      case "select":
+        arity(1);
+        return selectCommand({ catalog: args[0]!, stack: need(values.stack, "--stack"), server: need(values.server, "--server"), json: values.json, ...project });
+      case "impact":
+        arity(2);
+        return impactCommand({ before: args[0]!, after: args[1]!, stack: need(values.stack, "--stack"), format: format(), ...project });
+      case "plan":
+        arity(0);
+        return planCommand({
+          stack: need(values.stack, "--stack"),
+          format: format(),
+          refresh: values.refresh,
+          ...(values.html !== undefined ? { html: need(values.html, "--html FILE") } : {}),
+          ...project,
+        });
+      case "up": {
+        arity(0);
+        const wave = need(values.wave, "--wave");
+        if (!/^\d+$/.test(wave)) throw new UsageError(`--wave takes a wave number, got "${wave}"`);
+        return upCommand({ stack: need(values.stack, "--stack"), wave: Number(wave), ...project });
+      }
+      case undefined:
+        throw new UsageError("missing command");
+      default:
+        throw new UsageError(`unknown command "${verb}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      return { stdout: "", stderr: `provision: ${(e as Error).message}\n\n${command ? commandUsage(command) : usage()}`, exitCode: 2 };
+    }
+    if (e instanceof ToolchainError) return { stdout: "", stderr: `provision: ${e.message}\n`, exitCode: 1 };
+    throw e;
+  }
+}
+
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  if (argv[0] === "pulumi") {
+    // Everything after `pulumi` belongs to the Pulumi CLI, `--help` included.
+    const { hostPulumi } = await import("./pulumiHost");
+    try {
+      process.exitCode = await hostPulumi(argv.slice(1));
+    } catch (e) {
+      process.stderr.write(`provision pulumi: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    }
+    return;
+  }
+  const r = run(argv);
+  if (r.stdout) process.stdout.write(r.stdout);
+  if (r.stderr) process.stderr.write(r.stderr);
+  process.exitCode = r.exitCode;
+}
