@@ -4,7 +4,7 @@
  * ResolvedCatalog, so its maps double as the cache that keeps 500 servers under a second.
  */
 import { BUILTIN_TEMPLATES, MENU_TEMPLATES } from "../render/builtinTemplates";
-import { TemplateEngine, type TemplateEntry, TemplateFailure, directIncludes, hasDynamicInclude, transitiveIncludes } from "../render/templateEngine";
+import { TemplateEngine, type TemplateEntry, TemplateFailure, transitiveIncludes } from "../render/templateEngine";
 import { compareStrings, sortedUnique } from "../util/canonical";
 import { resolveBootLoaders, type ResolvedBootLoader } from "./bootLoaders";
 import { type PayloadFile, verifyPayload } from "./checksums";
@@ -79,7 +79,7 @@ export function resolveCatalog(catalog: Catalog): ResolvedCatalog {
   }
 
   const bootLoaders = resolveBootLoaders(catalog.bootLoaders, issues);
-  const templates = resolveTemplates(catalog, issues);
+  const { templates, engine } = resolveTemplates(catalog, issues);
   const lineOf = (o: Origin, key: string) => o.keyLines[key] ?? o.line;
   const templateRef = (o: Origin, key: string, name: string, kind: TemplateKind) => {
     const t = templates.get(name);
@@ -142,21 +142,14 @@ export function resolveCatalog(catalog: Catalog): ResolvedCatalog {
   }
 
   if (issues.length > 0) throw new CatalogError([...issues, ...warnings]);
-  const engine = new TemplateEngine(templates);
-  for (const t of templates.values()) {
-    try {
-      engine.compile(t.name);
-    } catch (e) {
-      if (e instanceof TemplateFailure) issues.push(e.issue);
-      else throw e;
-    }
-  }
-  if (issues.length > 0) throw new CatalogError([...issues, ...warnings]);
   return { catalog, distributions, profiles, templates, configFiles, mappings, bootLoaders, engine, warnings, memo: new Map() };
 }
 
-/** Catalog templates plus builtin menus they do not override; includes checked and closed. */
-function resolveTemplates(catalog: Catalog, issues: CatalogIssue[]): Map<string, ResolvedTemplate> {
+/**
+ * Catalog templates plus builtin menus they do not override, each parsed, checked and compiled
+ * (see templateEngine.ts); includes checked and closed.
+ */
+function resolveTemplates(catalog: Catalog, issues: CatalogIssue[]): { templates: Map<string, ResolvedTemplate>; engine: TemplateEngine } {
   const entries = new Map<string, TemplateEntry>();
   for (const b of BUILTIN_TEMPLATES) entries.set(b.name, { name: b.name, kind: b.kind, body: b.body, bodyFile: `(builtin ${b.name})`, bodyLineOffset: 0, builtin: true });
   for (const t of [...catalog.templates].sort((a, b) => compareStrings(a.name, b.name))) {
@@ -166,16 +159,20 @@ function resolveTemplates(catalog: Catalog, issues: CatalogIssue[]): Map<string,
     }
     entries.set(t.name, { name: t.name, kind: t.kind, body: t.body, bodyFile: t.bodyFile, bodyLineOffset: t.bodyLineOffset, builtin: false, origin: t.origin });
   }
+  const engine = new TemplateEngine(entries);
   const direct = new Map<string, string[]>();
   for (const t of entries.values()) {
-    const incs = directIncludes(t.body);
-    const o = t.origin;
-    if (o && hasDynamicInclude(t.body)) {
-      issues.push({ file: t.bodyFile, line: o.line, path: `${o.path}`, message: `template ${JSON.stringify(t.name)} includes a template by a computed name; only literal names can be shipped`, severity: "error" });
+    let incs: readonly string[];
+    try {
+      incs = engine.compile(t.name);
+    } catch (e) {
+      if (!(e instanceof TemplateFailure)) throw e;
+      issues.push(e.issue);
+      incs = [];
     }
     for (const inc of incs) {
       const target = entries.get(inc);
-      const line = t.bodyLineOffset + 1 + (t.body.slice(0, t.body.search(new RegExp(`["']${inc.replace(/[.]/g, "\\.")}["']`))).split("\n").length - 1);
+      const line = t.bodyLineOffset + 1 + (t.body.slice(0, Math.max(0, t.body.search(new RegExp(`["']${inc.replace(/[.]/g, "\\.")}["']`)))).split("\n").length - 1);
       if (!target) {
         const snippets = [...entries.values()].filter((x) => x.kind === "snippet").map((x) => x.name);
         issues.push({ file: t.bodyFile, line, path: `template ${t.name}`, message: `includes unknown template ${JSON.stringify(inc)} (snippet templates ${knownList(snippets)})`, severity: "error" });
@@ -208,10 +205,10 @@ function resolveTemplates(catalog: Catalog, issues: CatalogIssue[]): Map<string,
     };
     visit(name);
   }
-  const out = new Map<string, ResolvedTemplate>();
+  const templates = new Map<string, ResolvedTemplate>();
   for (const name of [...entries.keys()].sort(compareStrings)) {
     const t = entries.get(name)!;
-    out.set(name, { ...t, includes: direct.get(name)!, closure: transitiveIncludes(name, (n) => direct.get(n) ?? []) });
+    templates.set(name, { ...t, includes: direct.get(name)!, closure: transitiveIncludes(name, (n) => direct.get(n) ?? []) });
   }
-  return out;
+  return { templates, engine };
 }

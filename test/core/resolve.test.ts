@@ -106,7 +106,7 @@ describe("resolveCatalog", () => {
         "template a: include cycle: a -> b -> a",
         'template c: includes unknown template "zz" (snippet templates known: a, b, c, e, f, net, net2, unused)',
         'template e: includes "ks" which is of kind autoinstall, expected snippet',
-        "templates[10]: template \"f\" includes a template by a computed name; only literal names can be shipped",
+        "template f: include of a template by a computed name; only literal catalog names can be shipped and checked (column 4)",
       ].sort(),
     );
     const s = minimal();

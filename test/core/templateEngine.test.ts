@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TemplateEngine, TemplateFailure, directIncludes, transitiveIncludes } from "../../src/render/templateEngine";
+import { TemplateEngine, TemplateFailure, transitiveIncludes } from "../../src/render/templateEngine";
 import { minimal, resolveData, server } from "./helpers";
 import { render } from "../../src/render/render";
 import { CatalogError, formatIssue } from "../../src/catalog/errors";
@@ -35,7 +35,8 @@ describe("templateEngine", () => {
     expect(new TemplateEngine(new Map([entry("a", "{{ x }}")])).render("a", { x: "<&>" })).toBe("<&>");
   });
   it("lists includes directly and transitively", () => {
-    expect(directIncludes('{% include "b" %}{%- include \'c\' %}{% include "b" %}')).toEqual(["b", "c"]);
+    const e = new TemplateEngine(new Map([entry("a", '{% include "b" %}{%- include \'c\' %}{% include "b" %}'), entry("b", ""), entry("c", "")]));
+    expect(e.compile("a")).toEqual(["b", "c"]);
     const g: Record<string, string[]> = { a: ["b"], b: ["c"], c: ["a"] };
     expect(transitiveIncludes("a", (n) => g[n] ?? [])).toEqual(["b", "c"]);
   });
