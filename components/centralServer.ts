@@ -1,103 +1,249 @@
 import * as pulumi from "@pulumi/pulumi";
-import { objectFingerprint, render, type ObjectKind, type ResolvedCatalog, type Server } from "../src";
-import { BootLoader, ConfigFile, Distribution, DistributionProfile, Profile, Template } from "./catalogObject";
-import { TYPE } from "./names";
-import { ProvisioningServer, type ConnectionInputs } from "./provisioningServer";
+import { createHash, createHmac } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
+import type { Server } from "../src/catalog/schema";
+import type { ServerTree } from "../src/render/render";
+import type { TreesResult } from "../src/renderJob";
+import { contentKey, sha256Hex } from "../src/state/contentKey";
+import { compareStrings } from "../src/util/canonical";
+import { CATALOG_RECORD, STACK_KEY, TYPE, waveBarrierName } from "./names";
+import type { Credentials, TransportProps } from "./provider/connection";
+import type { ServeProps } from "./provider/serverProvider";
+import { ProvisioningServer } from "./provisioningServer";
+import { RecordResource } from "./recordResource";
+import { runSandboxed, runSandboxedAsync } from "./sandbox";
+import { BOOTSTRAP_SCRIPT } from "./scripts";
+import { type CheckedServer, type ServerArgs, checkResolved, checkServers, isInput } from "./serverArgs";
+import { ContentStore } from "./store";
+import { knownHostKeys } from "./transports/knownHosts";
 
 export interface CentralServerArgs {
-  /** The loaded, validated and resolved catalog. */
-  readonly catalog: ResolvedCatalog;
-  /** The child provisioning servers, as validated from stack config. */
-  readonly servers: readonly Server[];
   /**
-   * Looks up a secret by name, for `{ secret: NAME }` in catalog variables and SSH private keys
-   * (the stack reads `provisioning:NAME` from its secret config). Asked only for names in use.
+   * The catalog: a YAML file or folder (relative to `baseDir`), an object with the catalog's keys
+   * declared in code, or a list of them (one catalog: names unique across all of it).
+   */
+  readonly catalog: CatalogInput;
+  /** The child provisioning servers; addresses and SSH connections may be Inputs. */
+  readonly servers: readonly ServerArgs[];
+  /**
+   * Secret values by name, for `{ secret: NAME }` in catalog variables and SSH keys: a map, or a
+   * lookup asked only for the names in use (the stack program reads `provisioning:NAME`).
    * @default - no secrets: using one is an error
    */
-  readonly secret?: (name: string) => pulumi.Output<string>;
+  readonly secrets?: Readonly<Record<string, pulumi.Input<string>>> | ((name: string) => pulumi.Input<string>);
+  /** Folders besides the catalog's own from which local payloads may be shipped. @default [] */
+  readonly payloadRoots?: readonly string[];
+  /** Where relative catalog paths and known_hosts files resolve from. @default the current directory (the project) */
+  readonly baseDir?: string;
 }
 
 export interface ServerSummary {
-  files: number;
+  files: pulumi.Output<number>;
   manifestSha256: pulumi.Output<string>;
+  profiles: pulumi.Output<string[]>;
   tftpUrl: pulumi.Output<string>;
   httpUrl: pulumi.Output<string>;
-  objects: pulumi.Output<{ kind: string; name: string; reason: string }[]>;
 }
 
+const BOOTSTRAP_KEY = contentKey(sha256Hex(BOOTSTRAP_SCRIPT));
+
+/** A short, stable fingerprint of a catalog object, as the catalog record holds it. */
+const shortFingerprint = (fp: string) => createHash("sha256").update(fp).digest("base64url").slice(0, 12);
+
 /**
- * The central provisioning server: holds the catalog (one component per object, so the stack
- * mirrors it) and places on each child exactly what the selection gives it. Servers with a
- * `wave` wait for every server of the waves before theirs, so a failing canary stops the rollout.
+ * The central provisioning server: holds the catalog and places on each child exactly what the
+ * selection gives it. Templates run in a confined process (components/sandbox); what they render
+ * goes to the content store on this machine, and each child's resource holds only content keys.
+ * Servers with a `wave` wait for every server of the waves before theirs, so a failing canary
+ * stops the rollout.
  */
 export class CentralServer extends pulumi.ComponentResource {
   public readonly servers: Record<string, ServerSummary> = {};
+  /** The catalog as loaded and checked (plain data). */
+  public readonly catalog: Catalog;
 
   constructor(name: string, args: CentralServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TYPE.central, name, {}, opts);
-    const secret = args.secret ?? noSecrets;
-    this.registerCatalogObjects(args.catalog);
+    const baseDir = path.resolve(args.baseDir ?? process.cwd());
+    const catalog = loadCatalogInput(args.catalog, { baseDir, payloadRoots: args.payloadRoots ?? [] });
+    this.catalog = catalog;
+    const checked = checkServers(args.servers);
+    for (const c of checked) {
+      const t = c.server.transport;
+      if (t.kind === "ssh" && t.insecureAcceptAnyHostKey) {
+        pulumi.log.warn(`${c.server.name}: insecureAcceptAnyHostKey: the host key of ${isInput((c.args.transport as { host: unknown }).host) ? "its host" : t.host} is not checked; whoever answers there gets a root session and the files`, this);
+      }
+    }
+    const known = checked.filter((c) => c.addressKnown);
+    const rendered = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: known.map((c) => c.server) });
+    for (const w of rendered.warnings) pulumi.log.warn(w.message, this);
+    const store = new ContentStore();
+    const payloadsReady = putPayloads(catalog, store);
+    payloadsReady.catch(() => undefined); // reported through the servers' files, which wait for it
+    const treesNow = new Map(rendered.trees.map((t) => [t.server, t]));
+    for (const t of rendered.trees) putTexts(t, store);
 
-    const byWave = new Map<number, ProvisioningServer[]>();
-    const waves = [...new Set(args.servers.map((s) => s.wave ?? 0))].sort((a, b) => a - b);
+    const secretOf = secretLookup(args.secrets);
+    const stackKey = new RecordResource(STACK_KEY, { record: "keys the versions of secret values", withKey: true }, { parent: this });
+    new RecordResource(CATALOG_RECORD, { record: Object.fromEntries(Object.entries(rendered.fingerprints).map(([k, fp]) => [k, shortFingerprint(fp)])) }, { parent: this });
+
+    const waves = [...new Set(checked.map((c) => c.server.wave ?? 0))].sort((a, b) => a - b);
+    let barrier: RecordResource | undefined;
     for (const wave of waves) {
-      const earlier = waves.filter((w) => w < wave).flatMap((w) => byWave.get(w) ?? []);
       const members: ProvisioningServer[] = [];
-      for (const server of args.servers.filter((s) => (s.wave ?? 0) === wave)) {
-        const tree = render(args.catalog, server);
-        const needed = tree.secretNames;
-        const secretTree = needed.length
-          ? pulumi.all(Object.fromEntries(needed.map((n) => [n, secret(n)]))).apply(
-              (values) => render(args.catalog, server, { secrets: values as Record<string, string> }),
-            )
-          : undefined;
+      for (const c of checked.filter((x) => (x.server.wave ?? 0) === wave)) {
+        const tree = treeOf(c, treesNow, catalog, store, payloadsReady);
+        const secrets: pulumi.Output<Record<string, string> | undefined> = tree.apply((t) => (t.secretNames.length > 0 ? secretValues(t.secretNames, secretOf) : undefined)) as pulumi.Output<Record<string, string> | undefined>;
         const child = new ProvisioningServer(
-          server.name,
-          { server, tree, secretTree, connection: connectionOf(server, secret), catalog: args.catalog },
-          { parent: this, dependsOn: earlier },
+          c.server.name,
+          {
+            tree,
+            transport: transportOf(c, baseDir),
+            ...(c.server.transport.kind === "ssh" ? { credentials: credentialsOf(c, secretOf) } : {}),
+            serve: serveOf(c),
+            address: (c.args.address ?? c.server.address) as pulumi.Input<string>,
+            secrets: secrets as pulumi.Output<Record<string, string>>,
+            secretVersions: secretVersions(stackKey.key, secrets) as pulumi.Output<Record<string, string>>,
+          },
+          { parent: this, ...(barrier ? { dependsOn: [barrier] } : {}) },
         );
         members.push(child);
-        this.servers[server.name] = {
-          files: child.fileCount,
-          manifestSha256: child.manifestSha256,
-          tftpUrl: child.tftpUrl,
-          httpUrl: child.httpUrl,
-          objects: child.selectedObjects,
-        };
+        this.servers[c.server.name] = { files: child.fileCount, manifestSha256: child.manifestSha256, profiles: child.profiles, tftpUrl: child.tftpUrl, httpUrl: child.httpUrl };
       }
-      byWave.set(wave, members);
+      // One barrier per wave: each server of the next wave depends on it alone, not on every
+      // server before it (the state records each dependency).
+      barrier = new RecordResource(waveBarrierName(wave), { record: { wave } }, { parent: this, dependsOn: members.map((m) => m.resource) });
     }
-    this.registerOutputs({ servers: this.servers });
-  }
-
-  private registerCatalogObjects(catalog: ResolvedCatalog) {
-    const opts = { parent: this };
-    const hash = (kind: ObjectKind, name: string) => ({ definitionHash: objectFingerprint(catalog, kind, name) });
-    for (const name of catalog.distributions.keys()) new Distribution(name, hash("distribution", name), opts);
-    for (const name of catalog.profiles.keys()) new Profile(name, hash("profile", name), opts);
-    for (const name of catalog.templates.keys()) new Template(name, hash("template", name), opts);
-    for (const name of catalog.configFiles.keys()) new ConfigFile(name, hash("configFile", name), opts);
-    for (const m of catalog.mappings.values()) new DistributionProfile(m.name, hash("distributionProfile", m.name), opts);
-    for (const name of catalog.bootLoaders.keys()) new BootLoader(name, hash("bootLoader", name), opts);
+    // Nothing more in the state: it is rewritten after every step of an update.
+    this.registerOutputs({});
   }
 }
 
-function noSecrets(name: string): pulumi.Output<string> {
-  throw new Error(`secret "${name}" is used but no secrets were given to the CentralServer`);
+/** The server's tree: rendered already, or rendered (confined, asynchronously) once its address is known. */
+function treeOf(c: CheckedServer, now: ReadonlyMap<string, ServerTree>, catalog: Catalog, store: ContentStore, payloadsReady: Promise<true>): pulumi.Output<ServerTree> {
+  const ready = pulumi.output(payloadsReady);
+  const rendered = now.get(c.server.name);
+  if (rendered) return ready.apply(() => rendered);
+  return pulumi.all([c.args.address as pulumi.Input<string>, ready]).apply(async ([address]) => {
+    checkResolved(c.server.name, "address", address);
+    const result = await runSandboxedAsync<TreesResult>({ kind: "trees", catalog, servers: [{ ...c.server, address } as Server] });
+    putTexts(result.trees[0]!, store);
+    return result.trees[0]!;
+  });
 }
 
-function connectionOf(server: Server, secret: (name: string) => pulumi.Output<string>): ConnectionInputs {
-  const t = server.transport;
-  if (t.kind === "local") return { server: server.name, kind: "local", root: t.root };
-  return {
-    server: server.name,
-    kind: "ssh",
-    root: t.root,
-    host: t.host,
-    port: t.port,
-    user: t.user,
-    hostKey: t.hostKey,
-    privateKey: secret(t.privateKey.secret),
-    ...(t.passphrase ? { passphrase: secret(t.passphrase.secret) } : {}),
+function putTexts(tree: ServerTree, store: ContentStore): void {
+  for (const f of tree.files) {
+    if (f.content !== undefined) store.putText(f.content, f.sha256);
+    else if (f.payload?.path !== undefined) store.putFile(f.payload.path, f.sha256);
+  }
+}
+
+/**
+ * Downloads every URL payload into the store, each checked against its sha256, before any
+ * server's files are known: a wrong checksum or an unreachable URL fails the run with the
+ * payload's place in the catalog, and nothing is written to any child.
+ */
+async function putPayloads(catalog: Catalog, store: ContentStore): Promise<true> {
+  const where = new Map<string, string>();
+  for (const d of catalog.distributions) for (const k of ["kernel", "initrd"] as const) where.set(`distribution/${d.name}#${k}`, `${d.origin.file}:${d.origin.keyLines[`${k}.url`] ?? d.origin.line} ${d.origin.path}.${k}.url`);
+  for (const b of catalog.bootLoaders) b.files.forEach((_, i) => where.set(`bootLoader/${b.name}#files[${i}]`, `${b.origin.file}:${b.origin.keyLines[`files[${i}].url`] ?? b.origin.line} ${b.origin.path}.files[${i}].url`));
+  const failures: string[] = [];
+  await Promise.all(
+    Object.entries(catalog.payloads)
+      .filter(([, p]) => p.sourceUrl !== undefined)
+      .map(async ([key, p]) => {
+        try {
+          await store.putUrl(p.sourceUrl!, p.sha256);
+        } catch (e) {
+          failures.push(`${where.get(key) ?? key}: cannot use ${p.sourceUrl}: ${(e as Error).message}`);
+        }
+      }),
+  );
+  if (failures.length > 0) throw new Error(`invalid provisioning input:\n${failures.sort(compareStrings).join("\n")}`);
+  return true;
+}
+
+function secretLookup(secrets: CentralServerArgs["secrets"]): (name: string) => pulumi.Input<string> {
+  if (typeof secrets === "function") return secrets;
+  return (name) => {
+    const v = secrets?.[name];
+    if (v === undefined) throw new Error(`secret "${name}" is used but not given to the CentralServer (secrets.${name})`);
+    return v;
   };
 }
+
+function secretValues(names: readonly string[], secretOf: (name: string) => pulumi.Input<string>): pulumi.Output<Record<string, string>> {
+  return pulumi.secret(pulumi.all(Object.fromEntries(names.map((n) => [n, secretOf(n)]))) as pulumi.Output<Record<string, string>>);
+}
+
+/**
+ * A version per secret value: keyed with the stack key (a random secret made once), so it tells
+ * that a value changed, and which, without telling anything about the value.
+ */
+function secretVersions(key: pulumi.Output<string | undefined>, secrets: pulumi.Output<Record<string, string> | undefined>): pulumi.Output<Record<string, string> | undefined> {
+  return pulumi.unsecret(
+    pulumi.all([key, secrets]).apply(([k, values]) =>
+      values === undefined ? undefined : Object.fromEntries(Object.entries(values).map(([n, v]) => [n, createHmac("sha256", k ?? "").update(`${n}\0${v}`).digest("base64url").slice(0, 16)])),
+    ),
+  );
+}
+
+function serveOf(c: CheckedServer): pulumi.Output<ServeProps> {
+  const s = c.server;
+  return pulumi.output(s.bindAddress ?? ((c.args.address ?? s.address) as pulumi.Input<string>)).apply((bindAddress) => ({
+    tftpPort: s.tftpPort,
+    httpPort: s.httpPort,
+    bindAddress,
+    install: s.bootstrap?.install ?? true,
+    script: BOOTSTRAP_KEY,
+  }));
+}
+
+function transportOf(c: CheckedServer, baseDir: string): pulumi.Output<TransportProps> {
+  const t = c.server.transport;
+  if (t.kind === "local") return pulumi.output({ kind: "local" as const, root: t.root });
+  const a = c.args.transport as Extract<ServerArgs["transport"], { kind: "ssh" }>;
+  const name = c.server.name;
+  return pulumi.all([a.host, a.port ?? t.port, a.user, a.hostKey]).apply(([host, port, user, hostKey]) => {
+    checkResolved(name, "host", host);
+    checkResolved(name, "port", port);
+    checkResolved(name, "user", user);
+    if (hostKey !== undefined) checkResolved(name, "hostKey", hostKey);
+    const hostKeys = [...(hostKey !== undefined ? [hostKey.split(" ").slice(0, 2).join(" ")] : []), ...(t.knownHosts !== undefined ? fromKnownHosts(name, path.resolve(baseDir, t.knownHosts), host, port) : [])];
+    return {
+      kind: "ssh" as const,
+      host,
+      port,
+      user,
+      root: t.root,
+      ...(hostKeys.length ? { hostKeys } : {}),
+      ...(t.insecureAcceptAnyHostKey ? { insecureAcceptAnyHostKey: true } : {}),
+    };
+  });
+}
+
+function fromKnownHosts(server: string, file: string, host: string, port: number): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`${server}: cannot read knownHosts ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const keys = knownHostKeys(text, host, port);
+  if (keys.length === 0) throw new Error(`${server}: knownHosts ${file} holds no key for ${port === 22 ? host : `[${host}]:${port}`}`);
+  return keys;
+}
+
+function credentialsOf(c: CheckedServer, secretOf: (name: string) => pulumi.Input<string>): pulumi.Output<Credentials> {
+  const a = c.args.transport as Extract<ServerArgs["transport"], { kind: "ssh" }>;
+  const value = (v: SshSecret | undefined) => (v === undefined ? undefined : typeof v === "object" && !isInput(v) && "secret" in v ? secretOf(v.secret) : (v as pulumi.Input<string>));
+  const passphrase = value(a.passphrase);
+  return pulumi.secret(
+    pulumi.all([value(a.privateKey)!, passphrase]).apply(([privateKey, pass]) => ({ privateKey, ...(pass !== undefined ? { passphrase: pass } : {}) })),
+  );
+}
+
+type SshSecret = Extract<ServerArgs["transport"], { kind: "ssh" }>["privateKey"];

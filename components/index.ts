@@ -1,7 +1,7 @@
+// The package's entry point: the components, and the pure core (catalog, selection, rendering,
+// impact, reports) for programs that want to look before they place.
 export { CentralServer, type CentralServerArgs, type ServerSummary } from "./centralServer";
-export { ProvisioningServer, type ProvisioningServerArgs, type ConnectionInputs } from "./provisioningServer";
-export { Bootstrap, type BootstrapArgs } from "./bootstrap";
-export { PlacedFile, type PlacedFileArgs } from "./placedFile";
-export { PlacedTree, type PlacedTreeArgs } from "./placedTree";
-export { Distribution, Profile, Template, ConfigFile, DistributionProfile, BootLoader, type CatalogObjectArgs } from "./catalogObject";
-export { TYPE, fileResourceName, treeResourceName, bootstrapResourceName, objectResourceName } from "./names";
+export { ProvisioningServer, type ProvisioningServerArgs } from "./provisioningServer";
+export type { ServerArgs, SshTransportArgs } from "./serverArgs";
+export { TYPE, serverResourceName, CATALOG_RECORD, STACK_KEY, waveBarrierName } from "./names";
+export * from "../src";

@@ -4,23 +4,16 @@
 export const TYPE = {
   central: "provisioning:index:CentralServer",
   server: "provisioning:index:ProvisioningServer",
-  bootstrap: "provisioning:index:Bootstrap",
-  distribution: "provisioning:index:Distribution",
-  profile: "provisioning:index:Profile",
-  template: "provisioning:index:Template",
-  configFile: "provisioning:index:ConfigFile",
-  distributionProfile: "provisioning:index:DistributionProfile",
-  bootLoader: "provisioning:index:BootLoader",
 } as const;
 
-/** A file that is its own resource (a secret one, the manifest): `<server>/<path>`, e.g. `pxe-a/manifest.json`. */
-export const fileResourceName = (server: string, path: string) => `${server}/${path}`;
+/** A child's one resource (its daemons and files), under its ProvisioningServer: named like the server. */
+export const serverResourceName = (server: string) => server;
 
-/** The other files of a child, as one resource: `<server>/files`. */
-export const treeResourceName = (server: string) => `${server}/files`;
+/** The stack's record of its catalog: every object's fingerprint. */
+export const CATALOG_RECORD = "catalog";
 
-/** The bootstrap of a child: `<server>/bootstrap`. */
-export const bootstrapResourceName = (server: string) => `${server}/bootstrap`;
+/** The stack key: a random secret, made once, that versions of secret values are keyed with. */
+export const STACK_KEY = "stack-key";
 
-/** A catalog object's component: `<kind>/<name>`, e.g. `template/ks-base`. */
-export const objectResourceName = (kind: string, name: string) => `${kind}/${name}`;
+/** The barrier after rollout wave N: the next wave's servers wait for it. */
+export const waveBarrierName = (wave: number) => `wave-${wave}`;

@@ -1,11 +1,14 @@
 /**
  * Predicted impact of a catalog change without Pulumi: select and render every server against
- * both catalogs and compare objects (by effective definition) and files (by sha256). Secrets
- * render as placeholders on both sides, so a secret's value never shows up as a change here.
+ * both catalogs and compare objects (by effective definition) and files (by the entries the
+ * state would hold, serverState.ts). Secrets render as tokens on both sides, so a secret's value
+ * never shows up as a change here.
  */
 import type { ResolvedCatalog } from "./catalog/resolve";
 import type { Server } from "./catalog/schema";
 import { render } from "./render/render";
+import { fileChanges } from "./state/fileEntries";
+import { stateFiles, withManifest } from "./state/serverState";
 import type { ObjectKind } from "./select";
 import { canonicalJson, compareStrings } from "./util/canonical";
 
@@ -90,9 +93,7 @@ export function serverImpact(before: ResolvedCatalog, after: ResolvedCatalog, se
     const [kind, name] = k.split("\0") as [ObjectKind, string];
     return { kind, name, op };
   });
-  const fb = new Map(tb.files.map((f) => [f.path, f.sha256]));
-  const fa = new Map(ta.files.map((f) => [f.path, f.sha256]));
-  const files = diff(fb, fa, (x, y) => x === y).map(([path, op]) => ({ path, op }));
+  const files = [...withManifest(fileChanges(stateFiles(tb), stateFiles(ta)))].map(([path, op]) => ({ path, op }));
   return { status: files.length > 0 ? "update" : "same", objects, files };
 }
 

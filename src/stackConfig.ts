@@ -1,34 +1,64 @@
 /**
- * Reads a stack's provisioning settings from `stacks/Pulumi.<stack>.yaml`:
- * `provisioning:catalog` (path relative to the project dir) and `provisioning:servers`.
+ * A stack's provisioning settings: `provisioning:catalog` (a path relative to the project),
+ * `provisioning:servers` and `provisioning:payloadRoots`. The stack program takes them from
+ * `pulumi.Config` (so every way Pulumi sets config works); the CLI reads the stack file. Either
+ * way they are checked here, and when they come from a stack file every issue names its line.
  * Secret values (`secure:` entries) are not read here: the Pulumi program gets them.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
-import { LineCounter, parseDocument } from "yaml";
+import { type Document, LineCounter, parseDocument } from "yaml";
 import { type CatalogIssue, CatalogError, formatPath } from "./catalog/errors";
-import { type Server, ServersSchema } from "./catalog/schema";
+import { PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
 import { lineAt, pathAtOffset } from "./catalog/yamlPositions";
 import { zodToIssues } from "./catalog/zodIssues";
+import { canonicalJson } from "./util/canonical";
 
 export const CATALOG_KEY = "provisioning:catalog";
 export const SERVERS_KEY = "provisioning:servers";
+export const PAYLOAD_ROOTS_KEY = "provisioning:payloadRoots";
 
 export interface StackConfig {
   readonly stack: string;
-  /** Stack file as messages name it. */
+  /** Stack file as messages name it (or "(config)" when the values did not come from one). */
   readonly file: string;
   /** Catalog path as written, and resolved against the project dir. */
   readonly catalogSetting: string | undefined;
   readonly catalogPath: string | undefined;
   readonly servers: Server[];
+  readonly payloadRoots: string[];
   /** Line of each server's served patterns (`[server][pattern]`), for messages about them. */
   readonly patternLines: number[][];
 }
 
-export const stackFilePath = (projectDir: string, stack: string) => path.join(projectDir, "stacks", `Pulumi.${stack}.yaml`);
+/** The stack's settings as plain values: what `pulumi.Config` gives, or a stack file holds. */
+export interface StackValues {
+  readonly catalog?: unknown;
+  readonly servers?: unknown;
+  readonly payloadRoots?: unknown;
+}
 
+/** Where settings were written, to point each issue at its line. */
+export interface StackFile {
+  readonly file: string;
+  readonly text: string;
+}
+
+/** The stack file of a project: `<stackConfigDir>/Pulumi.<stack>.yaml` (Pulumi.yaml's stackConfigDir). */
+export function stackFilePath(projectDir: string, stack: string): string {
+  let dir = "stacks";
+  for (const name of ["Pulumi.yaml", "Pulumi.yml"]) {
+    const file = path.join(projectDir, name);
+    if (!fs.existsSync(file)) continue;
+    const project = parseDocument(fs.readFileSync(file, "utf8")).toJS() as { stackConfigDir?: string } | null;
+    dir = project?.stackConfigDir ?? ".";
+    break;
+  }
+  return path.join(projectDir, dir, `Pulumi.${stack}.yaml`);
+}
+
+/** Reads and checks a stack file (the CLI's way). */
 export function readStackConfig(projectDir: string, stack: string): StackConfig {
   const file = stackFilePath(projectDir, stack);
   let text: string;
@@ -41,33 +71,53 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
 }
 
 export function parseStackConfig(text: string, file: string, projectDir: string, stack: string): StackConfig {
+  const doc = parseStackFile({ file, text });
+  const config = ((doc.doc.toJS() ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+  return checkStackConfig({ catalog: config[CATALOG_KEY], servers: config[SERVERS_KEY], payloadRoots: config[PAYLOAD_ROOTS_KEY] }, projectDir, stack, { file, text });
+}
+
+function parseStackFile(f: StackFile): { doc: Document; lc: LineCounter } {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  const issue = (line: number, p: string, message: string): CatalogIssue => ({ file, line, path: p, message, severity: "error" });
+  const doc = parseDocument(f.text, { lineCounter: lc, prettyErrors: false });
   if (doc.errors.length) {
     throw new CatalogError(
-      doc.errors.map((e) => issue(e.linePos?.[0]?.line ?? 0, formatPath(pathAtOffset(doc, e.pos[0])), `YAML syntax error: ${e.message.split("\n")[0]}`)),
+      doc.errors.map((e) => ({ file: f.file, line: e.linePos?.[0]?.line ?? 0, path: formatPath(pathAtOffset(doc, e.pos[0])), message: `YAML syntax error: ${e.message.split("\n")[0]}`, severity: "error" as const })),
     );
   }
-  const config = ((doc.toJS() ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+  return { doc, lc };
+}
+
+/**
+ * Checks the settings of a stack (the program's way: values from `pulumi.Config`). Issues point
+ * at the stack file's lines when it holds these very values, else at `(config)`.
+ */
+export function checkStackConfig(values: StackValues, projectDir: string, stack: string, from?: StackFile): StackConfig {
+  const located = from ? parseStackFile(from) : undefined;
+  const written = ((located?.doc.toJS() ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+  const file = from && located ? from.file : "(config)";
+  const given: Record<string, unknown> = { [CATALOG_KEY]: values.catalog, [SERVERS_KEY]: values.servers, [PAYLOAD_ROOTS_KEY]: values.payloadRoots };
+  // A line only when the file says what the program got (a --config flag or an ESC environment may say otherwise).
+  const lineOf = (p: PropertyKey[]) => (located && canonicalJson(written[String(p[0])]) === canonicalJson(given[String(p[0])]) ? lineAt(located.doc, located.lc, ["config", ...p]) : 0);
   const issues: CatalogIssue[] = [];
-  const lineOf = (p: PropertyKey[]) => lineAt(doc, lc, ["config", ...p]);
-  const catalogSetting = config[CATALOG_KEY];
-  if (catalogSetting !== undefined && typeof catalogSetting !== "string") issues.push(issue(lineOf([CATALOG_KEY]), CATALOG_KEY, "expected a path string"));
-  const parsed = ServersSchema.safeParse(config[SERVERS_KEY] ?? []);
+  if (values.catalog !== undefined && typeof values.catalog !== "string") issues.push({ file, line: lineOf([CATALOG_KEY]), path: CATALOG_KEY, message: "expected a path string", severity: "error" });
+  const parsed = ServersSchema.safeParse(values.servers ?? []);
   let servers: Server[] = [];
   if (!parsed.success) issues.push(...zodToIssues(parsed.error, ServersSchema, file, lineOf, [SERVERS_KEY]));
   else {
     servers = parsed.data;
     issues.push(...serverConflicts(servers, file, lineOf));
   }
+  const roots = PayloadRootsSchema.safeParse(values.payloadRoots ?? []);
+  if (!roots.success) issues.push(...zodToIssues(roots.error, PayloadRootsSchema, file, lineOf, [PAYLOAD_ROOTS_KEY]));
   if (issues.length) throw new CatalogError(issues);
+  const catalogSetting = values.catalog as string | undefined;
   return {
     stack,
     file,
-    catalogSetting: catalogSetting as string | undefined,
+    catalogSetting,
     catalogPath: typeof catalogSetting === "string" ? path.resolve(projectDir, catalogSetting) : undefined,
     servers,
+    payloadRoots: roots.success ? roots.data : [],
     patternLines: servers.map((srv, i) => srv.profiles.map((_, j) => lineOf([SERVERS_KEY, i, "profiles", j]))),
   };
 }
@@ -95,15 +145,17 @@ export function serverConflicts(servers: readonly Server[], file: string, lineOf
   servers.forEach((s, i) => {
     // Local servers share the central machine; SSH servers are distinct per host.
     const machine = s.transport.kind === "local" ? "local" : `ssh:${s.transport.host}`;
+    const where = machine === "local" ? "the local machine" : machine.slice(4);
     const checks: [string, string, string][] = [
       ["name", `name:${s.name}`, `duplicate server name "${s.name}"`],
-      ["tftpPort", `tftp:${machine}:${s.tftpPort}`, `tftpPort ${s.tftpPort} already used on ${machine === "local" ? "the local machine" : s.transport.kind === "ssh" ? s.transport.host : ""}`],
-      ["httpPort", `http:${machine}:${s.httpPort}`, `httpPort ${s.httpPort} already used on ${machine === "local" ? "the local machine" : s.transport.kind === "ssh" ? s.transport.host : ""}`],
-      ["transport", `root:${machine}:${path.posix.normalize(s.transport.root)}`, `transport root ${s.transport.root} already used on ${machine === "local" ? "the local machine" : machine.slice(4)}`],
+      ["tftpPort", `tftp:${machine}:${s.tftpPort}`, `tftpPort ${s.tftpPort} already used on ${where}`],
+      ["httpPort", `http:${machine}:${s.httpPort}`, `httpPort ${s.httpPort} already used on ${where}`],
+      ["transport", `root:${machine}:${path.posix.normalize(s.transport.root)}`, `transport root ${s.transport.root} already used on ${where}`],
     ];
     for (const [key, k, msg] of checks) {
       const first = seen.get(k);
-      if (first !== undefined) issues.push({ file, ...at(i, key), message: `${msg} (first: ${servers[first]!.name} at line ${lineOf([SERVERS_KEY, first, key])})`, severity: "error" });
+      const firstLine = first !== undefined ? lineOf([SERVERS_KEY, first, key]) : 0;
+      if (first !== undefined) issues.push({ file, ...at(i, key), message: `${msg} (first: ${servers[first]!.name}${firstLine ? ` at line ${firstLine}` : ""})`, severity: "error" });
       else seen.set(k, i);
     }
   });

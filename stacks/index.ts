@@ -1,35 +1,66 @@
-// The stack program: the catalog named by `provisioning:catalog`, placed on the children listed
-// in `provisioning:servers` (both in stacks/Pulumi.<stack>.yaml). Invalid input stops here,
-// before any resource exists, so nothing is written to any server.
+// The ready stack program: the catalog named by `provisioning:catalog`, placed on the children
+// listed in `provisioning:servers`, taken from the stack's Pulumi config (a stack file, `pulumi
+// config set`, `--config`, an ESC environment). Invalid input stops here, before any resource
+// exists, so nothing is written to any server; issues name the stack file's lines when it holds
+// the values.
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "node:path";
-import { CatalogError, formatIssue, loadCatalog, readStackConfig, resolveCatalog, unmatchedPatterns } from "../src";
+import * as fs from "node:fs";
+import { CatalogError, checkStackConfig, formatIssue, stackFilePath, unmatchedPatterns } from "../src";
 import { CentralServer } from "../components";
+import { DEV_PASSPHRASE, DEV_PASSPHRASE_KEY } from "../components/cli/toolchain";
 
 const projectDir = process.cwd();
 const config = new pulumi.Config("provisioning");
 
-function loadInputs() {
+/** A config value as given: structured values arrive as JSON text, plain strings as they are. */
+function configValue(key: string): unknown {
+  const raw = config.get(key);
+  if (raw === undefined) return undefined;
   try {
-    const stack = readStackConfig(projectDir, pulumi.getStack());
-    if (!stack.catalogPath) throw new Error(`${stack.file}: provisioning:catalog is not set`);
-    const catalog = resolveCatalog(loadCatalog(stack.catalogPath));
-    for (const w of unmatchedPatterns(stack, [...catalog.profiles.keys()])) pulumi.log.warn(formatIssue(w));
-    // Local children live where the stack file says, relative to the project.
-    const servers = stack.servers.map((s) =>
-      s.transport.kind === "local" ? { ...s, transport: { ...s.transport, root: path.resolve(projectDir, s.transport.root) } } : s,
-    );
-    return { catalog, servers };
-  } catch (e) {
-    if (e instanceof CatalogError) {
-      throw new Error(`invalid provisioning input:\n${e.issues.filter((i) => i.severity === "error").map(formatIssue).join("\n")}`);
-    }
-    throw e;
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
   }
 }
 
-const { catalog, servers } = loadInputs();
-const central = new CentralServer("central", { catalog, servers, secret: (name) => config.requireSecret(name) });
+function failed(e: unknown): never {
+  if (e instanceof CatalogError) throw new Error(`invalid provisioning input:\n${e.issues.filter((i) => i.severity === "error").map(formatIssue).join("\n")}`);
+  throw e;
+}
+
+function inputs() {
+  // The development passphrase is public: only the demo stacks may hold secrets under it.
+  if (process.env.PULUMI_CONFIG_PASSPHRASE === DEV_PASSPHRASE && !config.getBoolean(DEV_PASSPHRASE_KEY.slice("provisioning:".length))) {
+    throw new Error(`stack ${pulumi.getStack()} is encrypted with the public development passphrase, which only the demo stacks may use (${DEV_PASSPHRASE_KEY}: true); set PULUMI_CONFIG_PASSPHRASE(_FILE) to a passphrase of its own, or use another secrets provider`);
+  }
+  try {
+    const file = stackFilePath(projectDir, pulumi.getStack());
+    const stack = checkStackConfig(
+      { catalog: config.get("catalog"), servers: configValue("servers"), payloadRoots: configValue("payloadRoots") },
+      projectDir,
+      pulumi.getStack(),
+      fs.existsSync(file) ? { file, text: fs.readFileSync(file, "utf8") } : undefined,
+    );
+    if (!stack.catalogPath) throw new CatalogError([{ file: stack.file, line: 0, path: "provisioning:catalog", message: "is not set: the path of the catalog (a YAML file or folder)", severity: "error" }]);
+    return stack;
+  } catch (e) {
+    failed(e);
+  }
+}
+
+const stack = inputs();
+let central: CentralServer;
+try {
+  central = new CentralServer("central", {
+    catalog: stack.catalogPath!,
+    servers: stack.servers,
+    payloadRoots: stack.payloadRoots,
+    secrets: (name) => config.requireSecret(name),
+  });
+} catch (e) {
+  failed(e);
+}
+for (const w of unmatchedPatterns(stack, central.catalog.profiles.map((p) => p.name))) pulumi.log.warn(formatIssue(w));
 
 /** Per server: what it holds and where it serves it. */
 export const provisioningServers = central.servers;

@@ -13,9 +13,9 @@ const PROJECT: readonly [string, string] = ["--project DIR", "folder holding sta
 export const COMMANDS: readonly CommandHelp[] = [
   {
     name: "validate",
-    synopsis: "validate <catalog>",
+    synopsis: "validate <catalog> [--payload-root DIR…]",
     summary: "load, validate, resolve and render-check a catalog (a YAML file or a folder of them)",
-    options: [],
+    options: [["--payload-root DIR", "a folder besides the catalog's own that local payloads may come from (repeatable)"]],
     example: "provision validate stacks/catalogs/example",
   },
   {

@@ -23,6 +23,7 @@ const OPTIONS = {
   html: { type: "string" },
   wave: { type: "string" },
   refresh: { type: "boolean", default: false },
+  "payload-root": { type: "string", multiple: true },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -49,7 +50,7 @@ export function run(argv: readonly string[]): CommandResult {
     switch (verb) {
       case "validate":
         arity(1);
-        return validateCommand({ catalog: args[0]! });
+        return validateCommand({ catalog: args[0]!, payloadRoots: values["payload-root"] ?? [] });
       case "select":
         arity(1);
         return selectCommand({ catalog: args[0]!, stack: need(values.stack, "--stack"), server: need(values.server, "--server"), json: values.json, ...project });

@@ -1,11 +1,10 @@
 // The implementations Pulumi's Node dynamic-provider host runs for this package's resources. A
 // resource's `__provider` module (dynamicResource.ts) requires this file by package name and
 // asks for its kind, so the state names no path: any install of the package serves it.
-import * as bootstrap from "./bootstrapProvider";
-import * as placedFile from "./placedFileProvider";
-import * as placedTree from "./placedTreeProvider";
+import * as record from "./recordProvider";
+import * as server from "./serverProvider";
 
-const IMPLEMENTATIONS = { bootstrap, placedFile, placedTree } as const;
+const IMPLEMENTATIONS = { server, record } as const;
 export type ProviderKind = keyof typeof IMPLEMENTATIONS;
 
 interface Implementation {
@@ -17,8 +16,8 @@ interface Implementation {
 }
 
 export function handler(kind: ProviderKind) {
-  const impl = IMPLEMENTATIONS[kind] as unknown as Implementation;
-  if (!impl) throw new Error(`unknown provider kind ${JSON.stringify(kind)}`);
+  const impl = IMPLEMENTATIONS[kind] as unknown as Implementation | undefined;
+  if (!impl) throw new Error(`unknown provider kind ${JSON.stringify(kind)}: a state made by a newer version of pulumi-provisioning?`);
   return {
     create: (inputs: never) => impl.create(inputs),
     diff: (id: string, olds: never, news: never) => impl.diff(id, olds, news),

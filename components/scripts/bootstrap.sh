@@ -147,9 +147,16 @@ mkdir -p "$ROOT/tftp" "$ROOT/http" "$ROOT/run" "$ROOT/log" "$ROOT/etc"
 chmod a+rx "$ROOT" "$ROOT/tftp" "$ROOT/http"
 
 # nginx workers reach $ROOT/http through every parent directory: check that now instead of
-# serving 403s later.
-if command -v su >/dev/null 2>&1; then
-  if ! su -s /bin/sh "$HTTP_USER" -c 'test -x "$1" && test -r "$1"' sh "$ROOT/http" >/dev/null 2>&1; then
+# serving 403s later. A child inside a private folder (a home directory of mode 0700, say) is
+# not readable to www-data; rather than loosen that folder, its workers then run as the owner of
+# the child's root, who can read it.
+can_read() { su -s /bin/sh "$1" -c 'test -x "$1" && test -r "$1"' sh "$ROOT/http" >/dev/null 2>&1; }
+if command -v su >/dev/null 2>&1 && ! can_read "$HTTP_USER"; then
+  owner=$(stat -c %U "$ROOT" 2>/dev/null || true)
+  if [ -n "$owner" ] && [ "$owner" != "$HTTP_USER" ] && can_read "$owner"; then
+    log "nginx: $HTTP_USER cannot reach $ROOT/http (a parent folder is private); its workers run as $owner, the owner of $ROOT"
+    HTTP_USER=$owner
+  else
     die "nginx worker user '$HTTP_USER' cannot read $ROOT/http (a parent directory is not searchable); chmod o+x the parents or set HTTP_USER"
   fi
 fi

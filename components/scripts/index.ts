@@ -15,6 +15,8 @@ function load(name: string): string {
 export const BOOTSTRAP_SCRIPT: string = load("bootstrap.sh");
 /** Env: ROOT. */
 export const STOP_SERVICES_SCRIPT: string = load("stop-services.sh");
+/** Env: ROOT. Prints "serving" or "stopped: NAME…". */
+export const STATUS_SCRIPT: string = load("status.sh");
 
 export interface BootstrapEnv {
   ROOT: string;

@@ -93,6 +93,16 @@ export class LocalTransport implements Transport {
     }
   }
 
+  async readText(relPath: string): Promise<string | undefined> {
+    const full = this.resolve(relPath);
+    try {
+      return await fsp.readFile(full, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw this.fail(relPath, "read", err);
+    }
+  }
+
   async hashFile(relPath: string): Promise<string | undefined> {
     const full = this.resolve(relPath);
     try {

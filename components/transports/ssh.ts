@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { Readable } from "node:stream";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { resolveUnderRoot, validateEnvName, validateMode, validateSha256 } from "./paths";
+import { limiter } from "../limit";
 import { shellJoin } from "./shellQuote";
 import type { ScriptResult, Transport } from "./transport";
 import { TransportError } from "./transport";
@@ -17,8 +18,13 @@ export interface SshTransportOptions {
   /** Private key text (OpenSSH or PEM). Treat as a secret. */
   privateKey: string;
   passphrase?: string;
-  /** Pinned host key as in a known_hosts line without the host part: "ssh-ed25519 AAAA… [comment]". */
-  hostKey?: string;
+  /**
+   * Pinned host keys as in a known_hosts line without the host part: "ssh-ed25519 AAAA… [comment]".
+   * The child must show one of them. Required unless `insecureAcceptAnyHostKey`.
+   */
+  hostKeys?: readonly string[];
+  /** Accept whatever key the child shows (a lab without known keys): nothing proves who answers. */
+  insecureAcceptAnyHostKey?: boolean;
   /** Absolute path of the child's root on the child. */
   root: string;
   connectTimeoutMs?: number; // default 20000
@@ -91,6 +97,10 @@ else
 fi
 `;
 
+/** $1 path. Prints the file, or exits 4 when there is none. */
+export const REMOTE_READ_SCRIPT = `if [ -f "$1" ]; then exec cat -- "$1"; elif [ -e "$1" ] || [ -L "$1" ]; then echo "not a regular file" >&2; exit 2; else exit 4; fi
+`;
+
 /** $1 root, $2 path. Removes the file and then empty parents strictly below the root. */
 export const REMOTE_REMOVE_SCRIPT = `set -u
 root=$1; f=$2
@@ -107,16 +117,16 @@ exit 0
 
 /**
  * Transport to one child over SSH (ssh2). One connection per instance, opened lazily and reused
- * (re-opened after it drops). The host key is pinned when `hostKey` is given.
+ * (re-opened after it drops). The child must show one of the pinned host keys, or nothing is sent.
  */
 export class SshTransport implements Transport {
   readonly serverName: string;
   readonly root: string;
   private readonly opts: SshTransportOptions;
-  private readonly pinned?: { type: string; blob: Buffer };
+  private readonly pinned: { type: string; blob: Buffer }[];
   private conn?: Promise<Client>;
-  private active = 0;
-  private readonly waiters: Array<() => void> = [];
+  /** One exec channel per task, at most `maxChannels` at once (sshd's MaxSessions is 10). */
+  private readonly channels: <T>(task: () => Promise<T>) => Promise<T>;
   private closed = false;
 
   constructor(opts: SshTransportOptions) {
@@ -125,12 +135,14 @@ export class SshTransport implements Transport {
     if (!path.posix.isAbsolute(opts.root)) throw new Error(`${this.serverName}: root must be an absolute path, got ${JSON.stringify(opts.root)}`);
     this.root = path.posix.normalize(opts.root).replace(/(.)\/+$/, "$1");
     this.opts = opts;
-    if (opts.hostKey) {
-      try {
-        this.pinned = parseHostKeyLine(opts.hostKey);
-      } catch (err) {
-        throw new Error(`${this.serverName}: ${(err as Error).message}`);
-      }
+    this.channels = limiter(opts.maxChannels ?? 8);
+    try {
+      this.pinned = (opts.hostKeys ?? []).map(parseHostKeyLine);
+    } catch (err) {
+      throw new Error(`${this.serverName}: ${(err as Error).message}`);
+    }
+    if (this.pinned.length === 0 && !opts.insecureAcceptAnyHostKey) {
+      throw new Error(`${this.serverName}: no pinned host key: nothing would prove who answers at ${opts.host}:${opts.port ?? 22}; set hostKey or knownHosts`);
     }
   }
 
@@ -172,14 +184,15 @@ export class SshTransport implements Transport {
         keepaliveInterval: 15_000,
         keepaliveCountMax: 4,
       };
-      if (this.pinned) {
+      if (this.pinned.length > 0) {
         const pinned = this.pinned;
-        config.algorithms = { serverHostKey: hostKeyAlgorithmsFor(pinned.type) as never };
+        // Offer only the algorithms of the pinned keys, so the child shows one of those.
+        config.algorithms = { serverHostKey: [...new Set(pinned.flatMap((p) => hostKeyAlgorithmsFor(p.type)))] as never };
         config.hostVerifier = (key: Buffer): boolean => {
-          if (key.equals(pinned.blob)) return true;
+          if (pinned.some((p) => key.equals(p.blob))) return true;
           hostKeyError =
             `host key mismatch for ${this.serverName} (${this.opts.host}:${this.opts.port ?? 22}): ` +
-            `expected ${fingerprintOfKeyBlob(pinned.blob)}, got ${fingerprintOfKeyBlob(key)}`;
+            `expected ${pinned.map((p) => fingerprintOfKeyBlob(p.blob)).join(" or ")}, got ${fingerprintOfKeyBlob(key)}`;
           return false;
         };
       }
@@ -209,17 +222,6 @@ export class SshTransport implements Transport {
     });
   }
 
-  private async acquire(): Promise<void> {
-    const max = this.opts.maxChannels ?? 8;
-    while (this.active >= max) await new Promise<void>((r) => this.waiters.push(r));
-    this.active++;
-  }
-
-  private release(): void {
-    this.active--;
-    this.waiters.shift()?.();
-  }
-
   /**
    * Runs `argv` on the child, every element shell-quoted (the remote login shell sees a single
    * line of quoted words). `stdin` is sent and then closed. Below path validation: callers are
@@ -231,49 +233,47 @@ export class SshTransport implements Transport {
 
   private async execCommand(command: string, stdin?: Buffer | string | Readable): Promise<ExecResult> {
     const client = await this.connect();
-    await this.acquire();
-    try {
-      return await new Promise<ExecResult>((resolve, reject) => {
-        client.exec(command, (err: Error | undefined, channel: ClientChannel) => {
-          if (err) {
-            reject(this.error(`cannot open ssh exec channel: ${err.message}`));
-            return;
-          }
-          const out: Buffer[] = [];
-          const errb: Buffer[] = [];
-          let code: number | undefined;
-          let signal: string | undefined;
-          channel.on("data", (c: Buffer) => out.push(c));
-          channel.stderr.on("data", (c: Buffer) => errb.push(c));
-          channel.on("exit", (c: number | null, sig?: string) => {
-            if (typeof c === "number") code = c;
-            if (sig) signal = sig;
-          });
-          channel.on("close", () => {
-            resolve({
-              code: code ?? (signal ? 128 : 255),
-              signal,
-              stdout: Buffer.concat(out).toString("utf8"),
-              stderr: Buffer.concat(errb).toString("utf8"),
+    return this.channels(
+      () =>
+        new Promise<ExecResult>((resolve, reject) => {
+          client.exec(command, (err: Error | undefined, channel: ClientChannel) => {
+            if (err) {
+              reject(this.error(`cannot open ssh exec channel: ${err.message}`));
+              return;
+            }
+            const out: Buffer[] = [];
+            const errb: Buffer[] = [];
+            let code: number | undefined;
+            let signal: string | undefined;
+            channel.on("data", (c: Buffer) => out.push(c));
+            channel.stderr.on("data", (c: Buffer) => errb.push(c));
+            channel.on("exit", (c: number | null, sig?: string) => {
+              if (typeof c === "number") code = c;
+              if (sig) signal = sig;
             });
-          });
-          channel.on("error", (e: Error) => reject(this.error(`ssh channel error: ${e.message}`)));
-          if (stdin === undefined) {
-            channel.end();
-          } else if (stdin instanceof Readable) {
-            stdin.on("error", (e) => {
-              channel.close();
-              reject(this.error(`reading local input failed: ${e.message}`));
+            channel.on("close", () => {
+              resolve({
+                code: code ?? (signal ? 128 : 255),
+                signal,
+                stdout: Buffer.concat(out).toString("utf8"),
+                stderr: Buffer.concat(errb).toString("utf8"),
+              });
             });
-            stdin.pipe(channel);
-          } else {
-            channel.end(stdin);
-          }
-        });
-      });
-    } finally {
-      this.release();
-    }
+            channel.on("error", (e: Error) => reject(this.error(`ssh channel error: ${e.message}`)));
+            if (stdin === undefined) {
+              channel.end();
+            } else if (stdin instanceof Readable) {
+              stdin.on("error", (e) => {
+                channel.close();
+                reject(this.error(`reading local input failed: ${e.message}`));
+              });
+              stdin.pipe(channel);
+            } else {
+              channel.end(stdin);
+            }
+          });
+        }),
+    );
   }
 
   private async runFixed(script: string, args: string[], stdin?: Buffer | Readable): Promise<ExecResult> {
@@ -295,6 +295,13 @@ export class SshTransport implements Transport {
       throw this.error(`copy of ${relPath} failed: cannot read source ${sourcePath}: ${(err as Error).message}`, relPath);
     }
     await this.rawWriteFile(full, createReadStream(sourcePath), sha256, mode, relPath);
+  }
+
+  async readText(relPath: string): Promise<string | undefined> {
+    const r = await this.runFixed(REMOTE_READ_SCRIPT, [resolveUnderRoot(this.root, relPath, this.serverName)]);
+    if (r.code === 4) return undefined;
+    if (r.code !== 0) throw this.error(`read ${relPath} failed (exit ${r.code}): ${r.stderr.trim() || "no error output"}`, relPath);
+    return r.stdout;
   }
 
   async hashFile(relPath: string): Promise<string | undefined> {

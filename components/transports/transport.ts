@@ -17,6 +17,8 @@ export interface Transport {
   writeFile(relPath: string, data: Buffer, sha256: string, mode: string /* "0644" */): Promise<void>;
   /** Same but the bytes come from a file on the central machine (large kernel/initrd payloads; streamed, never loaded whole). */
   copyFile(relPath: string, sourcePath: string, sha256: string, mode: string): Promise<void>;
+  /** Text of a (small) file on the child, or undefined if absent: the manifest. */
+  readText(relPath: string): Promise<string | undefined>;
   /** sha256 of the file on the child, or undefined if absent (used for drift detection / refresh). */
   hashFile(relPath: string): Promise<string | undefined>;
   /** Removes the file (no error if absent) and then empty parent directories up to the root. */

@@ -1,5 +1,5 @@
 /**
- * Boot loaders: each file is checksummed like a distribution payload and placed at the TFTP
+ * Boot loaders: each file is a payload like a distribution's kernel and is placed at the TFTP
  * root under its own file name (BIOS PXE clients look for `ldlinux.c32` and the menu's modules
  * next to `pxelinux.0`). So file names must be safe, unique across loaders, and clear of the
  * names the layout already uses there.
@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import { BOOT_LOADER_RESERVED_NAMES } from "../render/layout";
 import { compareStrings } from "../util/canonical";
-import { type PayloadFile, checkPayload } from "./checksums";
+import { type PayloadFile, payloadKey } from "./checksums";
 import type { CatalogIssue } from "./errors";
 import type { Located } from "./load";
 import { type BootLoader, NAME_PATTERN } from "./schema";
@@ -22,7 +22,7 @@ export type ResolvedBootLoader = Located<BootLoader> & { readonly placed: readon
 const fileNameOf = (p: { path?: string; url?: string }) =>
   p.path !== undefined ? path.posix.basename(p.path) : path.posix.basename(new URL(p.url!).pathname);
 
-export function resolveBootLoaders(loaders: readonly Located<BootLoader>[], issues: CatalogIssue[]): Map<string, ResolvedBootLoader> {
+export function resolveBootLoaders(loaders: readonly Located<BootLoader>[], payloads: Readonly<Record<string, PayloadFile>>, issues: CatalogIssue[]): Map<string, ResolvedBootLoader> {
   const out = new Map<string, ResolvedBootLoader>();
   const owner = new Map<string, string>();
   for (const b of [...loaders].sort((x, y) => compareStrings(x.name, y.name))) {
@@ -37,7 +37,7 @@ export function resolveBootLoaders(loaders: readonly Located<BootLoader>[], issu
       } else if (owner.has(fileName)) {
         issues.push({ ...at, message: `boot loader file name ${JSON.stringify(fileName)} is already placed by boot loader ${owner.get(fileName)}` });
       } else owner.set(fileName, b.name);
-      return { ...checkPayload(f, b.origin, key, "boot loader", issues), fileName };
+      return { ...payloads[payloadKey("bootLoader", b.name, key)]!, fileName };
     });
     out.set(b.name, { ...b, placed });
   }

@@ -1,29 +1,45 @@
-/** Verifies payloads (kernel, initrd, boot loader files) against the sha256 the catalog declares, or computes it. */
-import * as crypto from "node:crypto";
+/**
+ * Payloads (kernel, initrd, boot loader files) as the loader checks them: a local file is hashed
+ * and checked against the sha256 the catalog declares (or the sha256 is computed when none is
+ * declared); a URL payload carries its declared sha256, checked when it is downloaded.
+ *
+ * A local payload is shipped to every child's unauthenticated TFTP root, so its path is
+ * confined: it must lie (after following symbolic links) inside the catalog's folder or inside
+ * one of the allowed payload roots the stack names. Anything else — an SSH key, the passphrase
+ * file, `../../etc/shadow` — is a located error, and nothing is read.
+ */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { sha256Hex } from "../state/contentKey";
 import type { CatalogIssue } from "./errors";
-import type { Located } from "./load";
-import type { Distribution, Origin, Payload } from "./schema";
+import type { Origin, Payload } from "./schema";
 
 /** A payload as a child receives it: either a file on the central machine or a URL. */
 export interface PayloadFile {
   readonly sha256: string;
-  /** Bytes; null for URL payloads (not fetched: the catalog never downloads). */
+  /** Bytes; null for URL payloads (known once downloaded). */
   readonly size: number | null;
   readonly sourcePath?: string;
   readonly sourceUrl?: string;
 }
 
-export function sha256Hex(data: string | Buffer): string {
-  return crypto.createHash("sha256").update(data).digest("hex");
+/** Key of a checked payload in `Catalog.payloads`: `distribution/el9#kernel`, `bootLoader/pxelinux#files[1]`. */
+export const payloadKey = (kind: string, name: string, key: string) => `${kind}/${name}#${key}`;
+
+/** Where local payloads may come from: the catalog's own folder, and the allowed roots. */
+export interface PayloadConfinement {
+  /** The catalog folder (or the folder of a single catalog file). */
+  readonly catalogRoot: string;
+  /** Further allowed folders (absolute), e.g. `/usr/lib/debian-installer/images` for packaged installers. @default [] */
+  readonly payloadRoots?: readonly string[];
 }
 
-// Hashing is the only slow part of resolve: memoize by path+mtime+size for repeated resolves (impact, bench).
+// Hashing is the only slow part of loading: memoize by path+mtime+size for repeated loads (impact, bench).
 const hashCache = new Map<string, string>();
 
 function hashFile(abs: string): { sha256: string; size: number } {
   const st = fs.statSync(abs);
+  if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "not a regular file" });
   const key = `${abs}\0${st.mtimeMs}\0${st.size}`;
   let h = hashCache.get(key);
   if (h === undefined) {
@@ -33,40 +49,43 @@ function hashFile(abs: string): { sha256: string; size: number } {
   return { sha256: h, size: st.size };
 }
 
+const realOrSelf = (p: string) => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+};
+const inside = (file: string, dir: string) => file === dir || file.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+
 /**
  * Check one payload declared at `key` (a dotted path below `origin`, e.g. `kernel` or `files[2]`).
- * A local file is hashed: against the declared sha256, or to compute it when none is declared.
- * URL payloads are not hashed here (no downloads); their declared sha256 is passed on to whoever fetches them.
+ * A URL payload is not fetched here (validation never downloads).
  */
-export function checkPayload(payload: Payload, origin: Origin, key: string, what: string, issues: CatalogIssue[]): PayloadFile {
+export function checkPayload(payload: Payload, origin: Origin, key: string, what: string, confinement: PayloadConfinement, issues: CatalogIssue[]): PayloadFile {
   if (payload.url !== undefined) return { sha256: payload.sha256!, size: null, sourceUrl: payload.url };
   const abs = path.resolve(origin.baseDir, payload.path!);
   const shown = path.isAbsolute(payload.path!) ? payload.path! : path.join(path.dirname(origin.file), payload.path!);
   const lineOf = (k: string) => origin.keyLines[k] ?? origin.line;
-  try {
-    const { sha256, size } = hashFile(abs);
-    if (payload.sha256 !== undefined && sha256 !== payload.sha256) {
-      issues.push({
-        file: origin.file,
-        line: lineOf(`${key}.sha256`),
-        path: `${origin.path}.${key}.sha256`,
-        message: `sha256 mismatch for ${shown}: catalog says ${payload.sha256}, file has ${sha256}`,
-        severity: "error",
-      });
-    }
-    return { sha256: payload.sha256 ?? sha256, size, sourcePath: abs };
-  } catch (e) {
-    issues.push({
-      file: origin.file,
-      line: lineOf(`${key}.path`),
-      path: `${origin.path}.${key}.path`,
-      message: `cannot read ${what} file ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      severity: "error",
-    });
+  const issue = (k: string, message: string) => issues.push({ file: origin.file, line: lineOf(k), path: `${origin.path}.${k}`, message, severity: "error" });
+  const real = realOrSelf(abs);
+  const roots = [confinement.catalogRoot, ...(confinement.payloadRoots ?? [])].map(realOrSelf);
+  if (!roots.some((r) => inside(real, r))) {
+    issue(
+      `${key}.path`,
+      `${what} file ${shown} is outside the catalog folder${confinement.payloadRoots?.length ? ` and the allowed payload roots (${confinement.payloadRoots.join(", ")})` : ""}: ` +
+        `payloads are served to every child, so a path elsewhere needs its folder in the stack's provisioning:payloadRoots`,
+    );
     return { sha256: payload.sha256 ?? "", size: 0, sourcePath: abs };
   }
-}
-
-export function verifyPayload(dist: Located<Distribution>, which: "kernel" | "initrd", issues: CatalogIssue[]): PayloadFile {
-  return checkPayload(dist[which], dist.origin, which, which, issues);
+  try {
+    const { sha256, size } = hashFile(real);
+    if (payload.sha256 !== undefined && sha256 !== payload.sha256) {
+      issue(`${key}.sha256`, `sha256 mismatch for ${shown}: catalog says ${payload.sha256}, file has ${sha256}`);
+    }
+    return { sha256: payload.sha256 ?? sha256, size, sourcePath: real };
+  } catch (e) {
+    issue(`${key}.path`, `cannot read ${what} file ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return { sha256: payload.sha256 ?? "", size: 0, sourcePath: abs };
+  }
 }

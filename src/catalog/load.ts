@@ -1,10 +1,14 @@
 /**
- * Loads a catalog from a YAML file or a folder of YAML files. Every issue of every file is
- * collected (syntax, schema, duplicates) and thrown together as one CatalogError.
+ * Loads a catalog from YAML files or a folder of them, or from objects declared in code. Every
+ * issue of every source is collected (encoding, syntax, parser limits, schema, duplicates,
+ * payloads) and thrown together as one CatalogError. The catalog is untrusted input: what it
+ * names is read only from inside its own folder (template sources) or the allowed payload roots
+ * (payloads), and nothing a YAML file holds can exhaust the parser without a located error.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
+import { type PayloadConfinement, type PayloadFile, checkPayload, payloadKey } from "./checksums";
 import { type CatalogIssue, CatalogError, formatPath } from "./errors";
 import {
   type BootLoader,
@@ -14,8 +18,10 @@ import {
   type Distribution,
   type DistributionProfile,
   type Origin,
+  type Payload,
   type Profile,
   type Template,
+  type CatalogFileInput,
 } from "./schema";
 import { keyLines, lineAt, pathAtOffset, textLineOffset } from "./yamlPositions";
 import { zodToIssues } from "./zodIssues";
@@ -25,14 +31,13 @@ export type Located<T> = T & { readonly origin: Origin };
 /**
  * Size limits: a template is rendered per profile and per server and its output is served to
  * installers, so a source beyond 1 MiB is a mistake (a payload named as a template), not a
- * template; a catalog YAML file beyond 4 MiB would be a generated dump nobody reviews.
+ * template; a catalog YAML file beyond 4 MiB would be a generated dump nobody reviews. Aliases
+ * are few in a hand-written catalog; a hundred expansions is far beyond any real use and far
+ * below a "billion laughs".
  */
 export const MAX_TEMPLATE_BYTES = 1024 * 1024;
 export const MAX_CATALOG_FILE_BYTES = 4 * 1024 * 1024;
-
-function tooLarge(file: string, line: number, keyPath: string, what: string, size: number, max: number): CatalogIssue {
-  return { file, line, path: keyPath, message: `${what} is ${size} bytes, above the limit of ${max} bytes`, severity: "error" };
-}
+export const MAX_ALIAS_COUNT = 100;
 
 /** A template with its text read: from `source` (a file beside the YAML) or inline `text`. */
 export type LoadedTemplate = Located<Template> & {
@@ -50,20 +55,87 @@ export interface Catalog {
   readonly configFiles: Located<ConfigFile>[];
   readonly distributionProfiles: Located<DistributionProfile>[];
   readonly bootLoaders: Located<BootLoader>[];
+  /** Every payload, checked: by `payloadKey(kind, name, key)`. */
+  readonly payloads: Record<string, PayloadFile>;
 }
 
-/** A YAML text to load; `file` is how messages name it, `baseDir` resolves relative paths. */
-export interface CatalogSource {
-  readonly file: string;
-  readonly text: string;
-  readonly baseDir: string;
+/**
+ * A YAML text to load, or a catalog declared in code (an object with the catalog's keys); `file`
+ * is how messages name it, `baseDir` resolves relative paths.
+ */
+export type CatalogSource =
+  | { readonly file: string; readonly text: string; readonly baseDir: string }
+  | { readonly file: string; readonly object: CatalogFileInput; readonly baseDir: string };
+
+/** A catalog as a program gives it: a YAML file or folder, a catalog object, or a list of them (merged). */
+export type CatalogInput = string | CatalogFileInput | readonly (string | CatalogFileInput)[];
+
+export interface LoadOptions {
+  /** Folders besides the catalog's own from which local payloads may come. @default [] */
+  readonly payloadRoots?: readonly string[];
+  /** The catalog's folder: template sources and payloads must lie inside it. @default the folder of the first source */
+  readonly catalogRoot?: string;
+}
+
+const issueAt = (file: string, line: number, keyPath: string, message: string): CatalogIssue => ({ file, line, path: keyPath, message, severity: "error" });
+
+const tooLarge = (file: string, line: number, keyPath: string, what: string, size: number, max: number) =>
+  issueAt(file, line, keyPath, `${what} is ${size} bytes, above the limit of ${max} bytes`);
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** Bytes as UTF-8 text without a byte order mark, or the reason they are not text. */
+export function decodeText(bytes: Uint8Array): { text: string } | { error: string } {
+  try {
+    const text = utf8.decode(bytes);
+    if (text.includes("\u0000")) return { error: "contains a NUL character (expected text)" };
+    return { text };
+  } catch {
+    return { error: "is not valid UTF-8 text" };
+  }
 }
 
 /** Load a `.yaml`/`.yml` file, or every such file in a folder (sorted by name, not recursive). */
-export function loadCatalog(fileOrDir: string): Catalog {
+export function loadCatalog(fileOrDir: string, options: LoadOptions = {}): Catalog {
+  const { sources, root } = yamlSources(fileOrDir);
+  return loadCatalogSources(sources, { catalogRoot: root, ...options });
+}
+
+/**
+ * Load a catalog as a program gives it (CatalogInput): paths resolve from `baseDir`, objects
+ * declared in code are named `(code)` in messages, with each object's name in the key path; a
+ * list is one catalog (names unique across all of it). Local payloads and template sources of a
+ * code object come from `baseDir`.
+ */
+export function loadCatalogInput(input: CatalogInput, options: LoadOptions & { baseDir?: string } = {}): Catalog {
+  const baseDir = path.resolve(options.baseDir ?? process.cwd());
+  const parts = Array.isArray(input) ? input : [input as string | CatalogFileInput];
+  const sources: CatalogSource[] = [];
+  const issues: CatalogIssue[] = [];
+  let root: string | undefined;
+  parts.forEach((part, i) => {
+    if (typeof part === "string") {
+      try {
+        const found = yamlSources(path.resolve(baseDir, part));
+        sources.push(...found.sources);
+        root ??= found.root;
+      } catch (e) {
+        if (e instanceof CatalogError) issues.push(...e.issues);
+        else throw e;
+      }
+    } else sources.push({ file: parts.length > 1 ? `(code #${i + 1})` : "(code)", object: part, baseDir });
+  });
+  if (issues.length > 0) throw new CatalogError(issues);
+  return loadCatalogSources(sources, { catalogRoot: root ?? baseDir, ...options });
+}
+
+function yamlSources(fileOrDir: string): { sources: CatalogSource[]; root: string } {
   let files: string[];
+  let root: string;
   try {
-    files = fs.statSync(fileOrDir).isDirectory()
+    const isDir = fs.statSync(fileOrDir).isDirectory();
+    root = isDir ? fileOrDir : path.dirname(fileOrDir);
+    files = isDir
       ? fs
           .readdirSync(fileOrDir)
           .filter((f) => /\.ya?ml$/.test(f))
@@ -71,96 +143,161 @@ export function loadCatalog(fileOrDir: string): Catalog {
           .map((f) => path.join(fileOrDir, f))
       : [fileOrDir];
   } catch (e) {
-    throw new CatalogError([{ file: fileOrDir, line: 0, path: "", message: `cannot read catalog: ${(e as Error).message}`, severity: "error" }]);
+    throw new CatalogError([issueAt(fileOrDir, 0, "", `cannot read catalog: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)]);
   }
-  if (files.length === 0) {
-    throw new CatalogError([{ file: fileOrDir, line: 0, path: "", message: "no *.yaml or *.yml file in folder", severity: "error" }]);
+  if (files.length === 0) throw new CatalogError([issueAt(fileOrDir, 0, "", "no *.yaml or *.yml file in folder")]);
+  const issues: CatalogIssue[] = [];
+  const sources: CatalogSource[] = [];
+  for (const f of files) {
+    const size = fs.statSync(f).size;
+    if (size > MAX_CATALOG_FILE_BYTES) {
+      issues.push(tooLarge(f, 0, "", "catalog file", size, MAX_CATALOG_FILE_BYTES));
+      continue;
+    }
+    const decoded = decodeText(fs.readFileSync(f));
+    if ("error" in decoded) issues.push(issueAt(f, 0, "", `catalog file ${decoded.error}`));
+    else sources.push({ file: f, text: decoded.text, baseDir: path.resolve(path.dirname(f)) });
   }
-  const big = files.map((f) => [f, fs.statSync(f).size] as const).filter(([, size]) => size > MAX_CATALOG_FILE_BYTES);
-  if (big.length > 0) throw new CatalogError(big.map(([f, size]) => tooLarge(f, 0, "", "catalog file", size, MAX_CATALOG_FILE_BYTES)));
-  const sources = files.map((f) => ({ file: f, text: fs.readFileSync(f, "utf8"), baseDir: path.resolve(path.dirname(f)) }));
-  return loadCatalogSources(sources);
+  if (issues.length > 0) throw new CatalogError(issues);
+  return { sources, root: path.resolve(root) };
+}
+
+/** Reads a template source beside the catalog, refusing anything outside the catalog folder (a symbolic link out of it included). */
+function readTemplateSource(abs: string, catalogRoot: string): { text: string } | { error: string } {
+  let real: string;
+  try {
+    real = fs.realpathSync(abs);
+  } catch (e) {
+    return { error: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+  }
+  const rootReal = fs.existsSync(catalogRoot) ? fs.realpathSync(catalogRoot) : catalogRoot;
+  if (real !== rootReal && !real.startsWith(rootReal + path.sep)) return { error: `it leads outside the catalog folder (to ${real})` };
+  const st = fs.statSync(real);
+  if (!st.isFile()) return { error: "not a regular file" };
+  if (st.size > MAX_TEMPLATE_BYTES) return { error: `it is ${st.size} bytes, above the limit of ${MAX_TEMPLATE_BYTES} bytes` };
+  return decodeText(fs.readFileSync(real));
 }
 
 /** Load already-read YAML texts (used by loadCatalog, generators and tests). */
-export function loadCatalogSources(
-  sources: readonly CatalogSource[],
-  readFile: (abs: string) => string = (abs) => fs.readFileSync(abs, "utf8"),
-): Catalog {
+export function loadCatalogSources(sources: readonly CatalogSource[], options: LoadOptions = {}): Catalog {
   const issues: CatalogIssue[] = [];
-  const catalog: Catalog = { files: [], distributions: [], profiles: [], templates: [], configFiles: [], distributionProfiles: [], bootLoaders: [] };
+  const catalog: Catalog = { files: [], distributions: [], profiles: [], templates: [], configFiles: [], distributionProfiles: [], bootLoaders: [], payloads: {} };
+  const catalogRoot = options.catalogRoot ?? sources[0]?.baseDir ?? process.cwd();
   for (const src of sources) {
     catalog.files.push(src.file);
     const lc = new LineCounter();
-    const doc = parseDocument(src.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-    if (doc.errors.length > 0) {
-      for (const err of doc.errors) {
-        issues.push({
-          file: src.file,
-          line: err.linePos?.[0]?.line ?? lc.linePos(err.pos[0]).line,
-          path: formatPath(pathAtOffset(doc, err.pos[0])),
-          message: `YAML syntax error: ${err.message.split("\n")[0]}`,
-          severity: "error",
-        });
+    let raw: unknown;
+    let doc: ReturnType<typeof parseDocument> | undefined;
+    if ("object" in src) raw = src.object;
+    else {
+      try {
+        doc = parseDocument(src.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+        if (doc.errors.length > 0) {
+          for (const err of doc.errors) {
+            issues.push(issueAt(src.file, err.linePos?.[0]?.line ?? lc.linePos(err.pos[0]).line, formatPath(pathAtOffset(doc, err.pos[0])), `YAML syntax error: ${err.message.split("\n")[0]}`));
+          }
+          continue;
+        }
+        raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+      } catch (e) {
+        issues.push(parserLimit(src.file, e));
+        continue;
       }
-      continue;
     }
-    const raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
-    const parsed = CatalogFileSchema.safeParse(raw);
-    const lineOf = (p: PropertyKey[]) => lineAt(doc, lc, p);
+    const parsed = (() => {
+      try {
+        return CatalogFileSchema.safeParse(raw);
+      } catch (e) {
+        issues.push(parserLimit(src.file, e));
+        return undefined;
+      }
+    })();
+    if (!parsed) continue;
+    // In code there are no lines: an object is named by its name in the key path.
+    const lineOf = (p: PropertyKey[]) => (doc ? lineAt(doc, lc, p) : 0);
+    const shown = (p: readonly PropertyKey[]) => (doc ? formatPath(p) : namedPath(raw, p));
     if (!parsed.success) {
-      issues.push(...zodToIssues(parsed.error, CatalogFileSchema, src.file, lineOf));
+      const found = zodToIssues(parsed.error, CatalogFileSchema, src.file, lineOf);
+      issues.push(...(doc ? found : found.map((i) => ({ ...i, path: i.path.replace(/^(\w+)\[(\d+)\]/, (_, coll: string, n: string) => namedPath(raw, [coll, Number(n)])) }))));
       continue;
     }
     for (const coll of COLLECTIONS) {
       const items = parsed.data[coll] ?? [];
       items.forEach((item, index) => {
         const p = [coll, index];
-        const origin: Origin = {
-          file: src.file,
-          line: lineOf(p),
-          path: formatPath(p),
-          baseDir: src.baseDir,
-          keyLines: keyLines(doc, lc, p),
-        };
-        if (coll === "templates") {
-          const t = item as Template;
-          let body = t.text ?? "";
-          let bodyFile = src.file;
-          let bodyLineOffset = textLineOffset(doc, lc, [...p, "text"]);
-          if (t.source !== undefined) {
-            const abs = path.resolve(src.baseDir, t.source);
-            bodyFile = path.join(path.dirname(src.file), t.source);
-            bodyLineOffset = 0;
-            try {
-              const size = fs.statSync(abs).size;
-              if (size > MAX_TEMPLATE_BYTES) {
-                issues.push(tooLarge(src.file, lineOf([...p, "source"]), formatPath([...p, "source"]), `template source ${JSON.stringify(t.source)}`, size, MAX_TEMPLATE_BYTES));
-              } else body = readFile(abs);
-            } catch (e) {
-              issues.push({
-                file: src.file,
-                line: lineOf([...p, "source"]),
-                path: formatPath([...p, "source"]),
-                message: `cannot read template source ${JSON.stringify(t.source)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-                severity: "error",
-              });
-            }
-          }
-          if (t.text !== undefined && Buffer.byteLength(t.text) > MAX_TEMPLATE_BYTES) {
-            issues.push(tooLarge(src.file, lineOf([...p, "text"]), formatPath([...p, "text"]), "inline template text", Buffer.byteLength(t.text), MAX_TEMPLATE_BYTES));
-            body = "";
-          }
-          catalog.templates.push({ ...t, origin, body, bodyFile, bodyLineOffset });
-        } else {
-          (catalog[coll] as Located<unknown>[]).push({ ...(item as object), origin });
-        }
+        const origin: Origin = { file: src.file, line: lineOf(p), path: shown(p), baseDir: src.baseDir, keyLines: doc ? keyLines(doc, lc, p) : {} };
+        if (coll === "templates") catalog.templates.push(loadTemplate(item as Template, origin, src, doc, lc, p, catalogRoot, issues));
+        else (catalog[coll] as Located<unknown>[]).push({ ...(item as object), origin });
       });
     }
   }
   issues.push(...duplicateIssues(catalog));
+  if (issues.length === 0) checkPayloads(catalog, { catalogRoot, payloadRoots: options.payloadRoots ?? [] }, issues);
   if (issues.length > 0) throw new CatalogError(issues);
   return catalog;
+}
+
+/** `profiles[2]` → `profiles[web]` when the object has a name: the only handle code has. */
+function namedPath(raw: unknown, p: readonly PropertyKey[]): string {
+  const [coll, index, ...rest] = p;
+  const item = typeof coll === "string" && typeof index === "number" ? (raw as Record<string, unknown[] | undefined>)?.[coll]?.[index] : undefined;
+  const name = (item as { name?: unknown } | undefined)?.name ?? (item as { profile?: unknown } | undefined)?.profile;
+  return typeof name === "string" ? `${String(coll)}[${name}]${rest.length ? (typeof rest[0] === "number" ? "" : ".") + formatPath(rest) : ""}` : formatPath(p);
+}
+
+/** A parser limit (alias expansion, nesting depth) as a located issue instead of a crash. */
+function parserLimit(file: string, e: unknown): CatalogIssue {
+  if (e instanceof RangeError) return issueAt(file, 0, "", "YAML nests too deeply to load (a document built to exhaust the parser?)");
+  if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+    return issueAt(file, 0, "", `YAML expands aliases beyond the limit of ${MAX_ALIAS_COUNT} (a document built to exhaust the parser?)`);
+  }
+  return issueAt(file, 0, "", `cannot load YAML: ${(e as Error).message}`);
+}
+
+function loadTemplate(
+  t: Template,
+  origin: Origin,
+  src: CatalogSource,
+  doc: ReturnType<typeof parseDocument> | undefined,
+  lc: LineCounter,
+  p: PropertyKey[],
+  catalogRoot: string,
+  issues: CatalogIssue[],
+): LoadedTemplate {
+  const at = (key: string) => ({ line: origin.keyLines[key] ?? origin.line, keyPath: formatPath([...p, key]) });
+  let body = t.text ?? "";
+  let bodyFile = src.file;
+  let bodyLineOffset = doc ? textLineOffset(doc, lc, [...p, "text"]) : 0;
+  if (t.source !== undefined) {
+    bodyFile = path.join(path.dirname(src.file), t.source);
+    bodyLineOffset = 0;
+    const read = readTemplateSource(path.resolve(src.baseDir, t.source), catalogRoot);
+    if ("error" in read) {
+      const { line, keyPath } = at("source");
+      issues.push(issueAt(src.file, line, keyPath, `cannot read template source ${JSON.stringify(t.source)}: ${read.error}`));
+    } else body = read.text;
+  } else if (Buffer.byteLength(body) > MAX_TEMPLATE_BYTES) {
+    const { line, keyPath } = at("text");
+    issues.push(tooLarge(src.file, line, keyPath, "inline template text", Buffer.byteLength(body), MAX_TEMPLATE_BYTES));
+    body = "";
+  } else if (/[\u0000\u0001]/.test(body)) {
+    const { line, keyPath } = at("text");
+    issues.push(issueAt(src.file, line, keyPath, "inline template text contains a control character U+0000 or U+0001 (expected text)"));
+    body = "";
+  }
+  return { ...t, origin, body, bodyFile, bodyLineOffset };
+}
+
+/** Checks every payload (hash, declared sha256, confinement) once, into `catalog.payloads`. */
+function checkPayloads(catalog: Catalog, confinement: PayloadConfinement, issues: CatalogIssue[]): void {
+  const check = (kind: string, name: string, key: string, payload: Payload, origin: Origin, what: string) => {
+    catalog.payloads[payloadKey(kind, name, key)] = checkPayload(payload, origin, key, what, confinement, issues);
+  };
+  for (const d of catalog.distributions) {
+    check("distribution", d.name, "kernel", d.kernel, d.origin, "kernel");
+    check("distribution", d.name, "initrd", d.initrd, d.origin, "initrd");
+  }
+  for (const b of catalog.bootLoaders) b.files.forEach((f, i) => check("bootLoader", b.name, `files[${i}]`, f, b.origin, "boot loader"));
 }
 
 const KIND_OF: Record<string, string> = {
@@ -179,13 +316,9 @@ function duplicateIssues(catalog: Catalog): CatalogIssue[] {
     for (const obj of catalog[coll] as Located<{ name: string }>[]) {
       const first = seen.get(obj.name);
       if (first) {
-        issues.push({
-          file: obj.origin.file,
-          line: obj.origin.keyLines["name"] ?? obj.origin.line,
-          path: `${obj.origin.path}.name`,
-          message: `duplicate ${KIND_OF[coll]} name ${JSON.stringify(obj.name)} (first defined at ${first.file}:${first.line})`,
-          severity: "error",
-        });
+        issues.push(
+          issueAt(obj.origin.file, obj.origin.keyLines["name"] ?? obj.origin.line, `${obj.origin.path}.name`, `duplicate ${KIND_OF[coll]} name ${JSON.stringify(obj.name)} (first defined at ${first.file}:${first.line})`),
+        );
       } else seen.set(obj.name, obj.origin);
     }
   }

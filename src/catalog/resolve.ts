@@ -1,13 +1,13 @@
 /**
- * Resolution: inheritance, references, distribution mappings, payload checksums and template
- * compilation, done once per catalog. Everything per-server (select, render) reads from the
+ * Resolution: inheritance, references, distribution mappings and template compilation, done once
+ * per catalog (payloads were checked by the loader). Everything per-server (select, render) reads from the
  * ResolvedCatalog, so its maps double as the cache that keeps 500 servers under a second.
  */
 import { BUILTIN_TEMPLATES, MENU_TEMPLATES } from "../render/builtinTemplates";
 import { TemplateEngine, type TemplateEntry, TemplateFailure, transitiveIncludes } from "../render/templateEngine";
 import { compareStrings, sortedUnique } from "../util/canonical";
 import { resolveBootLoaders, type ResolvedBootLoader } from "./bootLoaders";
-import { type PayloadFile, verifyPayload } from "./checksums";
+import { type PayloadFile, payloadKey } from "./checksums";
 import { directMappings, mappingName } from "./distributionMapping";
 import { type CatalogIssue, CatalogError, knownList } from "./errors";
 import { type MergedKernelOptions, type MergedVariables, inheritanceChains, lastDefined, mergeMaps } from "./inheritance";
@@ -75,10 +75,11 @@ export function resolveCatalog(catalog: Catalog): ResolvedCatalog {
 
   const distributions = new Map<string, ResolvedDistribution>();
   for (const d of rawDists.values()) {
-    distributions.set(d.name, { ...d, kernelFile: verifyPayload(d, "kernel", issues), initrdFile: verifyPayload(d, "initrd", issues) });
+    const payload = (key: string) => catalog.payloads[payloadKey("distribution", d.name, key)]!;
+    distributions.set(d.name, { ...d, kernelFile: payload("kernel"), initrdFile: payload("initrd") });
   }
 
-  const bootLoaders = resolveBootLoaders(catalog.bootLoaders, issues);
+  const bootLoaders = resolveBootLoaders(catalog.bootLoaders, catalog.payloads, issues);
   const { templates, engine } = resolveTemplates(catalog, issues);
   const lineOf = (o: Origin, key: string) => o.keyLines[key] ?? o.line;
   const templateRef = (o: Origin, key: string, name: string, kind: TemplateKind) => {

@@ -86,7 +86,12 @@ export const SecretRefSchema = z.strictObject({ secret: NameSchema });
 
 /** Variables: plain values, or a secret reference at the top level; `null` removes an inherited key. */
 export const VariableValueSchema = z.union([SecretRefSchema, z.null(), z.json()]);
-export const VariablesSchema = z.record(NameSchema, VariableValueSchema);
+/** Control characters U+0000 and U+0001 mark secret tokens in rendered text (render/secretTokens.ts): no value may hold them. */
+const holdsTokenCharacters = (v: unknown): boolean =>
+  typeof v === "string" ? /[\u0000\u0001]/.test(v) : Array.isArray(v) ? v.some(holdsTokenCharacters) : v !== null && typeof v === "object" ? Object.values(v).some(holdsTokenCharacters) : false;
+export const VariablesSchema = z
+  .record(NameSchema, VariableValueSchema)
+  .refine((vars) => !holdsTokenCharacters(vars), { error: "variable values must not contain the control characters U+0000 or U+0001" });
 
 /**
  * A payload on the central machine (`path`, relative to the YAML file declaring it, or absolute)
@@ -192,7 +197,7 @@ export const OriginSchema = z.object({
 
 // ---- server entries (stack config `provisioning:servers`) ----
 
-const HostSchema = z
+export const HostSchema = z
   .string()
   .regex(/^[A-Za-z0-9]([A-Za-z0-9.:-]{0,252})$/, { error: (i) => `invalid host ${JSON.stringify(i.input)}` });
 export const PortSchema = z
@@ -202,24 +207,43 @@ export const PortSchema = z
   .max(65535, { error: (i) => `invalid port ${JSON.stringify(i.input)}: expected an integer 1..65535` });
 
 export const LocalTransportSchema = z.strictObject({ kind: z.literal("local"), root: noControl("root") });
-export const SshTransportSchema = z.strictObject({
-  kind: z.literal("ssh"),
-  host: HostSchema,
-  port: PortSchema.default(22),
-  user: NameSchema,
-  privateKey: SecretRefSchema,
-  /** Passphrase of an encrypted private key, also from secret config. @default - the key is not encrypted */
-  passphrase: SecretRefSchema.optional(),
-  /** Pinned host key, e.g. "ssh-ed25519 AAAA…". */
-  hostKey: z
-    .string()
-    // As in a known_hosts line without the host names; a trailing comment is allowed.
-    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [\x21-\x7e]+)?$/, {
-      error: (i) => `invalid hostKey ${JSON.stringify(i.input)}: expected "<type> <base64> [comment]"`,
-    })
-    .optional(),
-  root: DestinationSchema,
-});
+/** A host key as in a known_hosts line without the host names, e.g. "ssh-ed25519 AAAA… [comment]". */
+export const HostKeySchema = z
+  .string()
+  .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [\x21-\x7e]+)?$/, {
+    error: (i) => `invalid hostKey ${JSON.stringify(i.input)}: expected "<type> <base64> [comment]"`,
+  });
+
+export const SshTransportSchema = z
+  .strictObject({
+    kind: z.literal("ssh"),
+    host: HostSchema,
+    port: PortSchema.default(22),
+    user: NameSchema,
+    privateKey: SecretRefSchema,
+    /** Passphrase of an encrypted private key, also from secret config. @default - the key is not encrypted */
+    passphrase: SecretRefSchema.optional(),
+    /** The child's host key, pinned: the connection fails before anything is sent if another key answers. */
+    hostKey: HostKeySchema.optional(),
+    /** A known_hosts file on the central machine; its lines for this host (and port) are the keys accepted. */
+    knownHosts: noControl("knownHosts").optional(),
+    /**
+     * Accept any host key (a lab with throwaway children): nothing proves who answers, and every
+     * preview and plan says so. @default false
+     */
+    insecureAcceptAnyHostKey: z.literal(true).optional(),
+    root: DestinationSchema,
+  })
+  .check((ctx) => {
+    const t = ctx.value;
+    if (t.hostKey === undefined && t.knownHosts === undefined && t.insecureAcceptAnyHostKey !== true) {
+      ctx.issues.push({
+        code: "custom",
+        input: t,
+        message: `no pinned host key for ${t.host}: set hostKey ("ssh-ed25519 AAAA…", e.g. from ssh-keyscan) or knownHosts (a known_hosts file); insecureAcceptAnyHostKey: true accepts any key, for a lab`,
+      });
+    }
+  });
 export const TransportSchema = z.discriminatedUnion("kind", [LocalTransportSchema, SshTransportSchema]);
 
 export const ServerSchema = z.strictObject({
@@ -243,6 +267,11 @@ export const ServerSchema = z.strictObject({
   bootstrap: z.strictObject({ install: z.boolean().default(true) }).optional(),
 });
 export const ServersSchema = z.array(ServerSchema);
+
+/** Folders besides the catalog's own from which local payloads may be shipped (stack config `provisioning:payloadRoots`). */
+export const PayloadRootsSchema = z.array(
+  noControl("payload root").refine((p) => path.isAbsolute(p) && path.normalize(p) === p.replace(/\/+$/, "") , { error: (i) => `invalid payload root ${JSON.stringify(i.input)}: expected an absolute, normalized folder` }),
+);
 
 export type Name = z.infer<typeof NameSchema>;
 export type KernelOptions = z.infer<typeof KernelOptionsSchema>;

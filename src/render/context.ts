@@ -3,8 +3,8 @@
  *
  * Autoinstall and config templates:
  * - `profile`: `{ name, variables, kernelOptions, kernelArgs, configFiles }`
- *   - `variables`: resolved along the parent chain; a `{secret: NAME}` value reads the stack
- *     secret `provisioning:NAME` (or the placeholder `[secret:NAME]` when not provided).
+ *   - `variables`: resolved along the parent chain; a `{secret: NAME}` value prints as a token
+ *     that the child gets the secret's value for (see secretTokens.ts).
  *   - `kernelOptions`: distribution options merged with the profile chain (a map).
  *   - `kernelArgs`: the rendered kernel command line (`key=value`, bare `key` for `true`), keys sorted.
  *   - `configFiles`: `[{ name, destination, mode, url }]` sorted by name; `url` is where the
@@ -26,13 +26,13 @@ import type { ResolvedCatalog, ResolvedProfile } from "../catalog/resolve";
 import type { Server } from "../catalog/schema";
 import { DEFAULT_FILE_MODE, autoinstallHttpPath, configFileHttpPath, initrdTftpPath, kernelTftpPath } from "./layout";
 
-/** Records whether a render read a secret; reset before each render. */
+/** Records the secrets a render read: per file (`used`, reset before each render) and in all. */
 export interface SecretTracker {
-  used: boolean;
+  used: Set<string>;
   names: Set<string>;
+  /** What a secret prints as. */
+  token: (name: string) => string;
 }
-
-export const secretPlaceholder = (name: string) => `[secret:${name}]`;
 
 export function serverContext(server: Server) {
   const host = server.address.includes(":") ? `[${server.address}]` : server.address;
@@ -63,7 +63,7 @@ export function distributionContext(resolved: ResolvedCatalog, name: string) {
 export type DistributionContext = ReturnType<typeof distributionContext>;
 
 /** Variables with secret references turned into getters, so a render knows whether it read one. */
-function variablesView(vars: ResolvedProfile["variables"], secrets: Readonly<Record<string, string>>, tracker: SecretTracker) {
+function variablesView(vars: ResolvedProfile["variables"], tracker: SecretTracker) {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(vars)) {
     if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secret?: unknown }).secret === "string") {
@@ -71,9 +71,9 @@ function variablesView(vars: ResolvedProfile["variables"], secrets: Readonly<Rec
       Object.defineProperty(out, k, {
         enumerable: true,
         get: () => {
-          tracker.used = true;
+          tracker.used.add(name);
           tracker.names.add(name);
-          return secrets[name] ?? secretPlaceholder(name);
+          return tracker.token(name);
         },
       });
     } else out[k] = v;
@@ -99,7 +99,6 @@ export function profileContext(
   resolved: ResolvedCatalog,
   server: ServerContext,
   profileName: string,
-  secrets: Readonly<Record<string, string>>,
   tracker: SecretTracker,
 ) {
   const p = resolved.profiles.get(profileName)!;
@@ -111,22 +110,22 @@ export function profileContext(
   });
   const profile: Record<string, unknown> = {
     name: p.name,
-    variables: variablesView(p.variables, secrets, tracker),
+    variables: variablesView(p.variables, tracker),
     kernelOptions: p.kernelOptions,
     configFiles,
   };
   const ctx = { profile, distribution, server, autoinstallUrl };
-  const before = tracker.used;
-  tracker.used = false;
+  const before = new Set(tracker.used);
+  tracker.used.clear();
   const kernelArgs = renderKernelArgs(resolved, p, ctx);
-  const kernelArgsSecret = tracker.used;
-  tracker.used = before || kernelArgsSecret;
+  const kernelArgsSecrets = [...tracker.used];
+  tracker.used = new Set([...before, ...kernelArgsSecrets]);
   Object.defineProperty(profile, "kernelArgs", {
     enumerable: true,
     get: () => {
-      if (kernelArgsSecret) tracker.used = true;
+      for (const n of kernelArgsSecrets) tracker.used.add(n);
       return kernelArgs;
     },
   });
-  return { context: ctx, kernelArgs, kernelArgsSecret, autoinstallUrl, distribution };
+  return { context: ctx, kernelArgs, kernelArgsSecrets, autoinstallUrl, distribution };
 }

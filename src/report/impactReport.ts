@@ -42,20 +42,26 @@ function place(name: string, ctx: ReportContext): string | undefined {
 const title = (name: string, ctx: ReportContext) => (place(name, ctx) ? `${name} (${place(name, ctx)})` : name);
 
 export function impactText(impact: Impact, ctx: ReportContext = {}): string {
-  const out = [impactSummary(impact)];
+  const out = [...(ctx.warnings ?? []).map((w) => `warning: ${w}`), impactSummary(impact)];
   if (impact.touched.length) out.push(`rollout: ${rolloutLine(impact.touched, ctx)}`);
   for (const name of Object.keys(impact.servers)) {
     const s = impact.servers[name]!;
-    if (s.objects.length === 0 && s.files.length === 0) continue;
-    out.push("", `${name} (${[s.status, place(name, ctx)].filter(Boolean).join("; ")})`, textTable(headers(ctx), rows(impact, name, ctx)));
+    const notes = ctx.notes?.[name] ?? [];
+    if (s.objects.length === 0 && s.files.length === 0 && notes.length === 0) continue;
+    out.push("", `${name} (${[s.status, place(name, ctx)].filter(Boolean).join("; ")})`, ...notes.map((n) => `  ${n}`));
+    if (s.objects.length + s.files.length > 0) out.push(textTable(headers(ctx), rows(impact, name, ctx)));
   }
   return `${out.join("\n")}\n`;
 }
 
 export function impactMarkdown(impact: Impact, ctx: ReportContext = {}): string {
-  const out = [`**${impactSummary(impact)}**`];
+  const out = [...(ctx.warnings ?? []).flatMap((w) => [`> **Warning:** ${w}`, ""]), `**${impactSummary(impact)}**`];
   if (impact.touched.length) out.push("", `Rollout order: ${rolloutLine(impact.touched, ctx)}`);
-  for (const name of impact.touched) out.push("", `### ${title(name, ctx)}`, "", markdownTable(headers(ctx), rows(impact, name, ctx)));
+  for (const name of impact.touched) {
+    out.push("", `### ${title(name, ctx)}`, ...(ctx.notes?.[name] ?? []).flatMap((n) => ["", `- ${n}`]));
+    const s = impact.servers[name]!;
+    if (s.objects.length + s.files.length > 0) out.push("", markdownTable(headers(ctx), rows(impact, name, ctx)));
+  }
   const untouched = Object.keys(impact.servers).filter((n) => !impact.touched.includes(n));
   // With nothing touched the summary line says it all.
   if (untouched.length && impact.touched.length) {

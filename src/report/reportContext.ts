@@ -17,6 +17,10 @@ export interface ReportContext {
   readonly servers?: Readonly<Record<string, ServerPlace>>;
   /** @default - files show op and path only */
   readonly files?: Readonly<Record<string, readonly PlannedFile[]>>;
+  /** Per server, what an update does besides files (daemons restarted, another address). @default - none */
+  readonly notes?: Readonly<Record<string, readonly string[]>>;
+  /** Warnings of the program and engine, shown first. @default - none */
+  readonly warnings?: readonly string[];
 }
 
 export const placesOf = (servers: readonly Server[]): Record<string, ServerPlace> =>

@@ -1,8 +1,12 @@
 /** Readable form of a server's selection and files. */
 import type { ServerTree } from "../render/render";
+import { secretMarker } from "../render/secretTokens";
 import { textTable } from "./table";
 
-/** The `select --json` contract: `{server, objects:[{kind,name,reason}], files:[{path,sha256}]}`. */
+/**
+ * The `select --json` contract: `{server, objects:[{kind,name,reason}], files:[{path,sha256}]}`.
+ * A file that prints secrets has the sha256 of its text with the secrets left out (their tokens), as the state compares it.
+ */
 export function selectionJson(tree: ServerTree) {
   return {
     server: tree.server,
@@ -14,8 +18,8 @@ export function selectionJson(tree: ServerTree) {
 export function selectionText(tree: ServerTree): string {
   const objects = textTable(["kind", "name", "reason"], tree.selection.objects.map((o) => [o.kind, o.name, o.reason]));
   const files = textTable(
-    ["path", "size", "sha256"],
-    tree.files.map((f) => [f.path, f.size === null ? "?" : String(f.size), f.secret ? "[secret]" : f.sha256.slice(0, 12)]),
+    ["path", "size", "sha256", ""],
+    tree.files.map((f) => [f.path, f.size === null ? "?" : String(f.size), f.sha256.slice(0, 12), f.secrets.length ? `prints ${f.secrets.map(secretMarker).join(", ")}` : ""]),
   );
   const warnings = tree.selection.warnings.map((w) => `warning: ${w}`);
   return `${[`server ${tree.server}: ${tree.selection.profiles.length} profiles, ${tree.selection.objects.length} objects, ${tree.files.length} files`, "", objects, "", files, ...(warnings.length ? ["", ...warnings] : [])].join("\n")}\n`;

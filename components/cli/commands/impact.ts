@@ -1,9 +1,10 @@
 /** `provision impact <before> <after> --stack S [--json|--markdown]` */
 import { loadCatalog } from "../../../src/catalog/load";
-import { resolveCatalog } from "../../../src/catalog/resolve";
-import { impact } from "../../../src/impact";
+import type { Impact } from "../../../src/impact";
 import { impactMarkdown, impactText } from "../../../src/report/impactReport";
+import { placesOf } from "../../../src/report/reportContext";
 import { readStackConfig } from "../../../src/stackConfig";
+import { runSandboxed } from "../../sandbox";
 import { type CommandResult, guard, ok } from "../result";
 
 export interface ImpactOptions {
@@ -19,8 +20,10 @@ export interface ImpactOptions {
 export function impactCommand(opts: ImpactOptions): CommandResult {
   return guard(() => {
     const stack = readStackConfig(opts.projectDir ?? process.cwd(), opts.stack);
-    const result = impact(resolveCatalog(loadCatalog(opts.before)), resolveCatalog(loadCatalog(opts.after)), stack.servers);
+    const load = (dir: string) => loadCatalog(dir, { payloadRoots: stack.payloadRoots });
+    const result = runSandboxed<Impact>({ kind: "impact", before: load(opts.before), after: load(opts.after), servers: stack.servers });
+    const ctx = { servers: placesOf(stack.servers) };
     const format = opts.format ?? "text";
-    return ok(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : format === "markdown" ? impactMarkdown(result) : impactText(result));
+    return ok(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : format === "markdown" ? impactMarkdown(result, ctx) : impactText(result, ctx));
   });
 }

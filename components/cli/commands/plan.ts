@@ -1,12 +1,15 @@
-/** `provision plan --stack S [--json|--markdown|--html FILE]`: the engine's preview, grouped by server. */
+/** `provision plan --stack S [--json|--markdown|--html FILE] [--refresh]`: the engine's preview, grouped by server. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { planFromPreview, type Plan } from "../../../src/plan/fromPreview";
+import { loadCatalog } from "../../../src/catalog/load";
+import { planFromPreview, type Plan, type PlannedFile } from "../../../src/plan/fromPreview";
 import { parsePreviewJson } from "../../../src/plan/previewJson";
+import type { TreesResult } from "../../../src/renderJob";
 import { impactHtml } from "../../../src/report/htmlReport";
 import { impactMarkdown, impactText } from "../../../src/report/impactReport";
 import { placesOf, type ReportContext } from "../../../src/report/reportContext";
-import { readStackConfig } from "../../../src/stackConfig";
+import { type StackConfig, readStackConfig } from "../../../src/stackConfig";
+import { runSandboxed } from "../../sandbox";
 import { previewJson } from "../engine";
 import { type CommandResult, guard, ok } from "../result";
 
@@ -42,13 +45,25 @@ function previewErrors(stdout: string): string {
   }
 }
 
+/** Each changed file's catalog object, from rendering the stack's catalog as it is now (the state holds no origins). */
+function withOrigins(plan: Plan, stack: StackConfig): Plan {
+  if (!stack.catalogPath) return plan;
+  const trees = runSandboxed<TreesResult>({ kind: "trees", catalog: loadCatalog(stack.catalogPath, { payloadRoots: stack.payloadRoots }), servers: stack.servers }).trees;
+  const origin = new Map(trees.flatMap((t) => t.files.map((f) => [`${t.server}\0${f.path}`, f.origin] as const)));
+  const files = Object.fromEntries(
+    Object.entries(plan.files).map(([server, planned]) => [server, planned.map((f): PlannedFile => ({ ...f, ...(origin.has(`${server}\0${f.path}`) ? { origin: origin.get(`${server}\0${f.path}`)! } : {}) }))]),
+  );
+  return { ...plan, files };
+}
+
 export function planCommand(opts: PlanOptions): CommandResult {
   return guard(() => {
     const projectDir = path.resolve(opts.projectDir ?? process.cwd());
     const stack = readStackConfig(projectDir, opts.stack);
-    const plan = enginePlan(projectDir, opts.stack, { refresh: opts.refresh ?? false, servers: stack.servers.map((s) => s.name) });
-    if (!("impact" in plan)) return plan;
-    const ctx: ReportContext = { servers: placesOf(stack.servers), files: plan.files };
+    const found = enginePlan(projectDir, opts.stack, { refresh: opts.refresh ?? false, servers: stack.servers.map((s) => s.name) });
+    if (!("impact" in found)) return found;
+    const plan = withOrigins(found, stack);
+    const ctx: ReportContext = { servers: placesOf(stack.servers), files: plan.files, notes: plan.notes, warnings: plan.warnings };
     let note = "";
     if (opts.html) {
       fs.writeFileSync(opts.html, impactHtml(plan.impact, ctx, { title: `Provisioning plan: stack ${opts.stack}` }));

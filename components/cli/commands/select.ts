@@ -2,10 +2,10 @@
 import * as path from "node:path";
 import { formatIssue, knownList } from "../../../src/catalog/errors";
 import { loadCatalog } from "../../../src/catalog/load";
-import { resolveCatalog } from "../../../src/catalog/resolve";
-import { render } from "../../../src/render/render";
+import type { TreesResult } from "../../../src/renderJob";
 import { selectionJson, selectionText } from "../../../src/report/selectionReport";
 import { SERVERS_KEY, readStackConfig, unmatchedPatterns } from "../../../src/stackConfig";
+import { runSandboxed } from "../../sandbox";
 import { type CommandResult, UsageError, guard, ok } from "../result";
 
 export interface SelectOptions {
@@ -22,10 +22,10 @@ export function selectCommand(opts: SelectOptions): CommandResult {
     const stack = readStackConfig(opts.projectDir ?? process.cwd(), opts.stack);
     const server = stack.servers.find((s) => s.name === opts.server);
     if (!server) throw new UsageError(`unknown server "${opts.server}" in ${path.basename(stack.file)} (${knownList(stack.servers.map((s) => s.name))})`);
-    const resolved = resolveCatalog(loadCatalog(opts.catalog));
-    const tree = render(resolved, server);
+    const catalog = loadCatalog(opts.catalog, { payloadRoots: stack.payloadRoots });
+    const tree = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: [server] }).trees[0]!;
     // A pattern naming no profile is reported where it is written; other warnings as select words them.
-    const located = unmatchedPatterns(stack, [...resolved.profiles.keys()]).filter((i) => i.path.startsWith(`${SERVERS_KEY}[${stack.servers.indexOf(server)}].`));
+    const located = unmatchedPatterns(stack, catalog.profiles.map((p) => p.name)).filter((i) => i.path.startsWith(`${SERVERS_KEY}[${stack.servers.indexOf(server)}].`));
     const rest = tree.selection.warnings.filter((w) => !located.some((i) => i.message === w));
     const warnings = [...located.map((i) => `${formatIssue(i)}\n`), ...(opts.json ? rest.map((w) => `warning: ${w}\n`) : [])].join("");
     return ok(opts.json ? `${JSON.stringify(selectionJson(tree), null, 2)}\n` : selectionText(tree), warnings);

@@ -1,0 +1,227 @@
+// One child provisioning server as one resource: its daemons (bootstrap) and every file it holds.
+//
+// The inputs name each file by its content key (src/state/fileEntries.ts); the bytes come from the
+// content store on the central machine (components/store.ts), with secret tokens replaced by the
+// secret values on the way to the child. The child's manifest.json, written last, is the record
+// of what it holds: an update writes the files whose bytes differ from it and removes the files it
+// lists that left the tree, nothing else. So a change of how the child is reached (user, port, a
+// new host name) never deletes what the child holds: the provider asks the child who it is (the
+// identity in its manifest) before it cleans anything up. Runs inside Pulumi's dynamic-provider
+// host; imports nothing from the program.
+import { randomUUID } from "node:crypto";
+import { canonicalJson } from "../../src/util/canonical";
+import { sha256Hex } from "../../src/state/contentKey";
+import { decodeEntry } from "../../src/state/fileEntries";
+import { unmask } from "../../src/render/secretTokens";
+import { MANIFEST_PATH, type Manifest, manifestText, parseManifest } from "../../src/render/manifest";
+import { eachLimited } from "../limit";
+import { BOOTSTRAP_SCRIPT, STATUS_SCRIPT, STOP_SERVICES_SCRIPT, bootstrapEnv } from "../scripts";
+import { ContentStore } from "../store";
+import type { Transport } from "../transports/transport";
+import { type Credentials, type TransportProps, definedOnly, localRoot, sameTransport, transportFor } from "./connection";
+
+/** How the child serves: a change re-runs the bootstrap. */
+export interface ServeProps {
+  tftpPort: number;
+  httpPort: number;
+  bindAddress: string;
+  install: boolean;
+  /** Content key of the bootstrap script: a new script re-runs the bootstrap. */
+  script: string;
+}
+
+export interface ServerProps {
+  server: string;
+  transport: TransportProps;
+  /** SSH private key and passphrase: a Pulumi secret. */
+  credentials?: Credentials;
+  serve: ServeProps;
+  /** path → entry: content key, mode, secrets printed (fileEntries.ts). */
+  files: Record<string, string>;
+  /** `kind/name` of every catalog object the server holds (the plan names changed objects from it). */
+  objects: string[];
+  /** Values of the secrets the files print: a Pulumi secret. */
+  secrets?: Record<string, string>;
+  /** A version per secret (a keyed hash, not a secret): a new value re-writes the files that print it. */
+  secretVersions?: Record<string, string>;
+}
+
+export interface ServerOutputs {
+  server: string;
+  transport: TransportProps;
+  credentials?: Credentials;
+  serve: ServeProps;
+  /** Digest of files, objects and secret versions as last placed. */
+  digest: string;
+  /** sha256 of the manifest.json written last. */
+  manifestSha256: string;
+  /** The child's identity, as its manifest records it. */
+  child: string;
+  /** Whether the daemons ran when last looked at (set by create, update and refresh). */
+  serving: boolean;
+  /** What a refresh found changed on the child: path → "absent" | "changed" (absent when nothing drifted). */
+  drift?: Record<string, "absent" | "changed">;
+}
+
+// As many as the SSH transport runs at once on one connection (sshd's MaxSessions is 10).
+const PARALLEL_FILES = 8;
+
+const digestOf = (p: Pick<ServerProps, "files" | "objects" | "secretVersions">) =>
+  sha256Hex(canonicalJson({ files: p.files, objects: p.objects, secretVersions: p.secretVersions ?? {} })).slice(0, 32);
+
+const rootOf = (t: TransportProps) => (t.kind === "local" ? localRoot(t.root) : t.root);
+
+function connect(p: { server: string; transport: TransportProps; credentials?: Credentials }): Transport {
+  return transportFor(p.server, p.transport, p.credentials);
+}
+
+async function readManifest(t: Transport): Promise<{ text: string; manifest?: Manifest } | undefined> {
+  const text = await t.readText(MANIFEST_PATH);
+  return text === undefined ? undefined : { text, ...(parseManifest(text) ? { manifest: parseManifest(text)! } : {}) };
+}
+
+async function runBootstrap(t: Transport, p: ServerProps): Promise<void> {
+  const r = await t.runScript(
+    BOOTSTRAP_SCRIPT,
+    bootstrapEnv({ root: rootOf(p.transport), tftpPort: p.serve.tftpPort, httpPort: p.serve.httpPort, bindAddress: p.serve.bindAddress, install: p.serve.install }),
+  );
+  if (r.code !== 0) throw new Error(`bootstrap of ${p.server} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+}
+
+async function stopServices(t: Transport, server: string, transport: TransportProps): Promise<void> {
+  const r = await t.runScript(STOP_SERVICES_SCRIPT, { ROOT: rootOf(transport) });
+  if (r.code !== 0) throw new Error(`stopping the services of ${server} failed: ${r.stderr.trim()}`);
+}
+
+/** A file to place: its bytes (text with secrets in place) or a payload in the store, and the sha256 the child must hold. */
+interface Desired {
+  readonly path: string;
+  readonly mode: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly text?: Buffer;
+  readonly blobPath?: string;
+}
+
+function desiredFiles(p: ServerProps, store: ContentStore): Desired[] {
+  return Object.entries(p.files).map(([path, raw]) => {
+    const entry = decodeEntry(raw);
+    const blob = store.get(entry.key);
+    if (entry.secrets.length === 0) return { path, mode: entry.mode, sha256: blob.sha256, size: blob.size, blobPath: blob.path };
+    const text = Buffer.from(unmask(store.readText(entry.key), p.secrets ?? {}), "utf8");
+    return { path, mode: entry.mode, sha256: sha256Hex(text), size: text.length, text };
+  });
+}
+
+/** Removes what an old location holds of this server: only files its own manifest lists, only if it is that child. */
+async function cleanUp(old: ServerOutputs): Promise<void> {
+  const t = connect(old);
+  const found = await readManifest(t);
+  if (found?.manifest?.server !== old.server || found.manifest.child !== old.child) return;
+  await eachLimited(found.manifest.files.map((f) => f.path), PARALLEL_FILES, (path) => t.removeFile(path));
+  await t.removeFile(MANIFEST_PATH);
+  await stopServices(t, old.server, old.transport);
+}
+
+/**
+ * Makes the child hold exactly the desired files (and serve them), given what the last update
+ * recorded (`prior`, absent on create).
+ */
+async function converge(p: ServerProps, prior: ServerOutputs | undefined): Promise<ServerOutputs> {
+  const store = new ContentStore();
+  const desired = desiredFiles(p, store);
+  const t = connect(p);
+  const found = await readManifest(t);
+  if (found?.manifest && found.manifest.server !== p.server) {
+    throw new Error(`${p.server}: ${rootOf(p.transport)} holds the files of server ${found.manifest.server} (its ${MANIFEST_PATH}); refusing to overwrite them: check transport.root`);
+  }
+  const moved = prior !== undefined && !sameTransport(prior.transport, p.transport);
+  // The same child reached another way (user, port, host name) carries the identity we recorded.
+  const sameChild = prior !== undefined && found?.manifest?.child === prior.child;
+  const child = found?.manifest?.child ?? randomUUID();
+  if (!prior || moved || prior.serving === false || canonicalJson(prior.serve) !== canonicalJson(p.serve)) await runBootstrap(t, p);
+
+  // The manifest is trusted as the record of what the child holds only if it is the one written
+  // last; a hand-edited one could name files to remove, so then nothing is pruned.
+  const trusted = found?.manifest !== undefined && (prior === undefined || moved || sha256Hex(found.text) === prior.manifestSha256);
+  const current = new Map((trusted ? found!.manifest!.files : []).map((f) => [f.path, f]));
+  const drifted = new Set(moved ? [] : Object.keys(prior?.drift ?? {}));
+  const write = desired.filter((d) => drifted.has(d.path) || current.get(d.path)?.sha256 !== d.sha256 || current.get(d.path)?.mode !== d.mode);
+  const wanted = new Set(desired.map((d) => d.path));
+  const remove = [...current.keys()].filter((path) => !wanted.has(path) && path !== MANIFEST_PATH);
+
+  await eachLimited(write, PARALLEL_FILES, (d) => (d.text ? t.writeFile(d.path, d.text, d.sha256, d.mode) : t.copyFile(d.path, d.blobPath!, d.sha256, d.mode)));
+  await eachLimited(remove, PARALLEL_FILES, (path) => t.removeFile(path));
+  const manifest = Buffer.from(manifestText({ server: p.server, child, files: desired.map((d) => ({ path: d.path, sha256: d.sha256, size: d.size, mode: d.mode })) }), "utf8");
+  const manifestSha256 = sha256Hex(manifest);
+  if (!found || sha256Hex(found.text) !== manifestSha256) await t.writeFile(MANIFEST_PATH, manifest, manifestSha256, "0644");
+
+  if (moved && !sameChild) await cleanUp(prior!).catch(() => undefined); // an old host that is gone keeps what it had
+  return definedOnly({
+    server: p.server,
+    transport: p.transport,
+    credentials: p.credentials,
+    serve: p.serve,
+    digest: digestOf(p),
+    manifestSha256,
+    child,
+    serving: true,
+  });
+}
+
+export async function create(props: ServerProps) {
+  return { id: props.server, outs: await converge(props, undefined) };
+}
+
+/**
+ * No replacement, ever: another transport is the same server reached anew (see converge). The
+ * Node provider host passes on only `changes` and `replaces`; the preview names the changed files
+ * from the old and new `files` inputs (src/plan).
+ */
+export async function diff(_id: string, olds: ServerOutputs, news: ServerProps) {
+  const changes =
+    olds.digest !== digestOf(news) ||
+    !sameTransport(olds.transport, news.transport) ||
+    canonicalJson(olds.credentials ?? null) !== canonicalJson(news.credentials ?? null) ||
+    canonicalJson(olds.serve) !== canonicalJson(news.serve) ||
+    olds.serving === false ||
+    Object.keys(olds.drift ?? {}).length > 0;
+  return { changes, replaces: [], deleteBeforeReplace: false };
+}
+
+export async function update(_id: string, olds: ServerOutputs, news: ServerProps) {
+  return { outs: await converge(news, olds) };
+}
+
+/** The server left the stack: remove what its manifest lists (if the child is still that one) and stop its daemons. */
+export async function remove(_id: string, props: ServerOutputs) {
+  const t = connect(props);
+  const found = await readManifest(t);
+  if (found?.manifest?.server === props.server && found.manifest.child === props.child) {
+    await eachLimited(found.manifest.files.map((f) => f.path), PARALLEL_FILES, (path) => t.removeFile(path));
+    await t.removeFile(MANIFEST_PATH);
+  }
+  await stopServices(t, props.server, props.transport);
+}
+
+/** Refresh: are the daemons up, and does every file the manifest lists still have its bytes? */
+export async function read(id: string, props: ServerOutputs) {
+  const t = connect(props);
+  const status = await t.runScript(STATUS_SCRIPT, { ROOT: rootOf(props.transport) });
+  const drift: Record<string, "absent" | "changed"> = {};
+  const found = await readManifest(t);
+  if (!found) drift[MANIFEST_PATH] = "absent";
+  else if (sha256Hex(found.text) !== props.manifestSha256 || !found.manifest) drift[MANIFEST_PATH] = "changed";
+  await eachLimited(found?.manifest?.files ?? [], PARALLEL_FILES, async (f) => {
+    const actual = await t.hashFile(f.path);
+    if (actual === undefined) drift[f.path] = "absent";
+    else if (actual !== f.sha256) drift[f.path] = "changed";
+  });
+  const { drift: _old, ...rest } = props;
+  return {
+    id,
+    props: definedOnly({ ...rest, serving: status.stdout.trim() === "serving", ...(Object.keys(drift).length ? { drift: sortedRecord(drift) } : {}) }),
+  };
+}
+
+const sortedRecord = <V>(r: Record<string, V>) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -1,0 +1,116 @@
+/**
+ * Runs a render job (src/renderJob.ts) in a confined process. The template engine already refuses
+ * every known way out of a template (src/render/templateEngine.ts); this is the second wall, for
+ * a way nobody knows yet. The renderer process:
+ * - runs under Node's permission model: it may read only its own compiled code and the few
+ *   packages it uses, and may not write files, start processes or workers, or load addons;
+ * - cannot generate code from strings (`--disallow-code-generation-from-strings`): templates are
+ *   compiled through `vm` before any runs, so `Function("…")` from a template fails;
+ * - has an empty environment (no passphrase, no tokens) and receives no secret: secrets render as
+ *   tokens that only the provider replaces, on the way to the child;
+ * - has no network (`fetch` and friends removed, module loading disabled once loaded), a memory
+ *   cap and a time limit.
+ * What it returns is plain data, parsed as JSON.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CatalogError } from "../../src/catalog/errors";
+import type { RenderJob, RenderJobResult } from "../../src/renderJob";
+import { packageRoot } from "../packageRoot";
+
+/** Packages the renderer loads, with what they load in turn. */
+const RENDERER_PACKAGES = ["nunjucks", "zod", "picomatch"];
+
+export interface SandboxOptions {
+  /** @default PROVISIONING_RENDER_TIMEOUT seconds, else 300 */
+  readonly timeoutMs?: number;
+  /** @default 4096 */
+  readonly maxMemoryMb?: number;
+}
+
+/** Real folders of the packages the renderer needs (and their dependencies). */
+function packageDirs(): string[] {
+  const dirs = new Set<string>();
+  const visit = (name: string, from: string) => {
+    let manifest: string;
+    try {
+      manifest = require.resolve(`${name}/package.json`, { paths: [from] });
+    } catch {
+      return;
+    }
+    const dir = fs.realpathSync(path.dirname(manifest));
+    if (dirs.has(dir)) return;
+    dirs.add(dir);
+    const deps = (JSON.parse(fs.readFileSync(manifest, "utf8")) as { dependencies?: Record<string, string> }).dependencies ?? {};
+    for (const dep of Object.keys(deps)) visit(dep, dir);
+  };
+  for (const p of RENDERER_PACKAGES) visit(p, packageRoot);
+  return [...dirs].sort();
+}
+
+let command: { node: string; args: string[] } | undefined;
+
+/** The renderer's command line: the confinement is in these flags. */
+export function sandboxCommand(entry = path.join(packageRoot, "dist", "components", "sandbox", "renderer.js"), opts: SandboxOptions = {}): { node: string; args: string[] } {
+  if (!fs.existsSync(entry)) throw new Error(`the renderer ${entry} is not built: run \`npm run build\``);
+  const dist = path.join(packageRoot, "dist");
+  const readable = [entry, path.join(dist, "src"), path.join(packageRoot, "package.json"), ...packageDirs()];
+  return {
+    node: process.execPath,
+    args: [
+      "--experimental-permission",
+      ...readable.map((p) => `--allow-fs-read=${p}`),
+      "--disallow-code-generation-from-strings",
+      `--max-old-space-size=${opts.maxMemoryMb ?? 4096}`,
+      "--no-warnings",
+      entry,
+    ],
+  };
+}
+
+const timeoutOf = (opts: SandboxOptions) => opts.timeoutMs ?? Number(process.env.PROVISIONING_RENDER_TIMEOUT ?? 300) * 1000;
+
+function resultOf(status: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, timeoutMs: number): unknown {
+  if (signal === "SIGTERM" || signal === "SIGKILL") {
+    throw new Error(`rendering the catalog took longer than ${timeoutMs / 1000} s and was stopped (a template that loops without end?); PROVISIONING_RENDER_TIMEOUT sets the limit in seconds`);
+  }
+  if (status !== 0) {
+    const oom = /heap out of memory|Allocation failed/.test(stderr);
+    throw new Error(oom ? "rendering the catalog ran out of memory and was stopped (a template that builds huge output?)" : `the renderer failed (exit ${status ?? signal}): ${stderr.trim().split("\n").slice(-3).join(" ")}`);
+  }
+  const result = JSON.parse(stdout) as RenderJobResult;
+  if (!result.ok) throw new CatalogError(result.issues);
+  return result.value;
+}
+
+/** Runs a job and returns its value; a bad catalog throws a CatalogError with every issue. */
+export function runSandboxed<T>(job: RenderJob, opts: SandboxOptions = {}): T {
+  command ??= sandboxCommand();
+  const timeout = timeoutOf(opts);
+  const r = spawnSync(command.node, command.args, { input: JSON.stringify(job), env: {}, encoding: "utf8", timeout, maxBuffer: 4 * 1024 * 1024 * 1024, stdio: ["pipe", "pipe", "pipe"] });
+  if (r.error && (r.error as NodeJS.ErrnoException).code !== "ETIMEDOUT") throw r.error;
+  return resultOf(r.status, r.signal, r.stdout, r.stderr, timeout) as T;
+}
+
+/** The same, without blocking (for rendering that waits on another resource's output). */
+export function runSandboxedAsync<T>(job: RenderJob, opts: SandboxOptions = {}): Promise<T> {
+  command ??= sandboxCommand();
+  const timeout = timeoutOf(opts);
+  return new Promise<T>((resolve, reject) => {
+    const child = spawn(command!.node, command!.args, { env: {}, stdio: ["pipe", "pipe", "pipe"], timeout });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    child.on("error", reject);
+    child.on("close", (status, signal) => {
+      try {
+        resolve(resultOf(status, signal, Buffer.concat(out).toString("utf8"), Buffer.concat(err).toString("utf8"), timeout) as T);
+      } catch (e) {
+        reject(e);
+      }
+    });
+    child.stdin.end(JSON.stringify(job));
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * Everything that runs catalog templates, as one job in and one result out: plain data both
+ * ways, so the shell can run it in a confined process (components/sandbox) where a template that
+ * got past the engine's confinement still finds no file, secret, network or process to reach.
+ */
+import type { Catalog } from "./catalog/load";
+import { type CatalogIssue, CatalogError } from "./catalog/errors";
+import { type ResolvedCatalog, resolveCatalog } from "./catalog/resolve";
+import { type Server, ServerSchema } from "./catalog/schema";
+import { type Impact, impact, objectFingerprint } from "./impact";
+import { type ServerTree, render } from "./render/render";
+import { otherSecretToken, printsSecretsOpaquely } from "./render/secretTokens";
+import type { ObjectKind } from "./select";
+
+export type RenderJob =
+  | { readonly kind: "validate"; readonly catalog: Catalog }
+  | { readonly kind: "trees"; readonly catalog: Catalog; readonly servers: readonly Server[] }
+  | { readonly kind: "impact"; readonly before: Catalog; readonly after: Catalog; readonly servers: readonly Server[]; readonly afterServers?: readonly Server[] };
+
+export interface ValidateResult {
+  readonly counts: { distributions: number; profiles: number; templates: number; builtinTemplates: number; configFiles: number; distributionProfiles: number; files: number };
+  readonly warnings: CatalogIssue[];
+}
+
+export interface TreesResult {
+  readonly trees: ServerTree[];
+  /** `kind/name` → fingerprint of every catalog object (what `impact` compares). */
+  readonly fingerprints: Record<string, string>;
+  readonly warnings: CatalogIssue[];
+}
+
+export type RenderJobResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: CatalogIssue[] };
+
+/** Every object of the catalog with its fingerprint, by `kind/name`. */
+export function catalogFingerprints(resolved: ResolvedCatalog): Record<string, string> {
+  const out: Record<string, string> = {};
+  const add = (kind: ObjectKind, names: Iterable<string>) => {
+    for (const name of names) out[`${kind}/${name}`] = objectFingerprint(resolved, kind, name);
+  };
+  add("distribution", resolved.distributions.keys());
+  add("profile", resolved.profiles.keys());
+  add("template", resolved.templates.keys());
+  add("configFile", resolved.configFiles.keys());
+  add("distributionProfile", [...resolved.mappings.values()].map((m) => m.name));
+  add("bootLoader", resolved.bootLoaders.keys());
+  return out;
+}
+
+/**
+ * Renders a server and checks that every template prints secrets only as they are: a second
+ * rendering with other tokens must differ only by the tokens (secretTokens.ts).
+ */
+export function renderChecked(resolved: ResolvedCatalog, server: Server): ServerTree {
+  const tree = render(resolved, server);
+  if (tree.secretNames.length === 0) return tree;
+  const other = new Map(render(resolved, server, { secretToken: otherSecretToken, selection: tree.selection }).files.map((f) => [f.path, f.content ?? ""]));
+  const issues: CatalogIssue[] = [];
+  for (const f of tree.files) {
+    if (f.secrets.length === 0 || printsSecretsOpaquely(f.content ?? "", other.get(f.path) ?? "", f.secrets)) continue;
+    const templateName = f.origin.kind === "profile" ? resolved.profiles.get(f.origin.name)?.autoinstall : f.origin.kind === "configFile" ? resolved.configFiles.get(f.origin.name)?.template : f.origin.name;
+    const t = templateName !== undefined ? resolved.templates.get(templateName) : undefined;
+    issues.push({
+      file: t?.bodyFile ?? f.origin.name,
+      line: t?.origin?.line ?? 0,
+      path: `template ${templateName ?? f.origin.name}`,
+      message: `transforms the secret ${f.secrets.join(", ")} (rendering ${f.path} for server ${server.name}): a template may print a secret only as it is, e.g. {{ profile.variables.${f.secrets[0]} }}, not slice, filter or compare it`,
+      severity: "error",
+    });
+  }
+  if (issues.length > 0) throw new CatalogError(issues);
+  return tree;
+}
+
+/** A server that serves every profile on every arch: rendering it exercises every reachable template once. */
+function everything(resolved: ResolvedCatalog): Server {
+  const arches = [...new Set([...resolved.distributions.values()].map((d) => d.arch))];
+  return ServerSchema.parse({ name: "validate", transport: { kind: "local", root: "/nonexistent" }, arch: arches.length ? arches : ["none"], site: "validate", profiles: ["*"], tftpPort: 69, httpPort: 80 });
+}
+
+function runUnchecked(job: RenderJob): unknown {
+  switch (job.kind) {
+    case "validate": {
+      const resolved = resolveCatalog(job.catalog);
+      const tree = renderChecked(resolved, everything(resolved));
+      const c = job.catalog;
+      return {
+        counts: {
+          distributions: c.distributions.length,
+          profiles: c.profiles.length,
+          templates: c.templates.length,
+          builtinTemplates: [...resolved.templates.values()].filter((t) => t.builtin).length,
+          configFiles: c.configFiles.length,
+          distributionProfiles: resolved.mappings.size,
+          files: tree.files.length,
+        },
+        warnings: [...resolved.warnings],
+      } satisfies ValidateResult;
+    }
+    case "trees": {
+      const resolved = resolveCatalog(job.catalog);
+      return { trees: job.servers.map((s) => renderChecked(resolved, s)), fingerprints: catalogFingerprints(resolved), warnings: [...resolved.warnings] } satisfies TreesResult;
+    }
+    case "impact":
+      return impact(resolveCatalog(job.before), resolveCatalog(job.after), job.servers, job.afterServers) satisfies Impact;
+  }
+}
+
+/** Runs a job; a bad catalog is a result with its issues, anything else is thrown. */
+export function runRenderJob(job: RenderJob): RenderJobResult {
+  try {
+    return { ok: true, value: runUnchecked(job) };
+  } catch (e) {
+    if (e instanceof CatalogError) return { ok: false, issues: e.issues };
+    throw e;
+  }
+}
