@@ -27,7 +27,6 @@ export interface CoreRow {
 function worker(n: number, runs: number): CoreRow {
   const sources = generateSources(CORE_CATALOG);
   const servers = generateServers(n, Array.from({ length: CORE_CATALOG.profiles }, (_, i) => `prof${i}`)).map((s) => ServerSchema.parse(s));
-  const secrets = { pw: "bench-secret" };
   const totals: number[] = [];
   const resolves: number[] = [];
   let files = 0;
@@ -37,7 +36,7 @@ function worker(n: number, runs: number): CoreRow {
     const catalog = resolveCatalog(loadCatalogSources(sources));
     const t1 = performance.now();
     files = 0;
-    for (const s of servers) files += render(catalog, s, { secrets }).files.length;
+    for (const s of servers) files += render(catalog, s).files.length;
     const t2 = performance.now();
     heap = Math.max(heap, process.memoryUsage().heapUsed);
     if (r === 0) continue; // warm-up: module loading and JIT

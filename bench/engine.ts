@@ -77,7 +77,7 @@ export async function directRepush(catalogDir: string, servers: readonly Server[
       const t = transportOf(server);
       for (const f of render(catalog, server).files) {
         if (f.content !== undefined) await t.writeFile(f.path, Buffer.from(f.content, "utf8"), f.sha256, f.mode);
-        else await t.copyFile(f.path, f.sourcePath!, f.sha256, f.mode);
+        else await t.copyFile(f.path, f.payload!.path!, f.sha256, f.mode);
         files++;
       }
     }),

@@ -117,16 +117,19 @@ export function shuffleCatalogInput(input: CatalogFileInput, seed: number): Cata
 }
 
 /** Split a catalog input over several YAML files, like a real catalog folder. */
-export function toSources(input: CatalogFileInput, split = true): CatalogSource[] {
+export function toSources(input: CatalogFileInput, split = true): YamlSource[] {
   if (!split) return [{ file: "catalog.yaml", text: stringify(input), baseDir: "/virtual" }];
   return (Object.keys(input) as (keyof CatalogFileInput)[])
     .filter((k) => input[k] !== undefined)
     .map((k) => ({ file: `${k}.yaml`, text: stringify({ [k]: input[k] }), baseDir: "/virtual" }));
 }
 
-export function generateSources(p: GenerateParams): CatalogSource[] {
+export function generateSources(p: GenerateParams): YamlSource[] {
   return toSources(generateCatalogInput(p));
 }
+
+/** A catalog source that is YAML text. */
+type YamlSource = Extract<CatalogSource, { text: string }>;
 
 /** `n` servers over a catalog's profile names: a mix of listed names and globs, both arches. */
 export function generateServers(n: number, profileNames: readonly string[], seed = 1): ServerInput[] {

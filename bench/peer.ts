@@ -39,7 +39,7 @@ function stageTrees(catalogDir: string, servers: readonly Server[], staged: stri
   for (const server of servers) {
     for (const f of render(catalog, server).files) {
       const dest = path.join(staged, server.name, f.path);
-      const bytes = f.content !== undefined ? Buffer.from(f.content, "utf8") : fs.readFileSync(f.sourcePath!);
+      const bytes = f.content !== undefined ? Buffer.from(f.content, "utf8") : fs.readFileSync(f.payload!.path!);
       if (fs.existsSync(dest) && fs.readFileSync(dest).equals(bytes)) continue;
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.writeFileSync(dest, bytes);

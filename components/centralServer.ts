@@ -198,6 +198,7 @@ function serveOf(c: CheckedServer): pulumi.Output<ServeProps> {
     httpPort: s.httpPort,
     bindAddress,
     install: s.bootstrap?.install ?? true,
+    ...(s.bootstrap?.daemons === false ? { daemons: false } : {}),
     script: BOOTSTRAP_KEY,
   }));
 }

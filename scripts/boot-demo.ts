@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
+import { NETBOOT_PAYLOAD_ROOTS } from "./netboot";
 
 import { provisionPulumiCommand as pulumiCommand } from "../components/cli/engine";
 import { packageRoot as repoRoot } from "../components/packageRoot";
@@ -61,7 +62,9 @@ function writeProject(): void {
   const doc = (fs.existsSync(stackFile) ? parse(fs.readFileSync(stackFile, "utf8")) : null) ?? {};
   doc.config = {
     ...doc.config,
+    "provisioning:devPassphrase": true,
     "provisioning:catalog": catalogDir,
+    "provisioning:payloadRoots": NETBOOT_PAYLOAD_ROOTS,
     "provisioning:servers": [
       {
         name: "lab-pxe",

@@ -17,6 +17,7 @@ import { MANIFEST_PATH, type Manifest, manifestText, parseManifest } from "../..
 import { eachLimited } from "../limit";
 import { BOOTSTRAP_SCRIPT, STATUS_SCRIPT, STOP_SERVICES_SCRIPT, bootstrapEnv } from "../scripts";
 import { ContentStore } from "../store";
+import { validateRelPath } from "../transports/paths";
 import type { Transport } from "../transports/transport";
 import { type Credentials, type TransportProps, definedOnly, localRoot, sameTransport, transportFor } from "./connection";
 
@@ -26,6 +27,8 @@ export interface ServeProps {
   httpPort: number;
   bindAddress: string;
   install: boolean;
+  /** false: only the files are placed; the child's daemons are managed elsewhere. @default true */
+  daemons?: boolean;
   /** Content key of the bootstrap script: a new script re-runs the bootstrap. */
   script: string;
 }
@@ -81,6 +84,7 @@ async function readManifest(t: Transport): Promise<{ text: string; manifest?: Ma
 }
 
 async function runBootstrap(t: Transport, p: ServerProps): Promise<void> {
+  if (p.serve.daemons === false) return;
   const r = await t.runScript(
     BOOTSTRAP_SCRIPT,
     bootstrapEnv({ root: rootOf(p.transport), tftpPort: p.serve.tftpPort, httpPort: p.serve.httpPort, bindAddress: p.serve.bindAddress, install: p.serve.install }),
@@ -88,7 +92,8 @@ async function runBootstrap(t: Transport, p: ServerProps): Promise<void> {
   if (r.code !== 0) throw new Error(`bootstrap of ${p.server} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
 }
 
-async function stopServices(t: Transport, server: string, transport: TransportProps): Promise<void> {
+async function stopServices(t: Transport, server: string, transport: TransportProps, serve: ServeProps): Promise<void> {
+  if (serve.daemons === false) return;
   const r = await t.runScript(STOP_SERVICES_SCRIPT, { ROOT: rootOf(transport) });
   if (r.code !== 0) throw new Error(`stopping the services of ${server} failed: ${r.stderr.trim()}`);
 }
@@ -104,6 +109,8 @@ interface Desired {
 }
 
 function desiredFiles(p: ServerProps, store: ContentStore): Desired[] {
+  // Every path is checked before anything reaches the child (the transports check again).
+  for (const path of Object.keys(p.files)) validateRelPath(path, p.server);
   return Object.entries(p.files).map(([path, raw]) => {
     const entry = decodeEntry(raw);
     const blob = store.get(entry.key);
@@ -120,7 +127,7 @@ async function cleanUp(old: ServerOutputs): Promise<void> {
   if (found?.manifest?.server !== old.server || found.manifest.child !== old.child) return;
   await eachLimited(found.manifest.files.map((f) => f.path), PARALLEL_FILES, (path) => t.removeFile(path));
   await t.removeFile(MANIFEST_PATH);
-  await stopServices(t, old.server, old.transport);
+  await stopServices(t, old.server, old.transport, old.serve);
 }
 
 /**
@@ -201,13 +208,13 @@ export async function remove(_id: string, props: ServerOutputs) {
     await eachLimited(found.manifest.files.map((f) => f.path), PARALLEL_FILES, (path) => t.removeFile(path));
     await t.removeFile(MANIFEST_PATH);
   }
-  await stopServices(t, props.server, props.transport);
+  await stopServices(t, props.server, props.transport, props.serve);
 }
 
 /** Refresh: are the daemons up, and does every file the manifest lists still have its bytes? */
 export async function read(id: string, props: ServerOutputs) {
   const t = connect(props);
-  const status = await t.runScript(STATUS_SCRIPT, { ROOT: rootOf(props.transport) });
+  const status = props.serve.daemons === false ? { stdout: "serving" } : await t.runScript(STATUS_SCRIPT, { ROOT: rootOf(props.transport) });
   const drift: Record<string, "absent" | "changed"> = {};
   const found = await readManifest(t);
   if (!found) drift[MANIFEST_PATH] = "absent";

@@ -264,7 +264,17 @@ export const ServerSchema = z.strictObject({
   bindAddress: HostSchema.optional(),
   /** Rollout order: wave n+1 waits for wave n. */
   wave: z.number().int().min(0).optional(),
-  bootstrap: z.strictObject({ install: z.boolean().default(true) }).optional(),
+  bootstrap: z
+    .strictObject({
+      /** Install tftpd-hpa and nginx with apt-get when missing. @default true */
+      install: z.boolean().default(true),
+      /**
+       * Start (and supervise) this child's TFTP and HTTP daemons. `false`: only place the files;
+       * daemons managed otherwise (a site's existing TFTP/HTTP service) serve the root. @default true
+       */
+      daemons: z.boolean().default(true),
+    })
+    .optional(),
 });
 export const ServersSchema = z.array(ServerSchema);
 

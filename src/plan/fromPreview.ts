@@ -17,6 +17,7 @@
  */
 import type { Impact, Op, ServerImpact } from "../impact";
 import { decodeEntry, fileChanges, type FileOp } from "../state/fileEntries";
+import { MANIFEST_PATH } from "../render/layout";
 import { withManifest } from "../state/serverState";
 import { compareStrings } from "../util/canonical";
 import type { PreviewJson, PreviewStep, ResourceState } from "./previewJson";
@@ -146,12 +147,14 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
     const versionsBefore = mapOf(oldIn.secretVersions);
     const versionsAfter = mapOf(newIn.secretVersions);
     const changedSecrets = new Set(Object.keys(versionsAfter).filter((n) => versionsBefore[n] !== undefined && versionsBefore[n] !== versionsAfter[n]));
-    const ops = fileChanges(before, after, changedSecrets);
+    const inputOps = fileChanges(before, after, changedSecrets);
+    const serverOp = created ? "create" : deleted ? "delete" : "update";
+    // The manifest lists the files' bytes: it changes with them, not when a file is only put back.
+    const ops = withManifest(inputOps, serverOp);
     // What a refresh found changed on the child is written again.
     const drift = mapOf(oldOut.drift);
-    for (const path of Object.keys(drift)) if (path in after && !ops.has(path)) ops.set(path, "update");
-    const serverOp = created ? "create" : deleted ? "delete" : "update";
-    for (const [path, fileOp] of withManifest(ops, serverOp)) {
+    for (const path of Object.keys(drift)) if ((path in after || path === MANIFEST_PATH) && !ops.has(path) && !deleted) ops.set(path, "update");
+    for (const [path, fileOp] of [...ops].sort((x, y) => compareStrings(x[0], y[0]))) {
       const changes = path in drift && fileOp === "update" ? [`drifted: ${drift[path]}`, ...(path in after ? changesOf(path, fileOp, before, after, changedSecrets) : [])] : path in after || path in before ? changesOf(path, fileOp, before, after, changedSecrets) : [];
       a.files.set(path, { path, op: fileOp, changes });
     }

@@ -8,8 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/catalog/checksums";
-import { changedFilesOf, createFleet, filesResourceOf, placedFileOf, treeOnDisk, type Fleet } from "../support/fleet";
+import { sha256Hex } from "../../src/state/contentKey";
+import { NETBOOT_PAYLOAD_ROOTS } from "../../scripts/netboot";
+import { changedFilesOf, createFleet, serverResourceOf, treeOnDisk, type Fleet } from "../support/fleet";
 import { httpGet } from "../support/http";
 import { changes, repoRoot } from "../support/pulumi";
 import { USER_NET_GATEWAY, kernelVersionOf, startPxeVm, waitFor, type PxeVm } from "../support/qemu";
@@ -64,6 +65,7 @@ describe("a PXE client under qemu boots from a child the engine set up", () => {
     fleet = await createFleet({
       transport: "local",
       catalog: NETBOOT_CATALOG,
+      payloadRoots: NETBOOT_PAYLOAD_ROOTS,
       // The guest sees the host's loopback as the user-net gateway: menus and URLs name that,
       // the daemons listen on loopback.
       servers: [{ name: SERVER, site: "lab", arch: ["x86_64"], profiles: [PROFILE], address: USER_NET_GATEWAY, bindAddress: "127.0.0.1" }],
@@ -159,15 +161,16 @@ describe("a PXE client under qemu boots from a child the engine set up", () => {
       const template = path.join(fleet.catalogDir, "templates", "preseed-netboot.cfg.j2");
       fs.appendFileSync(template, `d-i preseed/early_command string echo ${MARKER} {{ server.name }} >/dev/ttyS0\n`);
 
-      const steps = changes(await fleet.project.preview());
+      const preview = await fleet.project.preview();
+      const steps = changes(preview);
       expect(steps.map((s) => s.op).every((op) => op === "update"), steps.map((s) => `${s.op} ${s.urn}`).join("\n")).toBe(true);
-      const files = [...changedFilesOf(steps).keys()];
+      const files = [...changedFilesOf(preview).keys()];
       expect(files.sort()).toEqual([`${SERVER}/${AUTOINSTALL}`, `${SERVER}/manifest.json`]);
-      // Besides the files, only the server component, whose inputs hash each object it holds: the template's hash changed.
-      const others = steps.filter((s) => !placedFileOf(s.urn) && !filesResourceOf(s.urn));
-      expect(others.map((s) => s.urn)).toEqual([expect.stringMatching(new RegExp(`\\$provisioning:index:ProvisioningServer::${SERVER}$`))]);
-      const objects = (state?: { inputs?: Record<string, unknown> }) => (state?.inputs?.objects ?? {}) as Record<string, string>;
-      const [oldObjects, newObjects] = [objects(others[0]!.oldState), objects(others[0]!.newState)];
+      // Besides the server, only the catalog record, whose fingerprint of the template changed.
+      expect(steps.map((s) => serverResourceOf(s.urn) ?? s.urn.slice(s.urn.lastIndexOf("::") + 2)).sort()).toEqual(["catalog", SERVER]);
+      const record = (state?: { inputs?: Record<string, unknown> }) => (state?.inputs?.record ?? {}) as Record<string, string>;
+      const catalogStep = steps.find((s) => s.urn.endsWith("::catalog"))!;
+      const [oldObjects, newObjects] = [record(catalogStep.oldState), record(catalogStep.newState)];
       expect(Object.keys(newObjects).filter((k) => newObjects[k] !== oldObjects[k])).toEqual(["template/preseed-netboot"]);
 
       await fleet.project.up();

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadCatalog, readStackConfig, render, resolveCatalog } from "../../src";
+import { encodeEntry, loadCatalog, readStackConfig, render, resolveCatalog } from "../../src";
 
 interface Declared {
   type: string;
@@ -51,56 +51,44 @@ const record: pulumi.ResourceTransformation = (args) => {
 };
 
 describe("the resource tree of the dev stack", () => {
-  it("mirrors the catalog and gives each server a bootstrap, one resource for its files, and one per secret file and the manifest", async () => {
+  it("gives each server one resource holding content keys, records the catalog once, and orders waves through one barrier each", async () => {
     const { CentralServer } = await import("../../components");
     const stack = readStackConfig(repoRoot, "dev");
-    const catalog = resolveCatalog(loadCatalog(stack.catalogPath!));
-    new CentralServer(
-      "central",
-      { catalog, servers: stack.servers, secret: (name) => pulumi.secret(`value-of-${name}`) },
-      { transformations: [record] },
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const central = new CentralServer("central", { catalog: stack.catalogPath!, servers: stack.servers, secrets: (name) => pulumi.secret(`value-of-${name}`) }, { transformations: [record] });
+    await new Promise((resolve) => setTimeout(resolve, 500));
 
     const byParent = (parent: string) => declared.filter((d) => d.parent === parent);
-    const central = byParent("central");
-    const servers = central.filter((d) => d.type === "provisioning:index:ProvisioningServer").map((d) => d.name).sort();
-    expect(servers).toEqual(stack.servers.map((s) => s.name).sort());
-
-    // One component per catalog object, named <kind>/<name>.
-    const templates = central.filter((d) => d.type === "provisioning:index:Template").map((d) => d.name).sort();
-    expect(templates).toEqual([...catalog.templates.keys()].map((n) => `template/${n}`).sort());
-    expect(central.filter((d) => d.type === "provisioning:index:Profile")).toHaveLength(catalog.profiles.size);
-    expect(central.filter((d) => d.type === "provisioning:index:DistributionProfile")).toHaveLength(catalog.mappings.size);
+    const top = byParent("central");
+    expect(top.filter((d) => d.type === "provisioning:index:ProvisioningServer").map((d) => d.name).sort()).toEqual(stack.servers.map((s) => s.name).sort());
+    // No component per catalog object: the record holds every object's fingerprint, once.
+    const records = top.filter((d) => d.type === "pulumi-nodejs:dynamic:Resource").map((d) => d.name).sort();
+    expect(records).toEqual(["catalog", "stack-key", "wave-0", "wave-1"]);
+    const catalog = resolveCatalog(loadCatalog(stack.catalogPath!));
+    const recorded = declared.find((d) => d.name === "catalog")!.inputs!.record as Record<string, string>;
+    expect(Object.keys(recorded).filter((k) => k.startsWith("template/")).sort()).toEqual([...catalog.templates.keys()].map((n) => `template/${n}`).sort());
 
     for (const server of stack.servers) {
       const children = byParent(server.name);
+      expect(children.map((d) => [d.type, d.name])).toEqual([["pulumi-nodejs:dynamic:Resource", server.name]]);
+      const inputs = declared.find((d) => d.name === server.name && d.type === "pulumi-nodejs:dynamic:Resource")!.inputs!;
       const tree = render(catalog, server);
-      expect(children.filter((d) => d.type === "provisioning:index:Bootstrap").map((d) => d.name)).toEqual([`${server.name}/bootstrap`]);
-      const ownResource = tree.files.filter((f) => f.secret || f.path === "manifest.json").map((f) => `${server.name}/${f.path}`);
-      const inTree = tree.files.filter((f) => !f.secret && f.path !== "manifest.json").map((f) => f.path);
-      const dynamic = children.filter((d) => d.type === "pulumi-nodejs:dynamic:Resource");
-      expect(dynamic.map((d) => d.name).sort()).toEqual([`${server.name}/files`, ...ownResource].sort());
-      const filesResource = dynamic.find((d) => d.name === `${server.name}/files`)!;
-      expect(Object.keys(filesResource.inputs!.files as object).sort()).toEqual(inTree.sort());
-      // Secret files after the files resource; the manifest after every other file.
-      for (const own of dynamic.filter((d) => d.name !== `${server.name}/files` && d.name !== `${server.name}/manifest.json`)) {
-        expect(own.dependsOn.sort()).toEqual([`${server.name}/bootstrap`, `${server.name}/files`]);
-      }
-      const manifest = dynamic.find((d) => d.name === `${server.name}/manifest.json`)!;
-      expect(manifest.dependsOn.sort()).toEqual([`${server.name}/bootstrap`, ...ownResource.filter((n) => n !== manifest.name)].concat(`${server.name}/files`).sort());
-      expect(byParent(`${server.name}/bootstrap`).map((d) => d.type)).toEqual(["pulumi-nodejs:dynamic:Resource"]);
+      // Every file by its content key; nothing else of it: no bytes, no path of this checkout.
+      expect(inputs.files).toEqual(Object.fromEntries(tree.files.map((f) => [f.path, encodeEntry(f)])));
+      expect(JSON.stringify(inputs)).not.toContain(repoRoot);
+      expect(inputs.objects).toEqual(tree.selection.objects.map((o) => `${o.kind}/${o.name}`).sort());
     }
+    // The dev stack prints a secret: the files that do say so, and their server gets its value.
+    const east = declared.find((d) => d.name === "pxe-east" && d.type === "pulumi-nodejs:dynamic:Resource")!.inputs!;
+    expect(Object.values(east.files as Record<string, string>).some((e) => e.endsWith("s=root_password_hash"))).toBe(true);
+    // (the mocks hand over a secret as Pulumi's wire form: the value under `value`)
+    expect((east.secrets as { value?: unknown }).value ?? east.secrets).toEqual({ root_password_hash: "value-of-root_password_hash" });
 
-    // The dev stack has secret files, so the checks above cover them.
-    expect(stack.servers.some((s) => render(catalog, s).files.some((f) => f.secret && f.path !== "manifest.json"))).toBe(true);
-
-    // Waves: each server waits for every server of the earlier waves, and only for those.
+    // Waves: a server of wave 1 depends on the barrier of wave 0 alone, which depends on wave 0's servers.
     for (const server of stack.servers) {
-      const earlier = stack.servers.filter((s) => (s.wave ?? 0) < (server.wave ?? 0)).map((s) => s.name).sort();
-      const component = central.find((d) => d.name === server.name)!;
-      expect(component.dependsOn.sort()).toEqual(earlier);
+      const own = declared.find((d) => d.name === server.name && d.type === "pulumi-nodejs:dynamic:Resource")!;
+      expect(own.dependsOn).toEqual((server.wave ?? 0) > 0 ? ["wave-0"] : []);
     }
-    expect(stack.servers.some((s) => (s.wave ?? 0) > 0)).toBe(true);
+    expect(declared.find((d) => d.name === "wave-0")!.dependsOn).toEqual(stack.servers.filter((s) => (s.wave ?? 0) === 0).map((s) => s.name));
+    expect(Object.keys(central.servers).sort()).toEqual(stack.servers.map((s) => s.name).sort());
   });
 });

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/catalog/checksums";
+import { contentKey, sha256Hex } from "../../src/state/contentKey";
 import { loadCatalog } from "../../src/catalog/load";
 import { resolveCatalog } from "../../src/catalog/resolve";
 import { DistributionSchema } from "../../src/catalog/schema";
@@ -96,7 +96,7 @@ describe("boot loaders", () => {
     }
   });
 
-  it("render places their files under tftp/ with sha256 and source, and lists them in the manifest", () => {
+  it("render places their files under tftp/ with sha256, content key and source", () => {
     const { dir, load } = withLoader();
     const tree = render(load(), server({ profiles: [] }));
     const loaderFiles = tree.files.filter((f) => f.origin.kind === "bootLoader");
@@ -110,15 +110,14 @@ describe("boot loaders", () => {
       ).map(([name, bytes]) => ({
         path: `tftp/${name}`,
         sha256: sha256Hex(bytes),
+        key: contentKey(sha256Hex(bytes)),
         size: bytes.length,
         mode: "0644",
         origin: { kind: "bootLoader", name: "pxelinux-bios" },
-        sourcePath: path.join(dir, "bl", name),
-        secret: false,
+        payload: { path: fs.realpathSync(path.join(dir, "bl", name)) },
+        secrets: [],
       })),
     );
-    const manifest = JSON.parse(tree.files.find((f) => f.path === "manifest.json")!.content!);
-    expect(manifest.files).toContainEqual({ path: "tftp/pxelinux.0", sha256: sha256Hex(PXELINUX), size: PXELINUX.length, mode: "0644", origin: { kind: "bootLoader", name: "pxelinux-bios" } });
   });
 
   it("a catalog without boot loaders renders as before", () => {

@@ -78,7 +78,7 @@ describe("properties on generated catalogs", () => {
         const a = render(resolveCatalog(loadCatalogSources(toSources(input))), server);
         const again = render(resolveCatalog(loadCatalogSources(toSources(input))), server);
         const b = render(resolveCatalog(loadCatalogSources(toSources(shuffleCatalogInput(input, shuffleSeed), false))), server);
-        const bytes = (t: typeof a) => t.files.map((f) => [f.path, f.sha256, f.content ?? f.sourceUrl]);
+        const bytes = (t: typeof a) => t.files.map((f) => [f.path, f.sha256, f.content ?? f.payload?.url]);
         expect(bytes(again)).toEqual(bytes(a));
         expect(bytes(b)).toEqual(bytes(a));
         expect(b.selection).toEqual(a.selection);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/catalog/checksums";
+import { contentKey, sha256Hex } from "../../src/state/contentKey";
+import { secretToken, unmask } from "../../src/render/secretTokens";
 import { render } from "../../src/render/render";
 import { minimal, resolveData, server } from "./helpers";
 
@@ -15,7 +16,6 @@ describe("render", () => {
       "http/files/web-fe/motd",
       "http/files/web-fe/nginx",
       "http/files/web/motd",
-      "manifest.json",
       "tftp/boot.ipxe",
       "tftp/grub/grub.cfg",
       "tftp/images/el9/initrd.img",
@@ -31,33 +31,25 @@ describe("render", () => {
     expect(pxe).toContain("APPEND inst.ks=http://10.0.0.5:8081/autoinstall/web-fe.cfg quiet\n");
     expect(pxe.indexOf("LABEL web\n")).toBeLessThan(pxe.indexOf("LABEL web-fe\n"));
   });
-  it("files carry sha256, size, mode, origin", () => {
+  it("files carry sha256, content key, size, mode, origin; payloads where their bytes are", () => {
     const f = file("http/files/web/motd");
-    expect(f).toMatchObject({ sha256: sha256Hex("hello web\n"), size: 10, mode: "0644", origin: { kind: "configFile", name: "motd" }, secret: false });
-    expect(file("tftp/images/el9/vmlinuz")).toMatchObject({ origin: { kind: "distribution", name: "el9" }, sourceUrl: "http://m/el9/vmlinuz", size: null });
+    expect(f).toMatchObject({ sha256: sha256Hex("hello web\n"), key: contentKey(sha256Hex("hello web\n")), size: 10, mode: "0644", origin: { kind: "configFile", name: "motd" }, secrets: [] });
+    expect(file("tftp/images/el9/vmlinuz")).toMatchObject({ origin: { kind: "distribution", name: "el9" }, payload: { url: "http://m/el9/vmlinuz" }, size: null });
   });
-  it("manifest lists every other file, pretty, trailing newline", () => {
-    const m = file("manifest.json");
-    expect(m.origin).toEqual({ kind: "manifest", name: "s1" });
-    expect(m.content!.endsWith("}\n")).toBe(true);
-    const parsed = JSON.parse(m.content!);
-    expect(parsed.files.map((f: { path: string }) => f.path)).toEqual(tree.files.filter((f) => f.path !== "manifest.json").map((f) => f.path));
-  });
-  it("secrets: placeholder when missing, real value when given, flagged only where read", () => {
+  it("secrets never enter rendering: a token in their place, each file naming the secrets it prints", () => {
     const d = minimal();
     d.templates[0] = { name: "ks", kind: "autoinstall", text: "pw={{ profile.variables.pw }}\n" };
-    const rr = resolveData(d);
-    const t1 = render(rr, server({ profiles: ["web"] }));
-    const ks1 = t1.files.find((f) => f.path === "http/autoinstall/web.cfg")!;
-    expect(ks1).toMatchObject({ content: "pw=[secret:pw]\n", secret: true });
-    expect(t1.files.find((f) => f.path === "http/files/web/motd")!.secret).toBe(false);
-    const t2 = render(rr, server({ profiles: ["web"] }), { secrets: { pw: "$6$hash" } });
-    expect(t2.files.find((f) => f.path === "http/autoinstall/web.cfg")!.content).toBe("pw=$6$hash\n");
+    const t = render(resolveData(d), server({ profiles: ["web"] }));
+    const ks = t.files.find((f) => f.path === "http/autoinstall/web.cfg")!;
+    expect(ks).toMatchObject({ content: `pw=${secretToken("pw")}\n`, secrets: ["pw"] });
+    expect(unmask(ks.content!, { pw: "$6$hash" })).toBe("pw=$6$hash\n");
+    expect(t.files.find((f) => f.path === "http/files/web/motd")!.secrets).toEqual([]);
+    expect(t.secretNames).toEqual(["pw"]);
   });
-  it("a secret in kernel options makes the menus secret", () => {
+  it("a secret in kernel options is printed by the menus", () => {
     const d = minimal();
     d.profiles[0] = { ...d.profiles[0]!, kernelOptions: { token: "{{ profile.variables.pw }}" } };
     const t = render(resolveData(d), server({ profiles: ["web"] }));
-    expect(t.files.find((f) => f.path === "tftp/grub/grub.cfg")!.secret).toBe(true);
+    expect(t.files.find((f) => f.path === "tftp/grub/grub.cfg")!.secrets).toEqual(["pw"]);
   });
 });

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatIssue } from "../../src/catalog/errors";
-import { readStackConfig } from "../../src/stackConfig";
+import { checkStackConfig, readStackConfig } from "../../src/stackConfig";
 import { issuesOf, tempDir } from "./helpers";
 
 const srv = (name: string, tftp: number, http: number, extra = "") => `    - name: ${name}
@@ -34,10 +34,31 @@ describe("readStackConfig", () => {
       "8 provisioning:servers[0].tftpPort: invalid port 0: expected an integer 1..65535",
     ]);
   });
+  const ssh = (n: string, h: string, trust = "hostKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl, ") =>
+    `    - name: ${n}\n      transport: { kind: ssh, host: ${h}, user: prov, privateKey: { secret: key }, ${trust}root: /srv/prov }\n      arch: [x86_64]\n      site: s\n      profiles: []\n      tftpPort: 69\n      httpPort: 80\n`;
   it("ssh servers on different hosts may share ports", () => {
-    const ssh = (n: string, h: string) => `    - name: ${n}\n      transport: { kind: ssh, host: ${h}, user: prov, privateKey: { secret: key }, root: /srv/prov }\n      arch: [x86_64]\n      site: s\n      profiles: []\n      tftpPort: 69\n      httpPort: 80\n`;
     const dir = tempDir({ "stacks/Pulumi.p.yaml": `config:\n  provisioning:servers:\n${ssh("a", "h1")}${ssh("b", "h2")}` });
     expect(readStackConfig(dir, "p").servers).toHaveLength(2);
+  });
+  it("an SSH child needs a pinned host key or a known_hosts file; the opt-out is explicit", () => {
+    const dir = tempDir({ "stacks/Pulumi.p.yaml": `config:\n  provisioning:servers:\n${ssh("a", "h1", "")}${ssh("b", "h2", "knownHosts: /etc/ssh/ssh_known_hosts, ")}${ssh("c", "h3", "insecureAcceptAnyHostKey: true, ")}` });
+    const f = path.join(dir, "stacks/Pulumi.p.yaml");
+    expect(issuesOf(() => readStackConfig(dir, "p")).map(formatIssue)).toEqual([
+      `${f}:4 provisioning:servers[0].transport: no pinned host key for h1: set hostKey ("ssh-ed25519 AAAA…", e.g. from ssh-keyscan) or knownHosts (a known_hosts file); insecureAcceptAnyHostKey: true accepts any key, for a lab`,
+    ]);
+  });
+  it("values that did not come from the stack file (--config, an ESC environment) are named by their key, without a line", () => {
+    const lines = issuesOf(() => checkStackConfig({ catalog: 7, servers: [], payloadRoots: ["relative/dir"] }, "/p", "s")).map(formatIssue);
+    expect(lines).toEqual([
+      "(config) provisioning:catalog: expected a path string",
+      '(config) provisioning:payloadRoots[0]: invalid payload root "relative/dir": expected an absolute, normalized folder',
+    ]);
+    // The same values in a stack file: located there.
+    const file = path.join(tempDir({}), "Pulumi.s.yaml");
+    const text = "config:\n  provisioning:catalog: 7\n";
+    expect(issuesOf(() => checkStackConfig({ catalog: 7 }, "/p", "s", { file, text })).map(formatIssue)).toEqual([`${file}:2 provisioning:catalog: expected a path string`]);
+    // A stack file that says something else than the program got (a --config override): no line.
+    expect(issuesOf(() => checkStackConfig({ catalog: 8 }, "/p", "s", { file, text })).map(formatIssue)).toEqual([`${file} provisioning:catalog: expected a path string`]);
   });
   it("reports a missing stack file", () => {
     expect(issuesOf(() => readStackConfig("/nonexistent", "x"))[0]!.message).toBe("cannot read stack config: ENOENT");

@@ -44,11 +44,11 @@ describe("provision plan on the real engine", () => {
     expect(plan.touched).toEqual(["rack-a", "rack-b"]);
     expect(Object.keys(plan.servers).sort()).toEqual(["rack-a", "rack-b", "rack-c", "rack-d"]);
     for (const s of fleet.servers) {
-      // Expected from rendering both catalogs: every path whose sha256 differs.
-      const before = render(resolveCatalog(loadCatalog(beforeDir)), ServerSchema.parse(s), { secrets: { root_password_hash: ROOT_PASSWORD_HASH } });
+      // Expected from rendering both catalogs: every path whose bytes differ, and then the manifest.
+      const before = render(resolveCatalog(loadCatalog(beforeDir)), ServerSchema.parse(s));
       const old = new Map(before.files.map((f) => [f.path, f.sha256]));
-      const changed = fleet.expectedTree(s.name).files.filter((f) => old.get(f.path) !== f.sha256).map((f) => f.path).sort();
-      expect(plan.servers[s.name]!.files.map((f) => f.path), s.name).toEqual(changed);
+      const changed = fleet.expectedTree(s.name).files.filter((f) => old.get(f.path) !== f.sha256).map((f) => f.path);
+      expect(plan.servers[s.name]!.files.map((f) => f.path), s.name).toEqual(changed.length ? [...changed, "manifest.json"].sort() : []);
       expect(plan.servers[s.name]!.files.every((f) => f.op === "update")).toBe(true);
     }
     expect(plan.servers["rack-a"]!.files.map((f) => f.path)).toContain("http/autoinstall/web.cfg");
@@ -62,7 +62,7 @@ describe("provision plan on the real engine", () => {
     expect(plan).toEqual(predicted);
   });
 
-  it("--markdown: summary line, a table per touched server, [secret] for secret files, never the secret", async () => {
+  it("--markdown: summary line, a table per touched server, a content change for files that print secrets, never the secret", async () => {
     const html = path.join(fleet.project.dir, "plan.html");
     const { stdout, stderr } = await provisionOk(fleet.project, ["plan", "--stack", "test", "--project", fleet.project.dir, "--markdown", "--html", html]);
     const lines = stdout.split("\n");
@@ -71,9 +71,9 @@ describe("provision plan on the real engine", () => {
     expect(stdout).toContain("Rollout order: wave 0: rack-a → wave 1: rack-b");
     expect(lines.filter((l) => l.startsWith("### "))).toEqual(["### rack-a (site east, wave 0)", "### rack-b (site east, wave 1)"]);
     expect(stdout).toContain("<summary>2 servers untouched</summary>");
-    // The kickstarts carry the root password hash: their change shows as [secret].
+    // The kickstarts carry the root password hash, as a token: their change shows as a content change.
     const ks = lines.find((l) => l.includes("`http/autoinstall/web.cfg`"))!;
-    expect(ks).toContain("[secret] → [secret]");
+    expect(ks).toMatch(/content \S+… → \S+…/);
     expect(ks).toContain("`profile/web`");
     const page = fs.readFileSync(html, "utf8");
     expect(stderr).toContain(`wrote ${html}`);

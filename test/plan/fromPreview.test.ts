@@ -1,94 +1,70 @@
-// planFromPreview on preview documents shaped like the engine's: grouping by server, file ops
-// from each server's files resource and from files that are resources of their own,
-// replacements, objects from the servers' `objects` inputs, secrets kept masked.
+// planFromPreview on preview documents shaped like the engine's: grouping by server, file ops from
+// each server's `files` input (one rule with the provider, fileChanges), secret versions, a
+// refresh's drift, objects from the servers' `objects` and the catalog record, secrets masked.
 import { describe, expect, it } from "vitest";
-import { SECRET, planFromPreview } from "../../src/plan/fromPreview";
+import { planFromPreview } from "../../src/plan/fromPreview";
 import { parsePreviewJson } from "../../src/plan/previewJson";
-import { bootstrapStep, doc, fileStep, objectStep, serverStep, sha, treeStep, type FileSpec } from "./previewDoc";
+import { catalogStep, componentStep, doc, key, serverStep, type FileSpec } from "./previewDoc";
 
-const ks = (h: string): FileSpec => ({ path: "http/autoinstall/web.cfg", sha256: sha(h), originKind: "profile", originName: "web" });
-const menu = (h: string): FileSpec => ({ path: "tftp/pxelinux.cfg/default", sha256: sha(h), originKind: "template", originName: "pxelinux-menu" });
-const manifest = (h: string): FileSpec => ({ path: "manifest.json", sha256: sha(h), originKind: "manifest", originName: "a" });
-const motd = (h: string): FileSpec => ({ path: "http/files/web/motd", sha256: sha(h), originKind: "configFile", originName: "motd" });
-
-const OBJECTS = { "profile/web": "p1", "template/ks": "t1", "configFile/motd": "c1", "template/pxelinux-menu": "m1" };
+const ks = (k: string, secrets: string[] = []): FileSpec => ({ path: "http/autoinstall/web.cfg", key: key(k), secrets });
+const menu = (k: string): FileSpec => ({ path: "tftp/pxelinux.cfg/default", key: key(k) });
+const motd = (k: string): FileSpec => ({ path: "http/files/web/motd", key: key(k) });
+const OBJECTS = ["configFile/motd", "profile/web", "template/ks", "template/pxelinux-menu"];
+const FPS = { "configFile/motd": "c1", "profile/web": "p1", "template/ks": "t1", "template/pxelinux-menu": "m1", "template/net": "n1" };
 
 describe("planFromPreview", () => {
-  it("groups file changes by server: each file whose entry in the files resource differs is created, updated or deleted", () => {
-    const plan = planFromPreview(
-      doc([
-        serverStep("same", "a", OBJECTS, OBJECTS),
-        bootstrapStep("same", "a"),
-        treeStep("update", "a", [ks("1"), menu("1")], [ks("2"), motd("1")]),
-        fileStep("same", "a", manifest("1"), manifest("1")),
-        serverStep("same", "b", OBJECTS, OBJECTS),
-        bootstrapStep("same", "b"),
-        treeStep("same", "b", [ks("1")], [ks("1")]),
-      ]),
-    );
+  it("groups file changes by server: each file whose entry differs is created, updated or deleted, and the manifest with them", () => {
+    const plan = planFromPreview(doc([serverStep("update", "a", { files: [ks("1"), menu("1")], objects: OBJECTS }, { files: [ks("2"), motd("1")], objects: OBJECTS })]), ["a", "b"]);
     expect(plan.impact.touched).toEqual(["a"]);
-    expect(plan.impact.servers["a"]!.status).toBe("update");
     expect(plan.impact.servers["a"]!.files).toEqual([
       { path: "http/autoinstall/web.cfg", op: "update" },
       { path: "http/files/web/motd", op: "create" },
+      { path: "manifest.json", op: "update" },
       { path: "tftp/pxelinux.cfg/default", op: "delete" },
     ]);
     expect(plan.impact.servers["b"]).toEqual({ status: "same", objects: [], files: [] });
-    // Each changed file keeps the object it is rendered from.
-    expect(plan.files["a"]!.find((f) => f.path === "http/files/web/motd")!.origin).toEqual({ kind: "configFile", name: "motd" });
-    expect(plan.files["a"]!.find((f) => f.path === "http/autoinstall/web.cfg")!.changes.join()).toContain(`${sha("1").slice(0, 12)}… → ${sha("2").slice(0, 12)}…`);
+    expect(plan.files["a"]!.find((f) => f.path === "http/autoinstall/web.cfg")!.changes).toEqual([`content ${key("1").slice(0, 10)}… → ${key("2").slice(0, 10)}…`]);
   });
 
-  it("a replacement (several steps of one path) is a single update", () => {
-    const old = ks("1");
-    const next = { ...ks("2"), mode: "0600" };
+  it("a mode change is an update of that file", () => {
+    const plan = planFromPreview(doc([serverStep("update", "a", { files: [ks("1")] }, { files: [{ ...ks("1"), mode: "0600" }] })]));
+    expect(plan.impact.servers["a"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "update" }, { path: "manifest.json", op: "update" }]);
+    expect(plan.files["a"]![0]!.changes).toEqual(["mode 0644 → 0600"]);
+  });
+
+  it("a secret whose value changed (its version) updates exactly the files that print it, naming it, never the value", () => {
     const plan = planFromPreview(
-      doc([
-        serverStep("same", "a", OBJECTS, OBJECTS),
-        fileStep("create-replacement", "a", old, next),
-        fileStep("replace", "a", old, next),
-        fileStep("delete-replaced", "a", old, next),
-      ]),
+      doc([serverStep("update", "a", { files: [ks("1", ["root_password_hash"]), menu("1")], secretVersions: { root_password_hash: "v1" } }, { files: [ks("1", ["root_password_hash"]), menu("1")], secretVersions: { root_password_hash: "v2" } })]),
     );
-    expect(plan.impact.servers["a"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "update" }]);
-    expect(plan.files["a"]![0]!.changes).toContain("mode: 0644 → 0600");
+    expect(plan.impact.servers["a"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "update" }, { path: "manifest.json", op: "update" }]);
+    expect(plan.files["a"]![0]!.changes).toEqual(["secret root_password_hash changed"]);
   });
 
-  it("a files resource moved to another root updates every file it keeps, changed or not, and creates the new ones", () => {
-    const steps = (op: string) => treeStep(op, "a", [ks("1"), motd("1")], [ks("1"), motd("2"), menu("1")]);
-    const plan = planFromPreview(doc([serverStep("same", "a", OBJECTS, OBJECTS), steps("create-replacement"), steps("replace"), steps("delete-replaced")]));
-    expect(plan.impact.servers["a"]!.files).toEqual([
-      { path: "http/autoinstall/web.cfg", op: "update" },
-      { path: "http/files/web/motd", op: "update" },
-      { path: "tftp/pxelinux.cfg/default", op: "create" },
-    ]);
+  it("what a refresh found is written again: a file deleted or edited by hand, and the manifest only if it drifted itself", () => {
+    const same = { files: [ks("1"), menu("1")] };
+    const plan = planFromPreview(doc([serverStep("update", "a", same, same, { drift: { "tftp/pxelinux.cfg/default": "absent" } })]));
+    expect(plan.impact.servers["a"]!.files).toEqual([{ path: "tftp/pxelinux.cfg/default", op: "update" }]);
+    expect(plan.files["a"]![0]!.changes).toEqual(["drifted: absent"]);
+    const manifest = planFromPreview(doc([serverStep("update", "a", same, same, { drift: { "manifest.json": "changed" } })]));
+    expect(manifest.impact.servers["a"]!.files).toEqual([{ path: "manifest.json", op: "update" }]);
   });
 
-  it("the old side is what the last refresh found: a file deleted by hand is an update, one edited back is none", () => {
-    const gone = { ...motd("1"), sha256: "absent" };
-    const plan = planFromPreview(doc([treeStep("update", "a", [ks("1"), motd("1")], [ks("1"), motd("1")], [ks("1"), gone])]));
-    expect(plan.impact.servers["a"]!.files).toEqual([{ path: "http/files/web/motd", op: "update" }]);
-    expect(plan.files["a"]![0]!.changes).toEqual([`sha256: absent → ${sha("1").slice(0, 12)}…`]);
+  it("stopped daemons, new serving settings, another way to the child: the server updates and the plan says why", () => {
+    const files = [ks("1")];
+    const stopped = planFromPreview(doc([serverStep("update", "a", { files }, { files }, { serving: false })]));
+    expect(stopped.impact.touched).toEqual(["a"]);
+    expect(stopped.impact.servers["a"]!.files).toEqual([]);
+    expect(stopped.notes["a"]).toEqual(["its daemons were found stopped: the bootstrap starts them again"]);
+    const moved = planFromPreview(doc([serverStep("update", "a", { files }, { files, transport: { kind: "ssh", host: "h", port: 2222, user: "root", root: "/srv/a" } })]));
+    expect(moved.notes["a"]).toEqual(["it is reached another way: the files stay on the child (it is asked who it is before anything moves)"]);
+    const credentials = planFromPreview(doc([serverStep("update", "a", { files }, { files })]));
+    expect(credentials.notes["a"]).toEqual(["its credentials changed: no file is written"]);
   });
 
-  it("reads the shape of stacks made before one resource per server: per-file steps, and their migration", () => {
-    const legacy = planFromPreview(doc([serverStep("same", "a", OBJECTS, OBJECTS), fileStep("update", "a", ks("1"), ks("2")), fileStep("delete", "a", menu("1"), undefined)]));
-    expect(legacy.impact.servers["a"]!.files).toEqual([
-      { path: "http/autoinstall/web.cfg", op: "update" },
-      { path: "tftp/pxelinux.cfg/default", op: "delete" },
-    ]);
-    // The first update with today's shape: each file's resource is deleted and the files resource created.
-    const migration = planFromPreview(doc([fileStep("delete", "a", ks("1"), undefined), treeStep("create", "a", undefined, [ks("1")])]));
-    expect(migration.impact.servers["a"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "update" }]);
-  });
-
-  it("names objects from the difference of the server's object inputs", () => {
-    const next = { "profile/web": "p2", "template/ks": "t1", "template/pxelinux-menu": "m1", "template/net": "n1" };
+  it("names objects from the servers' object lists and the catalog record's fingerprints", () => {
+    const next = ["profile/web", "template/ks", "template/net", "template/pxelinux-menu"];
     const plan = planFromPreview(
-      doc([
-        serverStep("update", "a", OBJECTS, next),
-        treeStep("update", "a", [ks("1"), motd("1")], [ks("2")]),
-      ]),
+      doc([catalogStep("update", FPS, { ...FPS, "profile/web": "p2" }), serverStep("update", "a", { files: [ks("1"), motd("1")], objects: OBJECTS }, { files: [ks("2")], objects: next })]),
     );
     expect(plan.impact.servers["a"]!.objects).toEqual([
       { kind: "configFile", name: "motd", op: "delete" },
@@ -97,90 +73,38 @@ describe("planFromPreview", () => {
     ]);
   });
 
-  it("a new server creates all of its objects; a removed one deletes them", () => {
+  it("a new server creates all of its files and objects; a removed one deletes them", () => {
     const plan = planFromPreview(
-      doc([serverStep("create", "new", undefined, OBJECTS), treeStep("create", "new", undefined, [ks("1")]), serverStep("delete", "gone", OBJECTS, undefined), treeStep("delete", "gone", [ks("1")], undefined)]),
+      doc([componentStep("create", "new"), serverStep("create", "new", undefined, { files: [ks("1")], objects: OBJECTS }), componentStep("delete", "gone"), serverStep("delete", "gone", { files: [ks("1")], objects: OBJECTS }, undefined)]),
     );
     expect(plan.impact.touched).toEqual(["gone", "new"]);
-    expect(plan.impact.servers["new"]!.objects.map((o) => o.op)).toEqual(Object.keys(OBJECTS).map(() => "create"));
-    expect(plan.impact.servers["gone"]!.objects.map((o) => o.op)).toEqual(Object.keys(OBJECTS).map(() => "delete"));
-    expect(plan.impact.servers["new"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "create" }]);
-    expect(plan.impact.servers["gone"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "delete" }]);
-  });
-
-  it("objects change without file changes: listed, the server stays untouched", () => {
-    const plan = planFromPreview(doc([serverStep("update", "a", OBJECTS, { ...OBJECTS, "configFile/motd": "c2" }), treeStep("same", "a", [motd("1")], [motd("1")])]));
-    expect(plan.impact.touched).toEqual([]);
-    expect(plan.impact.servers["a"]).toEqual({ status: "same", objects: [{ kind: "configFile", name: "motd", op: "update" }], files: [] });
-  });
-
-  it("without object inputs (older state), the origins of changed files stand in", () => {
-    const strip = (s: ReturnType<typeof serverStep>) => ({ ...s, oldState: { urn: s.urn, inputs: {} }, newState: { urn: s.urn, inputs: {} } });
-    const plan = planFromPreview(
-      doc([
-        strip(serverStep("same", "a", OBJECTS, OBJECTS)),
-        treeStep("update", "a", [ks("1")], [ks("2"), motd("1")]),
-        fileStep("update", "a", manifest("1"), manifest("2")),
-      ]),
-    );
-    expect(plan.impact.servers["a"]!.objects).toEqual([
-      { kind: "configFile", name: "motd", op: "create" },
-      { kind: "profile", name: "web", op: "update" },
-    ]);
-  });
-
-  it("keeps secrets masked: a secret file's change shows [secret], never a value", () => {
-    const secretKs = (): FileSpec => ({ ...ks("x"), sha256: SECRET, content: SECRET });
-    const plan = planFromPreview(doc([serverStep("same", "a", OBJECTS, OBJECTS), fileStep("update", "a", secretKs(), secretKs())]));
-    expect(plan.impact.servers["a"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "update" }]);
-    const changes = plan.files["a"]![0]!.changes;
-    expect(changes).toEqual([`sha256: ${SECRET} → ${SECRET}`]);
-    // Content is never reported, secret or not.
-    const plain = planFromPreview(doc([serverStep("same", "a", OBJECTS, OBJECTS), treeStep("update", "a", [{ ...ks("1"), content: "rootpw hunter2" }], [{ ...ks("2"), content: "rootpw hunter3" }])]));
-    expect(plain.impact.servers["a"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "update" }]);
-    expect(JSON.stringify(plain)).not.toContain("hunter");
+    expect(plan.impact.servers["new"]!.objects.map((o) => o.op)).toEqual(OBJECTS.map(() => "create"));
+    expect(plan.impact.servers["gone"]!.objects.map((o) => o.op)).toEqual(OBJECTS.map(() => "delete"));
+    expect(plan.impact.servers["new"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "create" }, { path: "manifest.json", op: "create" }]);
+    expect(plan.impact.servers["gone"]!.files).toEqual([{ path: "http/autoinstall/web.cfg", op: "delete" }, { path: "manifest.json", op: "delete" }]);
   });
 
   it("collects the URNs of every changing step of a server (for up --target), none of others", () => {
-    const steps = [
-      serverStep("update", "a", OBJECTS, { ...OBJECTS, "profile/web": "p2" }),
-      bootstrapStep("update", "a"),
-      treeStep("update", "a", [ks("1")], [ks("2")]),
-      fileStep("same", "a", manifest("1"), manifest("1")),
-      serverStep("same", "b", OBJECTS, OBJECTS),
-      treeStep("same", "b", [ks("1")], [ks("1")]),
-      objectStep("update", "profile", "web"),
-    ];
-    const plan = planFromPreview(doc(steps));
-    expect(plan.urns["a"]).toEqual([steps[0]!.urn, steps[1]!.urn, steps[2]!.urn]);
+    const steps = [componentStep("create", "a"), serverStep("create", "a", undefined, { files: [ks("1")] }), catalogStep("update", FPS, { ...FPS, "profile/web": "p2" })];
+    const plan = planFromPreview(doc(steps), ["a", "b"]);
+    expect(plan.urns["a"]).toEqual([steps[0]!.urn, steps[1]!.urn]);
     expect(plan.urns["b"]).toEqual([]);
-    // Catalog object components belong to no server.
+    // The catalog record belongs to no server.
     expect(Object.keys(plan.impact.servers)).toEqual(["a", "b"]);
-    // The bootstrap is not a file.
-    expect(plan.impact.servers["a"]!.files.map((f) => f.path)).toEqual(["http/autoinstall/web.cfg"]);
   });
 
-  it("the CLI leaves out unchanged steps: servers named by the stack are listed, a file step alone still counts", () => {
-    // Only a secret value changed: the file updates, the server's own step is "same" and left out.
-    const plan = planFromPreview(doc([fileStep("update", "a", ks("1"), ks("2"))]), ["a", "b", "c"]);
-    expect(plan.impact.touched).toEqual(["a"]);
-    expect(Object.keys(plan.impact.servers)).toEqual(["a", "b", "c"]);
-    expect(plan.impact.servers["a"]).toEqual({ status: "update", objects: [], files: [{ path: "http/autoinstall/web.cfg", op: "update" }] });
-    expect(plan.impact.servers["c"]).toEqual({ status: "same", objects: [], files: [] });
-    // Without the stack's list, the file's parent names its server.
-    expect(planFromPreview(doc([fileStep("update", "a", ks("1"), ks("2"))])).impact.touched).toEqual(["a"]);
+  it("a server named like the catalog record is still a server: its resource sits below its ProvisioningServer", () => {
+    const plan = planFromPreview(doc([serverStep("update", "catalog", { files: [ks("1")] }, { files: [ks("2")] })]));
+    expect(plan.impact.touched).toEqual(["catalog"]);
   });
 
-  it("a server whose name prefixes another's is kept apart", () => {
-    const plan = planFromPreview(
-      doc([serverStep("same", "a", OBJECTS, OBJECTS), serverStep("same", "a-b", OBJECTS, OBJECTS), treeStep("update", "a-b", [ks("1")], [ks("2")])]),
-    );
-    expect(plan.impact.touched).toEqual(["a-b"]);
-    expect(plan.impact.servers["a"]!.files).toEqual([]);
+  it("carries the program's warnings (a child whose host key is not checked)", () => {
+    const plan = planFromPreview(doc([], [{ severity: "warning", message: "lab-1: insecureAcceptAnyHostKey: …\n" }, { severity: "info", message: "x" }]));
+    expect(plan.warnings).toEqual(["lab-1: insecureAcceptAnyHostKey: …"]);
   });
 
   it("parses the CLI's document and rejects what is not one", () => {
-    const text = JSON.stringify({ steps: [serverStep("same", "a", OBJECTS, OBJECTS)], changeSummary: { same: 1 }, extra: true });
+    const text = JSON.stringify({ steps: [serverStep("same", "a", { files: [] }, { files: [] })], changeSummary: { same: 1 }, extra: true });
     expect(planFromPreview(parsePreviewJson(text)).impact.servers["a"]!.status).toBe("same");
     expect(() => parsePreviewJson("error: no stack")).toThrow(/did not print JSON/);
     expect(() => parsePreviewJson(JSON.stringify({ steps: [{ urn: 1 }] }))).toThrow(/unexpected document/);

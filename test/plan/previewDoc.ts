@@ -1,102 +1,73 @@
 // Builds `pulumi preview --json` documents shaped like the engine's for the stack program:
-// central → ProvisioningServer(<server>) → Bootstrap, the files resource `<server>/files`, and
-// the files that are resources of their own `<server>/<path>` (secret ones, the manifest).
+// central → ProvisioningServer(<server>) → the server's resource `<server>` (content keys of its
+// files, the objects it holds, secret versions), and central's catalog record `catalog`.
+import { encodeEntry } from "../../src/state/fileEntries";
 import type { PreviewJson, PreviewStep } from "../../src/plan/previewJson";
 
 const STACK = "test";
 const PROJECT = "provisioning";
 const CENTRAL = "provisioning:index:CentralServer";
 const SERVER = `${CENTRAL}$provisioning:index:ProvisioningServer`;
-const FILE = `${SERVER}$pulumi-nodejs:dynamic:Resource`;
+const RESOURCE = `${SERVER}$pulumi-nodejs:dynamic:Resource`;
 
 export const urn = (qualifiedType: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${qualifiedType}::${name}`;
 export const serverUrn = (server: string) => urn(SERVER, server);
-export const fileUrn = (server: string, path: string) => urn(FILE, `${server}/${path}`);
-export const treeUrn = (server: string) => urn(FILE, `${server}/files`);
+export const resourceUrn = (server: string) => urn(RESOURCE, server);
+export const catalogUrn = urn(`${CENTRAL}$pulumi-nodejs:dynamic:Resource`, "catalog");
 
-export const sha = (seed: string) => {
-  // 64 hex digits derived from a short seed, readable in failures.
-  const hex = Buffer.from(seed).toString("hex");
-  return hex.repeat(Math.ceil(64 / hex.length)).slice(0, 64);
-};
+/** A content key derived from a short seed, readable in failures. */
+export const key = (seed: string) => `${seed}${"k".repeat(22)}`.slice(0, 22);
 
 export interface FileSpec {
   path: string;
-  sha256: string;
-  originKind: string;
-  originName: string;
+  key: string;
   mode?: string;
-  content?: string;
+  secrets?: string[];
 }
 
-const fileInputs = (server: string, f: FileSpec) => ({
-  server,
-  kind: "local",
-  root: `/srv/${server}`,
-  path: f.path,
-  mode: f.mode ?? "0644",
-  originKind: f.originKind,
-  originName: f.originName,
-  sha256: f.sha256,
-  ...(f.content !== undefined ? { content: f.content } : {}),
-  __provider: "exports.handler = …",
-});
-
-/** A step of a file that is its own resource; `old`/`new` absent for create/delete. */
-export function fileStep(op: string, server: string, old: FileSpec | undefined, next: FileSpec | undefined): PreviewStep {
-  const path = (next ?? old)!.path;
-  const u = fileUrn(server, path);
-  return {
-    op,
-    urn: u,
-    ...(old ? { oldState: { urn: u, type: "pulumi-nodejs:dynamic:Resource", parent: serverUrn(server), inputs: fileInputs(server, old) } } : {}),
-    ...(next ? { newState: { urn: u, type: "pulumi-nodejs:dynamic:Resource", parent: serverUrn(server), inputs: fileInputs(server, next) } } : {}),
-  };
+export interface ServerState {
+  files: FileSpec[];
+  objects?: string[];
+  secretVersions?: Record<string, string>;
+  serve?: Record<string, unknown>;
+  transport?: Record<string, unknown>;
 }
 
-const treeInputs = (server: string, files: readonly FileSpec[]) => ({
+const inputs = (server: string, s: ServerState) => ({
   server,
-  kind: "local",
-  root: `/srv/${server}`,
-  files: Object.fromEntries(
-    files.map((f) => [f.path, { sha256: f.sha256, mode: f.mode ?? "0644", originKind: f.originKind, originName: f.originName, ...(f.content !== undefined ? { content: f.content } : {}) }]),
-  ),
+  transport: s.transport ?? { kind: "local", root: `/srv/${server}` },
+  serve: s.serve ?? { tftpPort: 69, httpPort: 80, bindAddress: "127.0.0.1", install: true, script: key("script") },
+  files: Object.fromEntries(s.files.map((f) => [f.path, encodeEntry({ key: f.key, mode: f.mode ?? "0644", secrets: f.secrets ?? [] })])),
+  objects: s.objects ?? [],
+  ...(s.secretVersions ? { secretVersions: s.secretVersions, secrets: "[secret]" } : {}),
   __provider: "exports.handler = …",
 });
 
 /**
- * A step of a server's files resource; `old`/`next` absent for create/delete. `found` is what a
- * refresh found (the old state's outputs); by default the old files as written, without content.
+ * A step of a server's resource; `old`/`next` absent for create/delete. `outputs` are what the
+ * old state's outputs hold beyond the inputs (a refresh's `drift`, `serving`).
  */
-export function treeStep(op: string, server: string, old: readonly FileSpec[] | undefined, next: readonly FileSpec[] | undefined, found?: readonly FileSpec[]): PreviewStep {
-  const u = treeUrn(server);
-  const outputs = (files: readonly FileSpec[]) => treeInputs(server, files.map(({ content: _content, ...f }) => f));
+export function serverStep(op: string, server: string, old: ServerState | undefined, next: ServerState | undefined, outputs: Record<string, unknown> = {}): PreviewStep {
+  const u = resourceUrn(server);
+  const parent = serverUrn(server);
   return {
     op,
     urn: u,
-    ...(old ? { oldState: { urn: u, type: "pulumi-nodejs:dynamic:Resource", parent: serverUrn(server), inputs: treeInputs(server, old), outputs: outputs(found ?? old) } } : {}),
-    ...(next ? { newState: { urn: u, type: "pulumi-nodejs:dynamic:Resource", parent: serverUrn(server), inputs: treeInputs(server, next) } } : {}),
+    ...(old ? { oldState: { urn: u, type: "pulumi-nodejs:dynamic:Resource", parent, inputs: inputs(server, old), outputs: { server, serving: true, ...outputs } } } : {}),
+    ...(next ? { newState: { urn: u, type: "pulumi-nodejs:dynamic:Resource", parent, inputs: inputs(server, next) } } : {}),
   };
 }
 
-/** A ProvisioningServer step with its `objects` inputs (kind/name → definition hash). */
-export function serverStep(op: string, server: string, oldObjects: Record<string, string> | undefined, newObjects: Record<string, string> | undefined): PreviewStep {
+/** A ProvisioningServer component step (created or deleted with its server; no inputs). */
+export function componentStep(op: string, server: string): PreviewStep {
   const u = serverUrn(server);
-  const state = (objects: Record<string, string>) => ({ urn: u, type: "provisioning:index:ProvisioningServer", inputs: { objects } });
-  return { op, urn: u, ...(oldObjects ? { oldState: state(oldObjects) } : {}), ...(newObjects ? { newState: state(newObjects) } : {}) };
+  return { op, urn: u, oldState: { urn: u, type: "provisioning:index:ProvisioningServer", inputs: {} }, newState: { urn: u, type: "provisioning:index:ProvisioningServer", inputs: {} } };
 }
 
-/** The bootstrap run of a server: a dynamic resource without a `path` input. */
-export function bootstrapStep(op: string, server: string): PreviewStep {
-  const u = urn(`${SERVER}$provisioning:index:Bootstrap$pulumi-nodejs:dynamic:Resource`, `${server}/bootstrap`);
-  const inputs = { server, kind: "local", root: `/srv/${server}`, tftpPort: 69, httpPort: 80 };
-  return { op, urn: u, oldState: { urn: u, inputs }, newState: { urn: u, inputs } };
+/** The catalog record's step: every object's fingerprint before and after. */
+export function catalogStep(op: string, before: Record<string, string>, after: Record<string, string>): PreviewStep {
+  const state = (record: Record<string, string>) => ({ urn: catalogUrn, type: "pulumi-nodejs:dynamic:Resource", parent: urn(CENTRAL, "central"), inputs: { record, __provider: "…" } });
+  return { op, urn: catalogUrn, oldState: state(before), newState: state(after) };
 }
 
-/** A catalog object's component below central (not below any server). */
-export function objectStep(op: string, kind: string, name: string): PreviewStep {
-  const u = urn(`${CENTRAL}$provisioning:index:Template`, `${kind}/${name}`);
-  return { op, urn: u, oldState: { urn: u, inputs: { definitionHash: "a" } }, newState: { urn: u, inputs: { definitionHash: "b" } } };
-}
-
-export const doc = (steps: PreviewStep[]): PreviewJson => ({ steps });
+export const doc = (steps: PreviewStep[], diagnostics: PreviewJson["diagnostics"] = []): PreviewJson => ({ steps, diagnostics });

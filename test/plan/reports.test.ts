@@ -2,45 +2,29 @@
 // untouched servers collapsed, rollout order, [secret] for secret changes, matrix cells by op.
 import { describe, expect, it } from "vitest";
 import type { Impact } from "../../src/impact";
-import { planFromPreview, SECRET } from "../../src/plan/fromPreview";
+import { planFromPreview } from "../../src/plan/fromPreview";
 import { impactHtml } from "../../src/report/htmlReport";
 import { impactMarkdown, impactSummary, impactText } from "../../src/report/impactReport";
 import type { ReportContext } from "../../src/report/reportContext";
-import { doc, fileStep, serverStep, sha, type FileSpec } from "./previewDoc";
+import { catalogStep, doc, key, serverStep } from "./previewDoc";
 
 const names = Array.from({ length: 12 }, (_, i) => `pxe-${String(i).padStart(2, "0")}`);
-const file = (path: string, originKind: string, originName: string, h: string, secret = false): FileSpec => ({
-  path,
-  originKind,
-  originName,
-  sha256: secret ? SECRET : sha(h),
-  ...(secret ? { content: SECRET } : {}),
-});
-const OBJECTS = { "template/ks": "t1", "profile/web": "p1", "configFile/motd": "c1" };
+const OBJECTS = ["configFile/motd", "profile/web", "template/ks"];
+const FPS = { "template/ks": "t1", "profile/web": "p1", "configFile/motd": "c1", "configFile/nginx": "n1" };
+const ks = { path: "http/autoinstall/web.cfg", key: key("ks"), secrets: ["root_password_hash"] };
+const ORIGINS: Record<string, { kind: string; name: string }> = { "http/autoinstall/web.cfg": { kind: "profile", name: "web" }, "http/files/web/nginx": { kind: "configFile", name: "nginx" } };
 
-/** 12 servers; pxe-03 (wave 1) gets 2 updates, pxe-07 (wave 0) 1 update and 1 create; pxe-03's kickstart is secret. */
+/** 12 servers; pxe-03 (wave 1): its kickstart's template changed; pxe-07 (wave 0): a config file created. */
 function twelve() {
-  const steps = names.flatMap((n) => {
-    if (n === "pxe-03") {
-      return [
-        serverStep("update", n, OBJECTS, { ...OBJECTS, "template/ks": "t2" }),
-        fileStep("update", n, file("http/autoinstall/web.cfg", "profile", "web", "", true), file("http/autoinstall/web.cfg", "profile", "web", "", true)),
-        fileStep("update", n, file("manifest.json", "manifest", n, "1"), file("manifest.json", "manifest", n, "2")),
-      ];
-    }
-    if (n === "pxe-07") {
-      return [
-        serverStep("update", n, OBJECTS, { ...OBJECTS, "configFile/nginx": "n1" }),
-        fileStep("create", n, undefined, file("http/files/web/nginx", "configFile", "nginx", "1")),
-        fileStep("update", n, file("manifest.json", "manifest", n, "1"), file("manifest.json", "manifest", n, "2")),
-      ];
-    }
-    return [serverStep("same", n, OBJECTS, OBJECTS), fileStep("same", n, file("manifest.json", "manifest", n, "1"), file("manifest.json", "manifest", n, "1"))];
-  });
-  const plan = planFromPreview(doc(steps));
+  const steps = [
+    catalogStep("update", FPS, { ...FPS, "template/ks": "t2" }),
+    serverStep("update", "pxe-03", { files: [ks], objects: OBJECTS }, { files: [{ ...ks, key: key("ks2") }], objects: OBJECTS }),
+    serverStep("update", "pxe-07", { files: [], objects: ["configFile/motd", "profile/web"] }, { files: [{ path: "http/files/web/nginx", key: key("ng") }], objects: ["configFile/motd", "configFile/nginx", "profile/web"] }),
+  ];
+  const plan = planFromPreview(doc(steps), names);
   const ctx: ReportContext = {
     servers: Object.fromEntries(names.map((n, i) => [n, { site: i % 2 ? "east" : "west", wave: n === "pxe-03" ? 1 : 0 }])),
-    files: plan.files,
+    files: Object.fromEntries(Object.entries(plan.files).map(([n, fs]) => [n, fs.map((f) => ({ ...f, ...(ORIGINS[f.path] ? { origin: ORIGINS[f.path] } : {}) }))])),
   };
   return { plan, ctx };
 }
@@ -78,10 +62,10 @@ describe("report formats", () => {
     expect(md.trimEnd().endsWith("</details>")).toBe(true);
   });
 
-  it("markdown shows a secret file's change as [secret]", () => {
+  it("markdown shows a change of a file that prints a secret as a change of its content (the secret is not in it)", () => {
     const { plan, ctx } = twelve();
     const row = impactMarkdown(plan.impact, ctx).split("\n").find((l) => l.includes("http/autoinstall/web.cfg"))!;
-    expect(row).toContain(`sha256: ${SECRET} → ${SECRET}`);
+    expect(row).toContain(`content ${key("ks").slice(0, 10)}… → ${key("ks2").slice(0, 10)}…`);
   });
 
   it("text: summary first, then a table per server with changes; untouched servers are left out", () => {
@@ -114,7 +98,7 @@ describe("report formats", () => {
     // Distinct colours per op.
     const colour = (op: string) => new RegExp(`\\.op-${op} \\{ background: var\\(--${op}-bg\\)`).test(html);
     expect(["create", "update", "delete"].every(colour)).toBe(true);
-    expect(html).toContain(`sha256: ${SECRET} → ${SECRET}`);
+    expect(html).toContain(`content ${key("ks").slice(0, 10)}…`);
   });
 
   it("html escapes names", () => {

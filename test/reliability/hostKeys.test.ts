@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprintOfKeyBlob, parseHostKeyLine } from "../../components/transports/ssh";
 import { createFleet, treeOnDisk, type Fleet } from "../support/fleet";
+import { expectConverged } from "../support/converged";
 import { changes } from "../support/pulumi";
 
 /** A fresh ed25519 public key line: a host key no child has. */
@@ -62,15 +63,7 @@ describe("pinned host keys on the real engine", () => {
       fleet.servers.map((s) => (s.name === "hk-bad" && s.transport.kind === "ssh" ? { ...s, transport: { ...s.transport, hostKey: real } } : s)),
     );
     await fleet.project.up();
-    for (const name of ["hk-good", "hk-bad"]) {
-      const expected = fleet.expectedTree(name).files;
-      const actual = treeOnDisk(fleet.roots[name]!);
-      expect([...actual.keys()].sort()).toEqual(expected.map((f) => f.path).sort());
-      for (const f of expected) {
-        const bytes = f.content !== undefined ? Buffer.from(f.content, "utf8") : fs.readFileSync(f.sourcePath!);
-        expect(actual.get(f.path)!.equals(bytes), `${name}/${f.path}`).toBe(true);
-      }
-    }
+    for (const name of ["hk-good", "hk-bad"]) expectConverged(fleet, name);
     expect(changes(await fleet.project.preview())).toEqual([]);
   });
 });

@@ -7,8 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify as stringifyYaml } from "yaml";
-import * as placedFileProvider from "../../components/provider/placedFileProvider";
-import * as placedTreeProvider from "../../components/provider/placedTreeProvider";
+import * as serverProvider from "../../components/provider/serverProvider";
 import { BOOTSTRAP_SCRIPT, STOP_SERVICES_SCRIPT, bootstrapEnv } from "../../components/scripts";
 import { LocalTransport } from "../../components/transports/local";
 import { SshTransport } from "../../components/transports/ssh";
@@ -163,14 +162,12 @@ function belowValidation(label: string, open: (root: string) => Transport, newRo
       expect(landed()).toBe(false);
     });
 
-    it("the file providers refuse hostile paths before any transport call", async () => {
+    it("the server provider refuses hostile paths before any transport call", async () => {
       const { words, landed } = hostile();
-      const c = Buffer.from("c");
+      const serve = { tftpPort: 1069, httpPort: 1080, bindAddress: "127.0.0.1", install: false, script: "x" };
       for (const w of words) {
-        const file = { sha256: sha(c), mode: "0644", originKind: "profile", originName: "p", content: "c" };
-        const props = { server: "s", kind: "local" as const, root, path: `http/${w}`, ...file };
-        await expect(placedFileProvider.create(props)).rejects.toThrow(/unsafe path/);
-        await expect(placedTreeProvider.create({ server: "s", kind: "local", root, files: { [`http/${w}`]: file } })).rejects.toThrow(/unsafe path/);
+        const props = { server: "s", transport: { kind: "local" as const, root }, serve, files: { [`http/${w}`]: "AAAAAAAAAAAAAAAAAAAAAA" }, objects: [] };
+        await expect(serverProvider.create(props)).rejects.toThrow(/unsafe path/);
       }
       expect(fs.readdirSync(root)).toEqual([]);
       expect(landed()).toBe(false);
@@ -191,7 +188,7 @@ afterAll(async () => {
 });
 
 const sshTo = (root: string) =>
-  new SshTransport({ serverName: child.name, host: child.host, port: child.port, user: child.user, privateKey: child.privateKey, hostKey: child.hostKey, root });
+  new SshTransport({ serverName: child.name, host: child.host, port: child.port, user: child.user, privateKey: child.privateKey, hostKeys: [child.hostKey], root });
 
 belowValidation("SshTransport", sshTo, () => child.root);
 

@@ -3,14 +3,15 @@
 // out, and the state stays whole through it.
 import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFleet, filesResourceOf, placedFileOf, treeOnDisk, type Fleet } from "../support/fleet";
+import { createFleet, serverResourceOf, type Fleet } from "../support/fleet";
 import { startPostgres, type Postgres } from "../support/postgres";
+import { expectConverged } from "../support/converged";
 import { changes, type RunResult } from "../support/pulumi";
 
 interface StateResource {
   urn: string;
   type: string;
-  outputs?: { files?: Record<string, unknown> };
+  inputs?: { files?: Record<string, unknown> };
 }
 
 describe("a stack whose state is in PostgreSQL", () => {
@@ -27,34 +28,23 @@ describe("a stack whose state is in PostgreSQL", () => {
       .split("\n")
       .filter(Boolean);
 
-  /** The resources the state must hold: every rendered file exactly once (in its server's files resource or as its own), one bootstrap per server. */
+  /** The resources the state must hold: one per server, naming every rendered file exactly once. */
   const expectStateMatchesRender = async () => {
     const state = await exportState();
     expect(state.deployment.pending_operations ?? []).toEqual([]);
     const urns = state.deployment.resources.map((r) => r.urn);
     expect(new Set(urns).size).toBe(urns.length);
     const placed = state.deployment.resources.flatMap((r) => {
-      const f = placedFileOf(r.urn);
-      const server = filesResourceOf(r.urn);
-      if (server) return Object.keys(r.outputs?.files ?? {}).map((p) => `${server}/${p}`);
-      return f ? [`${f.server}/${f.path}`] : [];
+      const server = serverResourceOf(r.urn);
+      return server ? Object.keys((r.inputs?.files ?? {}) as object).map((p) => `${server}/${p}`) : [];
     });
     const rendered = fleet.servers.flatMap((s) => fleet.expectedTree(s.name).files.map((f) => `${s.name}/${f.path}`));
     expect(placed.sort()).toEqual(rendered.sort());
-    const bootstraps = urns.filter((u) => u.includes("pulumi-nodejs:dynamic:Resource::") && u.endsWith("/bootstrap"));
-    expect(bootstraps.length).toBe(fleet.servers.length);
+    expect(urns.filter((u) => serverResourceOf(u)).length).toBe(fleet.servers.length);
   };
 
-  const expectConverged = () => {
-    for (const s of fleet.servers) {
-      const expected = fleet.expectedTree(s.name).files;
-      const onDisk = treeOnDisk(fleet.roots[s.name]!);
-      expect([...onDisk.keys()].sort()).toEqual(expected.map((f) => f.path).sort());
-      for (const f of expected) {
-        const bytes = f.content !== undefined ? Buffer.from(f.content, "utf8") : fs.readFileSync(f.sourcePath!);
-        expect(onDisk.get(f.path)!.equals(bytes), `${s.name}/${f.path}`).toBe(true);
-      }
-    }
+  const expectAllConverged = () => {
+    for (const s of fleet.servers) expectConverged(fleet, s.name);
   };
 
   beforeAll(async () => {
@@ -76,7 +66,7 @@ describe("a stack whose state is in PostgreSQL", () => {
   it("runs the stack unchanged: up converges and a second preview is a no-op", async () => {
     expect(fleet.project.env.PULUMI_BACKEND_URL).toMatch(/^postgres:\/\//);
     await fleet.project.up();
-    expectConverged();
+    expectAllConverged();
     expect(changes(await fleet.project.preview())).toEqual([]);
     // The state really is in the database (and nowhere in the project directory).
     const keys = pg.psql("select key from pulumi_state order by key;", pg.database).split("\n");
@@ -114,7 +104,7 @@ describe("a stack whose state is in PostgreSQL", () => {
     expect(lockKeys()).toEqual([]);
 
     await expectStateMatchesRender();
-    expectConverged();
+    expectAllConverged();
   });
 
   it("a rerun after the refused one converges with nothing to do", async () => {
@@ -122,6 +112,6 @@ describe("a stack whose state is in PostgreSQL", () => {
     expect(result.stdout).not.toMatch(/[~+-] +pulumi-nodejs:dynamic:Resource/);
     expect(changes(await fleet.project.preview())).toEqual([]);
     await expectStateMatchesRender();
-    expectConverged();
+    expectAllConverged();
   });
 });

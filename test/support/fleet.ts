@@ -5,11 +5,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { ServerSchema, loadCatalog, render, resolveCatalog, type ServerInput, type ServerTree } from "../../src";
+import { ServerSchema, loadCatalog, parsePreviewJson, planFromPreview, render, resolveCatalog, type ServerInput, type ServerTree } from "../../src";
 import { STOP_SERVICES_SCRIPT } from "../../components/scripts";
 import { LocalTransport } from "../../components/transports/local";
 import { freeTcpPort, freeUdpPort } from "./ports";
-import { createProject, repoRoot, type PulumiProject } from "./pulumi";
+import { createProject, repoRoot, type PreviewJson, type PulumiProject } from "./pulumi";
 import { startSshChildren, type SshChildren } from "./sshd";
 
 export const EXAMPLE_CATALOG = path.join(repoRoot, "stacks", "catalogs", "example");
@@ -43,8 +43,10 @@ export interface Fleet {
   ssh?: SshChildren;
   /** Rewrites the stack's server list (e.g. to change served profiles). */
   writeServers(servers: ServerInput[]): void;
-  /** What render() says a server should hold, from the current catalog copy. */
+  /** What render() says a server should hold, from the current catalog copy (secrets as tokens). */
   expectedTree(server: string): ServerTree;
+  /** The stack's secret values, by name. */
+  secrets: Record<string, string>;
   /** Destroys the stack, stops daemons and sshd, removes temp dirs. */
   dispose(): Promise<void>;
 }
@@ -58,6 +60,8 @@ export async function createFleet(opts: {
   env?: NodeJS.ProcessEnv;
   /** The program. @default STACK_PROGRAM */
   main?: string;
+  /** Folders besides the catalog's own that payloads may come from (provisioning:payloadRoots). @default [] */
+  payloadRoots?: string[];
 }): Promise<Fleet> {
   const stack = opts.stack ?? "test";
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "provisioning-fleet-"));
@@ -91,7 +95,7 @@ export async function createFleet(opts: {
   const project = await createProject({
     stack,
     main: opts.main ?? STACK_PROGRAM,
-    config: { "provisioning:catalog": catalogDir, "provisioning:servers": servers },
+    config: { "provisioning:catalog": catalogDir, "provisioning:servers": servers, ...(opts.payloadRoots ? { "provisioning:payloadRoots": opts.payloadRoots } : {}) },
     env: opts.env,
   });
   for (const [name, value] of Object.entries(secrets)) await project.setConfig(`provisioning:${name}`, value, true);
@@ -103,6 +107,7 @@ export async function createFleet(opts: {
     servers,
     roots,
     ssh,
+    secrets: { root_password_hash: ROOT_PASSWORD_HASH },
     writeServers(next) {
       const doc = parseYaml(fs.readFileSync(stackFile, "utf8"));
       doc.config["provisioning:servers"] = next;
@@ -112,7 +117,7 @@ export async function createFleet(opts: {
     expectedTree(name) {
       const server = fleet.servers.find((s) => s.name === name);
       if (!server) throw new Error(`no server ${name}`);
-      return render(resolveCatalog(loadCatalog(catalogDir)), ServerSchema.parse(server), { secrets: { root_password_hash: ROOT_PASSWORD_HASH } });
+      return render(resolveCatalog(loadCatalog(catalogDir, { payloadRoots: opts.payloadRoots ?? [] })), ServerSchema.parse(server));
     },
     async dispose() {
       await project.destroy();
@@ -144,52 +149,13 @@ export function treeOnDisk(root: string): Map<string, Buffer> {
   return files;
 }
 
-/**
- * `server/path` of a file that is a resource of its own (a secret file, the manifest), from its
- * URN (`…::<server>/<path>`); undefined for anything else, the server's files resource included.
- */
-export function placedFileOf(urn: string): { server: string; path: string } | undefined {
-  if (!urn.includes("pulumi-nodejs:dynamic:Resource::")) return undefined;
-  const name = urn.slice(urn.lastIndexOf("::") + 2);
-  const slash = name.indexOf("/");
-  const rest = name.slice(slash + 1);
-  return rest === "bootstrap" || rest === "files" ? undefined : { server: name.slice(0, slash), path: rest };
+/** The server whose resource (`…$pulumi-nodejs:dynamic:Resource::<server>`, below its ProvisioningServer) a URN names. */
+export function serverResourceOf(urn: string): string | undefined {
+  return /\$provisioning:index:ProvisioningServer\$pulumi-nodejs:dynamic:Resource::([^:]+)$/.exec(urn)?.[1];
 }
 
-/** The server whose files resource (`…::<server>/files`) a URN names; undefined otherwise. */
-export function filesResourceOf(urn: string): string | undefined {
-  return /pulumi-nodejs:dynamic:Resource::([^/]+)\/files$/.exec(urn)?.[1];
-}
-
-interface StepLike {
-  op: string;
-  urn: string;
-  oldState?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
-  newState?: { inputs?: Record<string, unknown> };
-}
-
-type Entries = Record<string, { sha256?: unknown; mode?: unknown; sourcePath?: unknown }>;
-
-/**
- * Every file a preview's steps change, `server/path → op`: a step of a file of its own is that
- * file's; a step of a server's files resource changes each path whose entry differs between the
- * old state (outputs: what a refresh found) and the new inputs.
- */
-export function changedFilesOf(steps: readonly StepLike[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const step of steps) {
-    if (step.op === "same" || step.op === "refresh") continue;
-    const own = placedFileOf(step.urn);
-    if (own) out.set(`${own.server}/${own.path}`, step.op);
-    const server = filesResourceOf(step.urn);
-    if (!server) continue;
-    const before = ((step.oldState?.outputs ?? step.oldState?.inputs)?.files ?? {}) as Entries;
-    const after = (step.op === "delete" ? {} : (step.newState?.inputs?.files ?? {})) as Entries;
-    for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
-      const [b, a] = [before[p], after[p]];
-      const op = !b ? "create" : !a ? "delete" : b.sha256 !== a.sha256 || b.mode !== a.mode || b.sourcePath !== a.sourcePath ? "update" : undefined;
-      if (op) out.set(`${server}/${p}`, op);
-    }
-  }
-  return out;
+/** Every file a preview changes, `server/path → op`, as `provision plan` reads it (src/plan). */
+export function changedFilesOf(preview: PreviewJson): Map<string, string> {
+  const plan = planFromPreview(parsePreviewJson(JSON.stringify(preview)));
+  return new Map(Object.entries(plan.files).flatMap(([server, files]) => files.map((f) => [`${server}/${f.path}`, f.op] as const)));
 }

@@ -161,7 +161,7 @@ describe("bootstrap over ssh on two children with different ports", () => {
         root: s.root,
         tftpPort: await freePort({ tcp: true, udp: true }),
         httpPort: await freeTcpPort(),
-        transport: new SshTransport({ serverName: s.name, host: s.host, port: s.port, user: s.user, privateKey: s.privateKey, hostKey: s.hostKey, root: s.root, connectTimeoutMs: 10_000 }),
+        transport: new SshTransport({ serverName: s.name, host: s.host, port: s.port, user: s.user, privateKey: s.privateKey, hostKeys: [s.hostKey], root: s.root, connectTimeoutMs: 10_000 }),
       });
     }
   });

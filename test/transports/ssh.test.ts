@@ -20,7 +20,7 @@ function transportFor(c: SshChild, over: Partial<ConstructorParameters<typeof Ss
     port: c.port,
     user: c.user,
     privateKey: c.privateKey,
-    hostKey: c.hostKey,
+    hostKeys: [c.hostKey],
     root: c.root,
     connectTimeoutMs: 10_000,
     ...over,
@@ -53,7 +53,7 @@ describe("SshTransport: host key pinning", () => {
   });
 
   it("a wrong pinned key fails with a clear message naming the server and both fingerprints", async () => {
-    const t = transportFor(b, { hostKey: a.hostKey }); // a's key is not b's
+    const t = transportFor(b, { hostKeys: [a.hostKey] }); // a's key is not b's
     const expected = fingerprintOfKeyBlob(parseHostKeyLine(a.hostKey).blob);
     const got = fingerprintOfKeyBlob(parseHostKeyLine(b.hostKey).blob);
     const msg = `host key mismatch for ${b.name} (127.0.0.1:${b.port}): expected ${expected}, got ${got}`;
@@ -74,12 +74,18 @@ describe("SshTransport: host key pinning", () => {
   });
 
   it("a malformed pinned key is refused at construction", () => {
-    expect(() => transportFor(a, { hostKey: "ssh-ed25519 not-base64!" })).toThrow(/invalid host key/);
+    expect(() => transportFor(a, { hostKeys: ["ssh-ed25519 not-base64!"] })).toThrow(/invalid host key/);
   });
 
-  it("no pinned key: connects (trust on first use is the caller's choice)", async () => {
-    const t = transportFor(a, { hostKey: undefined });
+  it("no pinned key: refused before any connection, unless the opt-out is explicit", async () => {
+    expect(() => transportFor(a, { hostKeys: [] })).toThrow(`${a.name}: no pinned host key: nothing would prove who answers at 127.0.0.1:${a.port}; set hostKey or knownHosts`);
+    const t = transportFor(a, { hostKeys: [], insecureAcceptAnyHostKey: true });
     expect((await t.runScript("echo $((1+2))", {})).stdout).toBe("3\n");
+  });
+
+  it("any of several pinned keys connects (a key rotation in progress)", async () => {
+    const t = transportFor(b, { hostKeys: [a.hostKey, b.hostKey] });
+    expect((await t.runScript("echo ok", {})).stdout).toBe("ok\n");
   });
 
   it("unreachable port fails naming the server", async () => {
