@@ -1,19 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
-import { createHash, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { CatalogError, formatIssue } from "../src/catalog/errors";
 import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
 import type { Server } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
 import type { TreesResult } from "../src/renderJob";
 import { contentKey, sha256Hex } from "../src/state/contentKey";
 import { compareStrings } from "../src/util/canonical";
-import { CATALOG_RECORD, STACK_KEY, TYPE, waveBarrierName } from "./names";
+import { STACK_KEY, TYPE, waveBarrierName } from "./names";
 import type { Credentials, TransportProps } from "./provider/connection";
 import type { ServeProps } from "./provider/serverProvider";
 import { ProvisioningServer } from "./provisioningServer";
 import { RecordResource } from "./recordResource";
-import { runSandboxed, runSandboxedAsync } from "./sandbox";
+import { RenderError, runSandboxed, runSandboxedAsync } from "./sandbox";
 import { BOOTSTRAP_SCRIPT } from "./scripts";
 import { type CheckedServer, type ServerArgs, checkResolved, checkServers, isInput } from "./serverArgs";
 import { ContentStore } from "./store";
@@ -49,9 +50,6 @@ export interface ServerSummary {
 
 const BOOTSTRAP_KEY = contentKey(sha256Hex(BOOTSTRAP_SCRIPT));
 
-/** A short, stable fingerprint of a catalog object, as the catalog record holds it. */
-const shortFingerprint = (fp: string) => createHash("sha256").update(fp).digest("base64url").slice(0, 12);
-
 /**
  * The central provisioning server: holds the catalog and places on each child exactly what the
  * selection gives it. Templates run in a confined process (components/sandbox); what they render
@@ -67,17 +65,19 @@ export class CentralServer extends pulumi.ComponentResource {
   constructor(name: string, args: CentralServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TYPE.central, name, {}, opts);
     const baseDir = path.resolve(args.baseDir ?? process.cwd());
-    const catalog = loadCatalogInput(args.catalog, { baseDir, payloadRoots: args.payloadRoots ?? [] });
+    const { catalog, checked, rendered } = plainInput(() => {
+      const catalog = loadCatalogInput(args.catalog, { baseDir, payloadRoots: args.payloadRoots ?? [] });
+      const checked = checkServers(args.servers);
+      const rendered = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: checked.filter((c) => c.addressKnown).map((c) => c.server) });
+      return { catalog, checked, rendered };
+    });
     this.catalog = catalog;
-    const checked = checkServers(args.servers);
     for (const c of checked) {
       const t = c.server.transport;
       if (t.kind === "ssh" && t.insecureAcceptAnyHostKey) {
         pulumi.log.warn(`${c.server.name}: insecureAcceptAnyHostKey: the host key of ${isInput((c.args.transport as { host: unknown }).host) ? "its host" : t.host} is not checked; whoever answers there gets a root session and the files`, this);
       }
     }
-    const known = checked.filter((c) => c.addressKnown);
-    const rendered = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: known.map((c) => c.server) });
     for (const w of rendered.warnings) pulumi.log.warn(w.message, this);
     const store = new ContentStore();
     const payloadsReady = putPayloads(catalog, store);
@@ -87,7 +87,6 @@ export class CentralServer extends pulumi.ComponentResource {
 
     const secretOf = secretLookup(args.secrets);
     const stackKey = new RecordResource(STACK_KEY, { record: "keys the versions of secret values", withKey: true }, { parent: this });
-    new RecordResource(CATALOG_RECORD, { record: Object.fromEntries(Object.entries(rendered.fingerprints).map(([k, fp]) => [k, shortFingerprint(fp)])) }, { parent: this });
 
     const waves = [...new Set(checked.map((c) => c.server.wave ?? 0))].sort((a, b) => a - b);
     let barrier: RecordResource | undefined;
@@ -100,6 +99,7 @@ export class CentralServer extends pulumi.ComponentResource {
           c.server.name,
           {
             tree,
+            fingerprints: rendered.fingerprints,
             transport: transportOf(c, baseDir),
             ...(c.server.transport.kind === "ssh" ? { credentials: credentialsOf(c, secretOf) } : {}),
             serve: serveOf(c),
@@ -118,6 +118,22 @@ export class CentralServer extends pulumi.ComponentResource {
     }
     // Nothing more in the state: it is rewritten after every step of an update.
     this.registerOutputs({});
+  }
+}
+
+/**
+ * Bad input stops the program before any resource exists: every problem as `file:line key.path:
+ * message`, without a stack trace (a RunError); the issues stay on it for a program that catches.
+ */
+function plainInput<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (e) {
+    if (e instanceof CatalogError) {
+      throw Object.assign(new pulumi.RunError(`invalid provisioning input:\n${e.issues.filter((i) => i.severity === "error").map(formatIssue).join("\n")}`), { issues: e.issues });
+    }
+    if (e instanceof RenderError) throw new pulumi.RunError(e.message);
+    throw e;
   }
 }
 

@@ -3,5 +3,5 @@
 export { CentralServer, type CentralServerArgs, type ServerSummary } from "./centralServer";
 export { ProvisioningServer, type ProvisioningServerArgs } from "./provisioningServer";
 export type { ServerArgs, SshTransportArgs } from "./serverArgs";
-export { TYPE, serverResourceName, CATALOG_RECORD, STACK_KEY, waveBarrierName } from "./names";
+export { TYPE, serverResourceName, STACK_KEY, waveBarrierName } from "./names";
 export * from "../src";

@@ -9,9 +9,6 @@ export const TYPE = {
 /** A child's one resource (its daemons and files), under its ProvisioningServer: named like the server. */
 export const serverResourceName = (server: string) => server;
 
-/** The stack's record of its catalog: every object's fingerprint. */
-export const CATALOG_RECORD = "catalog";
-
 /** The stack key: a random secret, made once, that versions of secret values are keyed with. */
 export const STACK_KEY = "stack-key";
 

@@ -17,6 +17,8 @@ export interface ProvisioningServerArgs {
   readonly serve: pulumi.Input<ServeProps>;
   /** Address PXE clients reach the child at. */
   readonly address: pulumi.Input<string>;
+  /** Fingerprint of every catalog object (`kind/name`): the server records the version of each it holds. */
+  readonly fingerprints: pulumi.Input<Readonly<Record<string, string>>>;
   /** Values of the secrets the tree prints. @default - none */
   readonly secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Their versions (keyed hashes): a new value rewrites the files that print it. @default - none */
@@ -51,7 +53,7 @@ export class ProvisioningServer extends pulumi.ComponentResource {
         ...(args.credentials !== undefined ? { credentials: args.credentials } : {}),
         serve: args.serve,
         files: tree.apply(stateFiles),
-        objects: tree.apply(stateObjects),
+        objects: pulumi.all([tree, args.fingerprints]).apply(([t, fps]) => stateObjects(t, fps)),
         ...(args.secrets !== undefined ? { secrets: args.secrets as pulumi.Input<Record<string, string>> } : {}),
         ...(args.secretVersions !== undefined ? { secretVersions: args.secretVersions } : {}),
       },

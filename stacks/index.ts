@@ -23,15 +23,16 @@ function configValue(key: string): unknown {
   }
 }
 
+/** Bad input: its lines, without a stack trace (CentralServer does the same for what it loads). */
 function failed(e: unknown): never {
-  if (e instanceof CatalogError) throw new Error(`invalid provisioning input:\n${e.issues.filter((i) => i.severity === "error").map(formatIssue).join("\n")}`);
+  if (e instanceof CatalogError) throw new pulumi.RunError(`invalid provisioning input:\n${e.issues.filter((i) => i.severity === "error").map(formatIssue).join("\n")}`);
   throw e;
 }
 
 function inputs() {
   // The development passphrase is public: only the demo stacks may hold secrets under it.
   if (process.env.PULUMI_CONFIG_PASSPHRASE === DEV_PASSPHRASE && !config.getBoolean(DEV_PASSPHRASE_KEY.slice("provisioning:".length))) {
-    throw new Error(`stack ${pulumi.getStack()} is encrypted with the public development passphrase, which only the demo stacks may use (${DEV_PASSPHRASE_KEY}: true); set PULUMI_CONFIG_PASSPHRASE(_FILE) to a passphrase of its own, or use another secrets provider`);
+    throw new pulumi.RunError(`stack ${pulumi.getStack()} is encrypted with the public development passphrase, which only the demo stacks may use (${DEV_PASSPHRASE_KEY}: true); set PULUMI_CONFIG_PASSPHRASE(_FILE) to a passphrase of its own, or use another secrets provider`);
   }
   try {
     const file = stackFilePath(projectDir, pulumi.getStack());
@@ -49,17 +50,12 @@ function inputs() {
 }
 
 const stack = inputs();
-let central: CentralServer;
-try {
-  central = new CentralServer("central", {
-    catalog: stack.catalogPath!,
-    servers: stack.servers,
-    payloadRoots: stack.payloadRoots,
-    secrets: (name) => config.requireSecret(name),
-  });
-} catch (e) {
-  failed(e);
-}
+const central = new CentralServer("central", {
+  catalog: stack.catalogPath!,
+  servers: stack.servers,
+  payloadRoots: stack.payloadRoots,
+  secrets: (name) => config.requireSecret(name),
+});
 for (const w of unmatchedPatterns(stack, central.catalog.profiles.map((p) => p.name))) pulumi.log.warn(formatIssue(w));
 
 /** Per server: what it holds and where it serves it. */

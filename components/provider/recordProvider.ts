@@ -1,6 +1,5 @@
-// Resources that touch no child: the stack's record of its catalog (the fingerprint of every
-// object, which the plan compares), the stack key (a random secret made once, for the versions
-// of secrets), and the barrier between rollout waves. Their state is their inputs' digest.
+// Resources that touch no child: the stack key (a random secret made once, for the versions of
+// secrets) and the barrier between rollout waves. Their state is their inputs' digest.
 import { randomBytes } from "node:crypto";
 import { sha256Hex } from "../../src/state/contentKey";
 import { canonicalJson } from "../../src/util/canonical";

@@ -54,8 +54,10 @@ export interface ServerOutputs {
   transport: TransportProps;
   credentials?: Credentials;
   serve: ServeProps;
-  /** Digest of files, objects and secret versions as last placed. */
+  /** Digest of the files and secret versions as last placed. */
   digest: string;
+  /** Digest of the objects (and their versions) the server holds: a change is recorded, nothing is placed. */
+  objectsDigest: string;
   /** sha256 of the manifest.json written last. */
   manifestSha256: string;
   /** The child's identity, as its manifest records it. */
@@ -69,8 +71,8 @@ export interface ServerOutputs {
 // As many as the SSH transport runs at once on one connection (sshd's MaxSessions is 10).
 const PARALLEL_FILES = 8;
 
-const digestOf = (p: Pick<ServerProps, "files" | "objects" | "secretVersions">) =>
-  sha256Hex(canonicalJson({ files: p.files, objects: p.objects, secretVersions: p.secretVersions ?? {} })).slice(0, 32);
+const digestOf = (p: Pick<ServerProps, "files" | "secretVersions">) => sha256Hex(canonicalJson({ files: p.files, secretVersions: p.secretVersions ?? {} })).slice(0, 32);
+const objectsDigestOf = (p: Pick<ServerProps, "objects">) => sha256Hex(canonicalJson(p.objects)).slice(0, 32);
 
 const rootOf = (t: TransportProps) => (t.kind === "local" ? localRoot(t.root) : t.root);
 
@@ -170,6 +172,7 @@ async function converge(p: ServerProps, prior: ServerOutputs | undefined): Promi
     credentials: p.credentials,
     serve: p.serve,
     digest: digestOf(p),
+    objectsDigest: objectsDigestOf(p),
     manifestSha256,
     child,
     serving: true,
@@ -185,18 +188,25 @@ export async function create(props: ServerProps) {
  * Node provider host passes on only `changes` and `replaces`; the preview names the changed files
  * from the old and new `files` inputs (src/plan).
  */
-export async function diff(_id: string, olds: ServerOutputs, news: ServerProps) {
-  const changes =
+/** Whether the child itself must be visited: anything but the record of the objects it holds changed. */
+function childChanges(olds: ServerOutputs, news: ServerProps): boolean {
+  return (
     olds.digest !== digestOf(news) ||
     !sameTransport(olds.transport, news.transport) ||
     canonicalJson(olds.credentials ?? null) !== canonicalJson(news.credentials ?? null) ||
     canonicalJson(olds.serve) !== canonicalJson(news.serve) ||
     olds.serving === false ||
-    Object.keys(olds.drift ?? {}).length > 0;
-  return { changes, replaces: [], deleteBeforeReplace: false };
+    Object.keys(olds.drift ?? {}).length > 0
+  );
+}
+
+export async function diff(_id: string, olds: ServerOutputs, news: ServerProps) {
+  return { changes: childChanges(olds, news) || olds.objectsDigest !== objectsDigestOf(news), replaces: [], deleteBeforeReplace: false };
 }
 
 export async function update(_id: string, olds: ServerOutputs, news: ServerProps) {
+  // Only an object's definition changed, none of the files it renders to: recorded, the child is not visited.
+  if (!childChanges(olds, news)) return { outs: { ...olds, objectsDigest: objectsDigestOf(news) } };
   return { outs: await converge(news, olds) };
 }
 

@@ -19,6 +19,11 @@ import { CatalogError } from "../../src/catalog/errors";
 import type { RenderJob, RenderJobResult } from "../../src/renderJob";
 import { packageRoot } from "../packageRoot";
 
+/** Rendering stopped for what the catalog made it do (a time or memory limit): one line for the user. */
+export class RenderError extends Error {
+  override readonly name = "RenderError";
+}
+
 /** Packages the renderer loads, with what they load in turn. */
 const RENDERER_PACKAGES = ["nunjucks", "zod", "picomatch"];
 
@@ -55,7 +60,7 @@ let command: { node: string; args: string[] } | undefined;
 export function sandboxCommand(entry = path.join(packageRoot, "dist", "components", "sandbox", "renderer.js"), opts: SandboxOptions = {}): { node: string; args: string[] } {
   if (!fs.existsSync(entry)) throw new Error(`the renderer ${entry} is not built: run \`npm run build\``);
   const dist = path.join(packageRoot, "dist");
-  const readable = [entry, path.join(dist, "src"), path.join(packageRoot, "package.json"), ...packageDirs()];
+  const readable = [entry, path.join(dist, "src"), path.join(dist, "components", "sandbox"), path.join(packageRoot, "package.json"), ...packageDirs()];
   return {
     node: process.execPath,
     args: [
@@ -73,11 +78,11 @@ const timeoutOf = (opts: SandboxOptions) => opts.timeoutMs ?? Number(process.env
 
 function resultOf(status: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, timeoutMs: number): unknown {
   if (signal === "SIGTERM" || signal === "SIGKILL") {
-    throw new Error(`rendering the catalog took longer than ${timeoutMs / 1000} s and was stopped (a template that loops without end?); PROVISIONING_RENDER_TIMEOUT sets the limit in seconds`);
+    throw new RenderError(`rendering the catalog took longer than ${timeoutMs / 1000} s and was stopped (a template that loops without end?); PROVISIONING_RENDER_TIMEOUT sets the limit in seconds`);
   }
   if (status !== 0) {
     const oom = /heap out of memory|Allocation failed/.test(stderr);
-    throw new Error(oom ? "rendering the catalog ran out of memory and was stopped (a template that builds huge output?)" : `the renderer failed (exit ${status ?? signal}): ${stderr.trim().split("\n").slice(-3).join(" ")}`);
+    throw new RenderError(oom ? "rendering the catalog ran out of memory and was stopped (a template that builds huge output?)" : `the renderer failed (exit ${status ?? signal}): ${stderr.trim().split("\n").slice(-3).join(" ")}`);
   }
   const result = JSON.parse(stdout) as RenderJobResult;
   if (!result.ok) throw new CatalogError(result.issues);

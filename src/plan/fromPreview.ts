@@ -7,9 +7,9 @@
  *   same rule the provider applies (`fileChanges`); a secret whose version changed updates every
  *   file that prints it; a refresh's `drift` output updates the files it found changed. The
  *   child's manifest.json changes with them (`withManifest`).
- * - Objects: the server's `objects` input lists the catalog objects it holds, and the stack's
- *   catalog record (`catalog`) holds every object's fingerprint; together they name the objects
- *   each server gained, lost, or holds with a changed definition.
+ * - Objects: the server's `objects` input lists the catalog objects it holds, each with a version
+ *   of its definition (serverState.ts): the objects each server gained, lost, or holds with a
+ *   changed definition, even when none of its files changed.
  * - `pulumi preview --json` leaves out unchanged ("same") steps, so a server without a step is
  *   unchanged; servers the caller names (from stack config) are listed as such.
  *
@@ -18,7 +18,7 @@
 import type { Impact, Op, ServerImpact } from "../impact";
 import { decodeEntry, fileChanges, type FileOp } from "../state/fileEntries";
 import { MANIFEST_PATH } from "../render/layout";
-import { withManifest } from "../state/serverState";
+import { parseObjectEntry, withManifest } from "../state/serverState";
 import { compareStrings } from "../util/canonical";
 import type { PreviewJson, PreviewStep, ResourceState } from "./previewJson";
 import { parseUrn } from "./urn";
@@ -26,7 +26,6 @@ import { parseUrn } from "./urn";
 /** Type tokens and names of components/names.ts (the pure core does not import components). */
 export const SERVER_TYPE = "provisioning:index:ProvisioningServer";
 export const RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
-export const CATALOG_RECORD = "catalog";
 export const SECRET = "[secret]";
 
 export interface PlannedFile {
@@ -81,16 +80,16 @@ function changesOf(path: string, op: FileOp, before: Record<string, string>, aft
   return out;
 }
 
-/** Objects a server gained, lost or holds with another definition. */
-function objectOps(before: readonly string[], after: readonly string[], fpBefore: Record<string, string>, fpAfter: Record<string, string>): { kind: string; name: string; op: Op }[] {
-  const b = new Set(before);
-  const a = new Set(after);
+/** Objects a server gained, lost or holds with another definition (`kind/name@version` entries). */
+function objectOps(before: readonly string[], after: readonly string[]): { kind: string; name: string; op: Op }[] {
+  const b = new Map(before.map(parseObjectEntry));
+  const a = new Map(after.map(parseObjectEntry));
   const out: { key: string; op: Op }[] = [];
-  for (const key of a) {
+  for (const [key, version] of a) {
     if (!b.has(key)) out.push({ key, op: "create" });
-    else if ((fpBefore[key] ?? "") !== (fpAfter[key] ?? "")) out.push({ key, op: "update" });
+    else if (b.get(key) !== version) out.push({ key, op: "update" });
   }
-  for (const key of b) if (!a.has(key)) out.push({ key, op: "delete" });
+  for (const key of b.keys()) if (!a.has(key)) out.push({ key, op: "delete" });
   return out
     .map(({ key, op }) => ({ kind: key.slice(0, key.indexOf("/")), name: key.slice(key.indexOf("/") + 1), op }))
     .sort((x, y) => compareStrings(`${x.kind}\0${x.name}`, `${y.kind}\0${y.name}`));
@@ -108,17 +107,6 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
     return a;
   };
   for (const name of stackServers) get(name);
-
-  // The catalog record: every object's fingerprint before and after (unchanged when it has no step).
-  let fpBefore: Record<string, string> = {};
-  let fpAfter: Record<string, string> = {};
-  for (const step of preview.steps) {
-    const u = parseUrn(step.urn);
-    if (u?.type === RESOURCE_TYPE && u.name === CATALOG_RECORD && !isBelowServer(step)) {
-      fpBefore = mapOf(inputsOf(step.oldState).record);
-      fpAfter = mapOf(inputsOf(step.newState).record);
-    }
-  }
 
   for (const step of preview.steps) {
     const u = parseUrn(step.urn);
@@ -168,9 +156,8 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
   for (const name of [...acc.keys()].sort(compareStrings)) {
     const a = acc.get(name)!;
     const planned = [...a.files.values()].sort((x, y) => compareStrings(x.path, y.path));
-    // A server without a step holds the same objects; their definitions may still have changed
-    // (the catalog record), but then its files would have too, and it would have a step.
-    const objects = a.stepSeen ? objectOps(a.objectsBefore ?? [], a.objectsAfter ?? [], fpBefore, fpAfter) : [];
+    // A server without a step holds the same objects at the same versions.
+    const objects = a.stepSeen ? objectOps(a.objectsBefore ?? [], a.objectsAfter ?? []) : [];
     servers[name] = { status: planned.length > 0 || a.notes.length > 0 ? "update" : "same", objects: objects as ServerImpact["objects"], files: planned.map((f) => ({ path: f.path, op: f.op })) };
     files[name] = planned;
     notes[name] = a.notes;

@@ -3,6 +3,7 @@
  * stack's resources (components/), the pure impact and the plan from a preview, so the three
  * agree by construction.
  */
+import { createHash } from "node:crypto";
 import type { ServerTree } from "../render/render";
 import { MANIFEST_PATH } from "../render/layout";
 import { compareStrings } from "../util/canonical";
@@ -13,9 +14,21 @@ export function stateFiles(tree: ServerTree): Record<string, string> {
   return Object.fromEntries(tree.files.map((f) => [f.path, encodeEntry({ key: f.key, mode: f.mode, secrets: f.secrets })]));
 }
 
-/** `kind/name` of every object the server holds, sorted. */
-export function stateObjects(tree: ServerTree): string[] {
-  return tree.selection.objects.map((o) => `${o.kind}/${o.name}`).sort(compareStrings);
+/**
+ * Every object the server holds, `kind/name@version`, sorted: the version is a short hash of the
+ * object's effective definition (its fingerprint), so a changed definition changes the server's
+ * entry even when no file of it changes.
+ */
+export function stateObjects(tree: ServerTree, fingerprints: Readonly<Record<string, string>>): string[] {
+  return tree.selection.objects.map((o) => objectEntry(`${o.kind}/${o.name}`, fingerprints[`${o.kind}/${o.name}`] ?? "")).sort(compareStrings);
+}
+
+export const objectEntry = (key: string, fingerprint: string) => `${key}@${createHash("sha256").update(fingerprint).digest("base64url").slice(0, 8)}`;
+
+/** `kind/name@version` → [`kind/name`, version]. */
+export function parseObjectEntry(entry: string): [key: string, version: string] {
+  const at = entry.lastIndexOf("@");
+  return at < 0 ? [entry, ""] : [entry.slice(0, at), entry.slice(at + 1)];
 }
 
 /**

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { encodeEntry, loadCatalog, readStackConfig, render, resolveCatalog } from "../../src";
+import { catalogFingerprints, encodeEntry, loadCatalog, readStackConfig, render, resolveCatalog, stateObjects } from "../../src";
 
 interface Declared {
   type: string;
@@ -51,7 +51,7 @@ const record: pulumi.ResourceTransformation = (args) => {
 };
 
 describe("the resource tree of the dev stack", () => {
-  it("gives each server one resource holding content keys, records the catalog once, and orders waves through one barrier each", async () => {
+  it("gives each server one resource holding content keys and object versions, and orders waves through one barrier each", async () => {
     const { CentralServer } = await import("../../components");
     const stack = readStackConfig(repoRoot, "dev");
     const central = new CentralServer("central", { catalog: stack.catalogPath!, servers: stack.servers, secrets: (name) => pulumi.secret(`value-of-${name}`) }, { transformations: [record] });
@@ -60,12 +60,11 @@ describe("the resource tree of the dev stack", () => {
     const byParent = (parent: string) => declared.filter((d) => d.parent === parent);
     const top = byParent("central");
     expect(top.filter((d) => d.type === "provisioning:index:ProvisioningServer").map((d) => d.name).sort()).toEqual(stack.servers.map((s) => s.name).sort());
-    // No component per catalog object: the record holds every object's fingerprint, once.
+    // No component per catalog object: the stack key and one barrier per wave are the only other resources.
     const records = top.filter((d) => d.type === "pulumi-nodejs:dynamic:Resource").map((d) => d.name).sort();
-    expect(records).toEqual(["catalog", "stack-key", "wave-0", "wave-1"]);
+    expect(records).toEqual(["stack-key", "wave-0", "wave-1"]);
     const catalog = resolveCatalog(loadCatalog(stack.catalogPath!));
-    const recorded = declared.find((d) => d.name === "catalog")!.inputs!.record as Record<string, string>;
-    expect(Object.keys(recorded).filter((k) => k.startsWith("template/")).sort()).toEqual([...catalog.templates.keys()].map((n) => `template/${n}`).sort());
+    const fingerprints = catalogFingerprints(catalog);
 
     for (const server of stack.servers) {
       const children = byParent(server.name);
@@ -75,7 +74,9 @@ describe("the resource tree of the dev stack", () => {
       // Every file by its content key; nothing else of it: no bytes, no path of this checkout.
       expect(inputs.files).toEqual(Object.fromEntries(tree.files.map((f) => [f.path, encodeEntry(f)])));
       expect(JSON.stringify(inputs)).not.toContain(repoRoot);
-      expect(inputs.objects).toEqual(tree.selection.objects.map((o) => `${o.kind}/${o.name}`).sort());
+      // Each object it holds with the version of its definition.
+      expect(inputs.objects).toEqual(stateObjects(tree, fingerprints));
+      expect((inputs.objects as string[]).every((o) => /^[a-zA-Z]+\/[^@]+@[A-Za-z0-9_-]{8}$/.test(o))).toBe(true);
     }
     // The dev stack prints a secret: the files that do say so, and their server gets its value.
     const east = declared.find((d) => d.name === "pxe-east" && d.type === "pulumi-nodejs:dynamic:Resource")!.inputs!;

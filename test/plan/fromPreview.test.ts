@@ -4,13 +4,12 @@
 import { describe, expect, it } from "vitest";
 import { planFromPreview } from "../../src/plan/fromPreview";
 import { parsePreviewJson } from "../../src/plan/previewJson";
-import { catalogStep, componentStep, doc, key, serverStep, type FileSpec } from "./previewDoc";
+import { componentStep, doc, key, recordStep, serverStep, type FileSpec } from "./previewDoc";
 
 const ks = (k: string, secrets: string[] = []): FileSpec => ({ path: "http/autoinstall/web.cfg", key: key(k), secrets });
 const menu = (k: string): FileSpec => ({ path: "tftp/pxelinux.cfg/default", key: key(k) });
 const motd = (k: string): FileSpec => ({ path: "http/files/web/motd", key: key(k) });
-const OBJECTS = ["configFile/motd", "profile/web", "template/ks", "template/pxelinux-menu"];
-const FPS = { "configFile/motd": "c1", "profile/web": "p1", "template/ks": "t1", "template/pxelinux-menu": "m1", "template/net": "n1" };
+const OBJECTS = ["configFile/motd@c1", "profile/web@p1", "template/ks@t1", "template/pxelinux-menu@m1"];
 
 describe("planFromPreview", () => {
   it("groups file changes by server: each file whose entry differs is created, updated or deleted, and the manifest with them", () => {
@@ -61,16 +60,20 @@ describe("planFromPreview", () => {
     expect(credentials.notes["a"]).toEqual(["its credentials changed: no file is written"]);
   });
 
-  it("names objects from the servers' object lists and the catalog record's fingerprints", () => {
-    const next = ["profile/web", "template/ks", "template/net", "template/pxelinux-menu"];
-    const plan = planFromPreview(
-      doc([catalogStep("update", FPS, { ...FPS, "profile/web": "p2" }), serverStep("update", "a", { files: [ks("1"), motd("1")], objects: OBJECTS }, { files: [ks("2")], objects: next })]),
-    );
+  it("names objects from the servers' object lists: gained, lost, or held at another version", () => {
+    const next = ["profile/web@p2", "template/ks@t1", "template/net@n1", "template/pxelinux-menu@m1"];
+    const plan = planFromPreview(doc([serverStep("update", "a", { files: [ks("1"), motd("1")], objects: OBJECTS }, { files: [ks("2")], objects: next })]));
     expect(plan.impact.servers["a"]!.objects).toEqual([
       { kind: "configFile", name: "motd", op: "delete" },
       { kind: "profile", name: "web", op: "update" },
       { kind: "template", name: "net", op: "create" },
     ]);
+  });
+
+  it("an object whose definition changed but none of its files: listed, the server stays untouched", () => {
+    const plan = planFromPreview(doc([serverStep("update", "a", { files: [motd("1")], objects: OBJECTS }, { files: [motd("1")], objects: OBJECTS.map((o) => o.replace("@c1", "@c2")) })]));
+    expect(plan.impact.touched).toEqual([]);
+    expect(plan.impact.servers["a"]).toEqual({ status: "same", objects: [{ kind: "configFile", name: "motd", op: "update" }], files: [] });
   });
 
   it("a new server creates all of its files and objects; a removed one deletes them", () => {
@@ -85,17 +88,17 @@ describe("planFromPreview", () => {
   });
 
   it("collects the URNs of every changing step of a server (for up --target), none of others", () => {
-    const steps = [componentStep("create", "a"), serverStep("create", "a", undefined, { files: [ks("1")] }), catalogStep("update", FPS, { ...FPS, "profile/web": "p2" })];
+    const steps = [componentStep("create", "a"), serverStep("create", "a", undefined, { files: [ks("1")] }), recordStep("create", "wave-0")];
     const plan = planFromPreview(doc(steps), ["a", "b"]);
     expect(plan.urns["a"]).toEqual([steps[0]!.urn, steps[1]!.urn]);
     expect(plan.urns["b"]).toEqual([]);
-    // The catalog record belongs to no server.
+    // A stack-level record belongs to no server.
     expect(Object.keys(plan.impact.servers)).toEqual(["a", "b"]);
   });
 
-  it("a server named like the catalog record is still a server: its resource sits below its ProvisioningServer", () => {
-    const plan = planFromPreview(doc([serverStep("update", "catalog", { files: [ks("1")] }, { files: [ks("2")] })]));
-    expect(plan.impact.touched).toEqual(["catalog"]);
+  it("a server named like a stack-level record is still a server: its resource sits below its ProvisioningServer", () => {
+    const plan = planFromPreview(doc([recordStep("update", "wave-0"), serverStep("update", "wave-0", { files: [ks("1")] }, { files: [ks("2")] })]));
+    expect(plan.impact.touched).toEqual(["wave-0"]);
   });
 
   it("carries the program's warnings (a child whose host key is not checked)", () => {

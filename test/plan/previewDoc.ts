@@ -1,6 +1,6 @@
 // Builds `pulumi preview --json` documents shaped like the engine's for the stack program:
 // central → ProvisioningServer(<server>) → the server's resource `<server>` (content keys of its
-// files, the objects it holds, secret versions), and central's catalog record `catalog`.
+// files, the objects it holds with their versions, secret versions).
 import { encodeEntry } from "../../src/state/fileEntries";
 import type { PreviewJson, PreviewStep } from "../../src/plan/previewJson";
 
@@ -13,7 +13,6 @@ const RESOURCE = `${SERVER}$pulumi-nodejs:dynamic:Resource`;
 export const urn = (qualifiedType: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${qualifiedType}::${name}`;
 export const serverUrn = (server: string) => urn(SERVER, server);
 export const resourceUrn = (server: string) => urn(RESOURCE, server);
-export const catalogUrn = urn(`${CENTRAL}$pulumi-nodejs:dynamic:Resource`, "catalog");
 
 /** A content key derived from a short seed, readable in failures. */
 export const key = (seed: string) => `${seed}${"k".repeat(22)}`.slice(0, 22);
@@ -64,10 +63,11 @@ export function componentStep(op: string, server: string): PreviewStep {
   return { op, urn: u, oldState: { urn: u, type: "provisioning:index:ProvisioningServer", inputs: {} }, newState: { urn: u, type: "provisioning:index:ProvisioningServer", inputs: {} } };
 }
 
-/** The catalog record's step: every object's fingerprint before and after. */
-export function catalogStep(op: string, before: Record<string, string>, after: Record<string, string>): PreviewStep {
-  const state = (record: Record<string, string>) => ({ urn: catalogUrn, type: "pulumi-nodejs:dynamic:Resource", parent: urn(CENTRAL, "central"), inputs: { record, __provider: "…" } });
-  return { op, urn: catalogUrn, oldState: state(before), newState: state(after) };
+/** A stack-level record below central (the stack key, a wave barrier): not a server. */
+export function recordStep(op: string, name: string): PreviewStep {
+  const u = urn(`${CENTRAL}$pulumi-nodejs:dynamic:Resource`, name);
+  const state = { urn: u, type: "pulumi-nodejs:dynamic:Resource", parent: urn(CENTRAL, "central"), inputs: { record: { wave: 0 }, __provider: "…" } };
+  return { op, urn: u, oldState: state, newState: state };
 }
 
 export const doc = (steps: PreviewStep[], diagnostics: PreviewJson["diagnostics"] = []): PreviewJson => ({ steps, diagnostics });

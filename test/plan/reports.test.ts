@@ -6,20 +6,18 @@ import { planFromPreview } from "../../src/plan/fromPreview";
 import { impactHtml } from "../../src/report/htmlReport";
 import { impactMarkdown, impactSummary, impactText } from "../../src/report/impactReport";
 import type { ReportContext } from "../../src/report/reportContext";
-import { catalogStep, doc, key, serverStep } from "./previewDoc";
+import { doc, key, serverStep } from "./previewDoc";
 
 const names = Array.from({ length: 12 }, (_, i) => `pxe-${String(i).padStart(2, "0")}`);
-const OBJECTS = ["configFile/motd", "profile/web", "template/ks"];
-const FPS = { "template/ks": "t1", "profile/web": "p1", "configFile/motd": "c1", "configFile/nginx": "n1" };
+const OBJECTS = ["configFile/motd@c1", "profile/web@p1", "template/ks@t1"];
 const ks = { path: "http/autoinstall/web.cfg", key: key("ks"), secrets: ["root_password_hash"] };
 const ORIGINS: Record<string, { kind: string; name: string }> = { "http/autoinstall/web.cfg": { kind: "profile", name: "web" }, "http/files/web/nginx": { kind: "configFile", name: "nginx" } };
 
 /** 12 servers; pxe-03 (wave 1): its kickstart's template changed; pxe-07 (wave 0): a config file created. */
 function twelve() {
   const steps = [
-    catalogStep("update", FPS, { ...FPS, "template/ks": "t2" }),
-    serverStep("update", "pxe-03", { files: [ks], objects: OBJECTS }, { files: [{ ...ks, key: key("ks2") }], objects: OBJECTS }),
-    serverStep("update", "pxe-07", { files: [], objects: ["configFile/motd", "profile/web"] }, { files: [{ path: "http/files/web/nginx", key: key("ng") }], objects: ["configFile/motd", "configFile/nginx", "profile/web"] }),
+    serverStep("update", "pxe-03", { files: [ks], objects: OBJECTS }, { files: [{ ...ks, key: key("ks2") }], objects: OBJECTS.map((o) => o.replace("@t1", "@t2")) }),
+    serverStep("update", "pxe-07", { files: [], objects: OBJECTS }, { files: [{ path: "http/files/web/nginx", key: key("ng") }], objects: [...OBJECTS, "configFile/nginx@n1"].sort() }),
   ];
   const plan = planFromPreview(doc(steps), names);
   const ctx: ReportContext = {

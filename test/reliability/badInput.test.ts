@@ -112,7 +112,7 @@ export const CATALOG_CASES: CatalogCase[] = [
     name: "oversized template source (> 1 MiB)",
     extra: "templates:\n  - name: big\n    kind: snippet\n    source: templates/big.j2\n",
     edit: (d) => fs.writeFileSync(path.join(d, "templates", "big.j2"), Buffer.alloc(MAX_TEMPLATE_BYTES + 1, "x")),
-    expect: { file: BAD, at: "source:", path: "templates[0].source", message: /template source "templates\/big.j2" is 1048577 bytes, above the limit of 1048576 bytes/ },
+    expect: { file: BAD, at: "source:", path: "templates[0].source", message: /cannot read template source "templates\/big.j2": it is 1048577 bytes, above the limit of 1048576 bytes/ },
   },
   {
     name: "oversized inline template text (> 1 MiB)",

@@ -4,6 +4,8 @@
 import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFleet, serverResourceOf, type Fleet } from "../support/fleet";
+import { sha256Hex } from "../../src/state/contentKey";
+import { startPayloadServer } from "../support/payloadServer";
 import { startPostgres, type Postgres } from "../support/postgres";
 import { expectConverged } from "../support/converged";
 import { changes, type RunResult } from "../support/pulumi";
@@ -77,8 +79,15 @@ describe("a stack whose state is in PostgreSQL", () => {
   });
 
   it("refuses a second up while the first holds the stack lock, and the state stays whole", async () => {
-    // A change for the first `up` to apply.
-    fs.appendFileSync(`${fleet.catalogDir}/templates/ks-base.ks.j2`, "# reviewed: keep /var separate\n");
+    // A change for the first `up` to apply: a new initrd, downloaded by its program (which holds
+    // the stack's lock meanwhile) from a server that answers only once the second up is done.
+    const initrd = Buffer.from(`a newer initrd ${Date.now()}\n`);
+    const payloads = await startPayloadServer({ "/rocky9/initrd.img": initrd }, { held: true });
+    const distributions = `${fleet.catalogDir}/distributions.yaml`;
+    fs.writeFileSync(
+      distributions,
+      fs.readFileSync(distributions, "utf8").replace(/initrd: \{ path: payloads\/rocky9-x86_64\/initrd\.img, sha256: [0-9a-f]+ \}/, `initrd: { url: "${payloads.url}/rocky9/initrd.img", sha256: ${sha256Hex(initrd)} }`),
+    );
     const up = (): Promise<RunResult> => fleet.project.run(["up", "--yes", "--skip-preview", "--stack", fleet.project.stack]);
 
     let firstDone: RunResult | undefined;
@@ -91,7 +100,9 @@ describe("a stack whose state is in PostgreSQL", () => {
     }
     expect(held).toHaveLength(1);
     const second = await up();
+    payloads.release();
     const firstResult = await first;
+    await payloads.close();
 
     expect(firstResult.code, firstResult.stdout + firstResult.stderr).toBe(0);
     expect(second.code).not.toBe(0);

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { MANIFEST_PATH, manifestText, parseManifest } from "../../src/render/manifest";
 import { unmask } from "../../src/render/secretTokens";
 import { sha256Hex } from "../../src/state/contentKey";
+import { ContentStore } from "../../components/store";
 import { expect } from "vitest";
 import { type Fleet, treeOnDisk } from "./fleet";
 
@@ -13,9 +14,13 @@ import { type Fleet, treeOnDisk } from "./fleet";
  */
 export function expectedBytes(fleet: Fleet, server: string): Map<string, Buffer> {
   const files = new Map(
-    fleet.expectedTree(server).files.map((f) => [f.path, f.content !== undefined ? Buffer.from(unmask(f.content, fleet.secrets), "utf8") : fs.readFileSync(f.payload!.path!)]),
+    fleet.expectedTree(server).files.map((f) => [
+      f.path,
+      f.content !== undefined ? Buffer.from(unmask(f.content, fleet.secrets), "utf8") : fs.readFileSync(f.payload?.path ?? new ContentStore().get(f.key).path),
+    ]),
   );
-  const held = parseManifest(fs.readFileSync(path.join(fleet.roots[server]!, MANIFEST_PATH), "utf8"));
+  const manifestFile = path.join(fleet.roots[server]!, MANIFEST_PATH);
+  const held = fs.existsSync(manifestFile) ? parseManifest(fs.readFileSync(manifestFile, "utf8")) : undefined;
   const manifest = manifestText({
     server,
     child: held?.child ?? "(no manifest on the child)",

@@ -62,6 +62,8 @@ export async function createFleet(opts: {
   main?: string;
   /** Folders besides the catalog's own that payloads may come from (provisioning:payloadRoots). @default [] */
   payloadRoots?: string[];
+  /** More ports each SSH child listens on. @default 0 */
+  extraPorts?: number;
 }): Promise<Fleet> {
   const stack = opts.stack ?? "test";
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "provisioning-fleet-"));
@@ -70,7 +72,7 @@ export async function createFleet(opts: {
   const catalogDir = path.join(work, "catalog");
   fs.cpSync(opts.catalog ?? EXAMPLE_CATALOG, catalogDir, { recursive: true });
 
-  const ssh = opts.transport === "ssh" ? await startSshChildren(opts.servers.length, { namePrefix: "sshd" }) : undefined;
+  const ssh = opts.transport === "ssh" ? await startSshChildren(opts.servers.length, { namePrefix: "sshd", extraPorts: opts.extraPorts ?? 0 }) : undefined;
   const roots: Record<string, string> = {};
   const secrets: Record<string, string> = { root_password_hash: ROOT_PASSWORD_HASH };
   const servers: ServerInput[] = [];

@@ -21,10 +21,14 @@ export interface SshChild {
   hostKey: string;
   /** A fresh temp directory: the child's root. */
   root: string;
+  /** Every port this sshd listens on (`port` first; more with `extraPorts`). */
+  ports: number[];
 }
 
 export interface SshChildren {
   children: SshChild[];
+  /** A second client key every child also accepts (for key rotation). */
+  otherPrivateKey: string;
   /** Stops every sshd and removes the temp dirs (roots too unless keepRoots). */
   stop(): Promise<void>;
   /** Takes one child off the network: its sshd and every session it serves are killed. */
@@ -40,6 +44,8 @@ export interface StartSshChildrenOptions {
   keepRoots?: boolean;
   /** Max wait for each sshd to accept connections. */
   startTimeoutMs?: number;
+  /** More ports each sshd listens on: the same child reached another way. @default 0 */
+  extraPorts?: number;
 }
 
 const SSHD = "/usr/sbin/sshd";
@@ -71,8 +77,10 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
   const clientKey = path.join(base, "client_ed25519");
   keygen(clientKey, "provisioning-test-client");
   const privateKey = readFileSync(clientKey, "utf8");
+  const otherKey = path.join(base, "client2_ed25519");
+  keygen(otherKey, "provisioning-test-client-2");
   const authorizedKeys = path.join(base, "authorized_keys");
-  writeFileSync(authorizedKeys, readFileSync(clientKey + ".pub"), { mode: 0o600 });
+  writeFileSync(authorizedKeys, Buffer.concat([readFileSync(clientKey + ".pub"), readFileSync(otherKey + ".pub")]), { mode: 0o600 });
 
   const procs: ChildProcess[] = [];
   const children: SshChild[] = [];
@@ -137,13 +145,15 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
       keygen(hostKeyFile, name);
       const hostKey = readFileSync(hostKeyFile + ".pub", "utf8").trim();
       const port = await freeTcpPort();
+      const ports = [port];
+      for (let k = 0; k < (opts.extraPorts ?? 0); k++) ports.push(await freeTcpPort());
       const config = path.join(dir, "sshd_config");
       const home = path.join(dir, "home");
       mkdirSync(home);
       writeFileSync(
         config,
         [
-          `ListenAddress 127.0.0.1:${port}`,
+          ...ports.map((p) => `ListenAddress 127.0.0.1:${p}`),
           `HostKey ${hostKeyFile}`,
           `AuthorizedKeysFile ${authorizedKeys}`,
           "PermitRootLogin prohibit-password",
@@ -168,7 +178,7 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
       roots.push(root);
       configs.set(name, { config, port });
       await launch(name);
-      children.push({ name, host: "127.0.0.1", port, user: "root", privateKey, hostKey, root });
+      children.push({ name, host: "127.0.0.1", port, user: "root", privateKey, hostKey, root, ports });
     }
   } catch (err) {
     await stop();
@@ -193,5 +203,5 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
     if (running.has(name)) throw new Error(`sshd for ${name} is already running`);
     await launch(name);
   };
-  return { children, stop, stopChild, startChild };
+  return { children, otherPrivateKey: readFileSync(otherKey, "utf8"), stop, stopChild, startChild };
 }
