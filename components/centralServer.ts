@@ -99,6 +99,7 @@ export class CentralServer extends pulumi.ComponentResource {
           c.server.name,
           {
             tree,
+            ...(treesNow.has(c.server.name) ? { printsSecrets: treesNow.get(c.server.name)!.secretNames.length > 0 } : {}),
             fingerprints: rendered.fingerprints,
             transport: transportOf(c, baseDir),
             ...(c.server.transport.kind === "ssh" ? { credentials: credentialsOf(c, secretOf) } : {}),

@@ -19,6 +19,11 @@ export interface ProvisioningServerArgs {
   readonly address: pulumi.Input<string>;
   /** Fingerprint of every catalog object (`kind/name`): the server records the version of each it holds. */
   readonly fingerprints: pulumi.Input<Readonly<Record<string, string>>>;
+  /**
+   * Whether the tree prints secrets: the manifest's sha256 then covers the real bytes of those
+   * files and is a secret too. @default true (when not known yet)
+   */
+  readonly printsSecrets?: boolean;
   /** Values of the secrets the tree prints. @default - none */
   readonly secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Their versions (keyed hashes): a new value rewrites the files that print it. @default - none */
@@ -58,7 +63,7 @@ export class ProvisioningServer extends pulumi.ComponentResource {
         ...(args.secretVersions !== undefined ? { secretVersions: args.secretVersions } : {}),
       },
       // A component's dependencies do not reach its children by themselves: the rollout order does.
-      { parent: this, ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}) },
+      { parent: this, ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}), ...(args.printsSecrets === false ? {} : { additionalSecretOutputs: ["manifestSha256"] }) },
     );
     this.resource = child;
     this.manifestSha256 = child.manifestSha256;

@@ -11,6 +11,6 @@ export class ServerResource extends DynamicResource {
 
   constructor(name: string, props: ServerResourceInputs, opts?: pulumi.CustomResourceOptions) {
     // The credentials and secret values stay secrets in the outputs the provider echoes.
-    super("server", name, { ...props, manifestSha256: undefined, serving: undefined }, { ...opts, additionalSecretOutputs: ["credentials", "secrets"] });
+    super("server", name, { ...props, manifestSha256: undefined, serving: undefined }, { ...opts, additionalSecretOutputs: ["credentials", "secrets", ...(opts?.additionalSecretOutputs ?? [])] });
   }
 }

@@ -8,10 +8,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
-import { type Document, LineCounter, parseDocument } from "yaml";
-import { type CatalogIssue, CatalogError, formatPath } from "./catalog/errors";
+import { type Document, type LineCounter, parseDocument } from "yaml";
+import { type CatalogIssue, CatalogError } from "./catalog/errors";
 import { PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
-import { lineAt, pathAtOffset } from "./catalog/yamlPositions";
+import { lineAt } from "./catalog/yamlPositions";
+import { parseYaml } from "./catalog/yamlText";
 import { zodToIssues } from "./catalog/zodIssues";
 import { canonicalJson } from "./util/canonical";
 
@@ -71,20 +72,14 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
 }
 
 export function parseStackConfig(text: string, file: string, projectDir: string, stack: string): StackConfig {
-  const doc = parseStackFile({ file, text });
-  const config = ((doc.doc.toJS() ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+  const config = ((parseStackFile({ file, text }).value ?? {}) as { config?: Record<string, unknown> }).config ?? {};
   return checkStackConfig({ catalog: config[CATALOG_KEY], servers: config[SERVERS_KEY], payloadRoots: config[PAYLOAD_ROOTS_KEY] }, projectDir, stack, { file, text });
 }
 
-function parseStackFile(f: StackFile): { doc: Document; lc: LineCounter } {
-  const lc = new LineCounter();
-  const doc = parseDocument(f.text, { lineCounter: lc, prettyErrors: false });
-  if (doc.errors.length) {
-    throw new CatalogError(
-      doc.errors.map((e) => ({ file: f.file, line: e.linePos?.[0]?.line ?? 0, path: formatPath(pathAtOffset(doc, e.pos[0])), message: `YAML syntax error: ${e.message.split("\n")[0]}`, severity: "error" as const })),
-    );
-  }
-  return { doc, lc };
+function parseStackFile(f: StackFile): { doc: Document; lc: LineCounter; value: unknown } {
+  const parsed = parseYaml(f.file, f.text, { uniqueKeys: false });
+  if (!parsed.ok) throw new CatalogError(parsed.issues);
+  return parsed;
 }
 
 /**
@@ -93,7 +88,7 @@ function parseStackFile(f: StackFile): { doc: Document; lc: LineCounter } {
  */
 export function checkStackConfig(values: StackValues, projectDir: string, stack: string, from?: StackFile): StackConfig {
   const located = from ? parseStackFile(from) : undefined;
-  const written = ((located?.doc.toJS() ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+  const written = ((located?.value ?? {}) as { config?: Record<string, unknown> }).config ?? {};
   const file = from && located ? from.file : "(config)";
   const given: Record<string, unknown> = { [CATALOG_KEY]: values.catalog, [SERVERS_KEY]: values.servers, [PAYLOAD_ROOTS_KEY]: values.payloadRoots };
   // A line only when the file says what the program got (a --config flag or an ESC environment may say otherwise).

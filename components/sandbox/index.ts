@@ -34,21 +34,26 @@ export interface SandboxOptions {
   readonly maxMemoryMb?: number;
 }
 
-/** Real folders of the packages the renderer needs (and their dependencies). */
+/** Where Node's resolution finds a package from `from`: the folder as seen, before any link is followed. */
+function packageFolder(name: string, from: string): string | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "node_modules", name);
+    if (fs.existsSync(path.join(candidate, "package.json"))) return candidate;
+    if (dir === path.dirname(dir)) return undefined;
+  }
+}
+
+/** Folders of the packages the renderer needs (and their dependencies), as found and as they really are (npm may link a package). */
 function packageDirs(): string[] {
   const dirs = new Set<string>();
   const visit = (name: string, from: string) => {
-    let manifest: string;
-    try {
-      manifest = require.resolve(`${name}/package.json`, { paths: [from] });
-    } catch {
-      return;
-    }
-    const dir = fs.realpathSync(path.dirname(manifest));
-    if (dirs.has(dir)) return;
-    dirs.add(dir);
-    const deps = (JSON.parse(fs.readFileSync(manifest, "utf8")) as { dependencies?: Record<string, string> }).dependencies ?? {};
-    for (const dep of Object.keys(deps)) visit(dep, dir);
+    const found = packageFolder(name, from);
+    if (!found || dirs.has(found)) return;
+    dirs.add(found);
+    const real = fs.realpathSync(found);
+    dirs.add(real);
+    const deps = (JSON.parse(fs.readFileSync(path.join(found, "package.json"), "utf8")) as { dependencies?: Record<string, string> }).dependencies ?? {};
+    for (const dep of Object.keys(deps)) visit(dep, real);
   };
   for (const p of RENDERER_PACKAGES) visit(p, packageRoot);
   return [...dirs].sort();
@@ -82,7 +87,9 @@ function resultOf(status: number | null, signal: NodeJS.Signals | null, stdout: 
   }
   if (status !== 0) {
     const oom = /heap out of memory|Allocation failed/.test(stderr);
-    throw new RenderError(oom ? "rendering the catalog ran out of memory and was stopped (a template that builds huge output?)" : `the renderer failed (exit ${status ?? signal}): ${stderr.trim().split("\n").slice(-3).join(" ")}`);
+    if (oom) throw new RenderError("rendering the catalog ran out of memory and was stopped (a template that builds huge output?)");
+    const why = stderr.split("\n").filter((l) => /Error|ERR_|resource:/.test(l)).slice(0, 3).map((l) => l.trim());
+    throw new Error(`the renderer failed (exit ${status ?? signal}): ${why.join(" ") || stderr.trim().slice(-500)}`);
   }
   const result = JSON.parse(stdout) as RenderJobResult;
   if (!result.ok) throw new CatalogError(result.issues);

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { type Document, LineCounter } from "yaml";
 import { type PayloadConfinement, type PayloadFile, checkPayload, payloadKey } from "./checksums";
 import { type CatalogIssue, CatalogError, formatPath } from "./errors";
 import {
@@ -23,7 +23,8 @@ import {
   type Template,
   type CatalogFileInput,
 } from "./schema";
-import { keyLines, lineAt, pathAtOffset, textLineOffset } from "./yamlPositions";
+import { keyLines, lineAt, textLineOffset } from "./yamlPositions";
+import { decodeText, parseYaml } from "./yamlText";
 import { zodToIssues } from "./zodIssues";
 
 export type Located<T> = T & { readonly origin: Origin };
@@ -31,13 +32,11 @@ export type Located<T> = T & { readonly origin: Origin };
 /**
  * Size limits: a template is rendered per profile and per server and its output is served to
  * installers, so a source beyond 1 MiB is a mistake (a payload named as a template), not a
- * template; a catalog YAML file beyond 4 MiB would be a generated dump nobody reviews. Aliases
- * are few in a hand-written catalog; a hundred expansions is far beyond any real use and far
- * below a "billion laughs".
+ * template; a catalog YAML file beyond 4 MiB would be a generated dump nobody reviews.
  */
 export const MAX_TEMPLATE_BYTES = 1024 * 1024;
 export const MAX_CATALOG_FILE_BYTES = 4 * 1024 * 1024;
-export const MAX_ALIAS_COUNT = 100;
+
 
 /** A template with its text read: from `source` (a file beside the YAML) or inline `text`. */
 export type LoadedTemplate = Located<Template> & {
@@ -81,19 +80,6 @@ const issueAt = (file: string, line: number, keyPath: string, message: string): 
 
 const tooLarge = (file: string, line: number, keyPath: string, what: string, size: number, max: number) =>
   issueAt(file, line, keyPath, `${what} is ${size} bytes, above the limit of ${max} bytes`);
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-
-/** Bytes as UTF-8 text without a byte order mark, or the reason they are not text. */
-export function decodeText(bytes: Uint8Array): { text: string } | { error: string } {
-  try {
-    const text = utf8.decode(bytes);
-    if (text.includes("\u0000")) return { error: "contains a NUL character (expected text)" };
-    return { text };
-  } catch {
-    return { error: "is not valid UTF-8 text" };
-  }
-}
 
 /** Load a `.yaml`/`.yml` file, or every such file in a folder (sorted by name, not recursive). */
 export function loadCatalog(fileOrDir: string, options: LoadOptions = {}): Catalog {
@@ -155,7 +141,7 @@ function yamlSources(fileOrDir: string): { sources: CatalogSource[]; root: strin
       continue;
     }
     const decoded = decodeText(fs.readFileSync(f));
-    if ("error" in decoded) issues.push(issueAt(f, 0, "", `catalog file ${decoded.error}`));
+    if ("error" in decoded) issues.push(issueAt(f, decoded.line, "", `catalog file ${decoded.error}`));
     else sources.push({ file: f, text: decoded.text, baseDir: path.resolve(path.dirname(f)) });
   }
   if (issues.length > 0) throw new CatalogError(issues);
@@ -175,7 +161,8 @@ function readTemplateSource(abs: string, catalogRoot: string): { text: string } 
   const st = fs.statSync(real);
   if (!st.isFile()) return { error: "not a regular file" };
   if (st.size > MAX_TEMPLATE_BYTES) return { error: `it is ${st.size} bytes, above the limit of ${MAX_TEMPLATE_BYTES} bytes` };
-  return decodeText(fs.readFileSync(real));
+  const decoded = decodeText(fs.readFileSync(real));
+  return "error" in decoded ? { error: `it ${decoded.error} (line ${decoded.line})` } : decoded;
 }
 
 /** Load already-read YAML texts (used by loadCatalog, generators and tests). */
@@ -185,34 +172,20 @@ export function loadCatalogSources(sources: readonly CatalogSource[], options: L
   const catalogRoot = options.catalogRoot ?? sources[0]?.baseDir ?? process.cwd();
   for (const src of sources) {
     catalog.files.push(src.file);
-    const lc = new LineCounter();
     let raw: unknown;
-    let doc: ReturnType<typeof parseDocument> | undefined;
+    let doc: Document | undefined;
+    let lc = new LineCounter();
     if ("object" in src) raw = src.object;
     else {
-      try {
-        doc = parseDocument(src.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-        if (doc.errors.length > 0) {
-          for (const err of doc.errors) {
-            issues.push(issueAt(src.file, err.linePos?.[0]?.line ?? lc.linePos(err.pos[0]).line, formatPath(pathAtOffset(doc, err.pos[0])), `YAML syntax error: ${err.message.split("\n")[0]}`));
-          }
-          continue;
-        }
-        raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
-      } catch (e) {
-        issues.push(parserLimit(src.file, e));
+      const yaml = parseYaml(src.file, src.text);
+      if (!yaml.ok) {
+        issues.push(...yaml.issues);
         continue;
       }
+      ({ doc, lc } = yaml);
+      raw = yaml.value ?? {};
     }
-    const parsed = (() => {
-      try {
-        return CatalogFileSchema.safeParse(raw);
-      } catch (e) {
-        issues.push(parserLimit(src.file, e));
-        return undefined;
-      }
-    })();
-    if (!parsed) continue;
+    const parsed = CatalogFileSchema.safeParse(raw);
     // In code there are no lines: an object is named by its name in the key path.
     const lineOf = (p: PropertyKey[]) => (doc ? lineAt(doc, lc, p) : 0);
     const shown = (p: readonly PropertyKey[]) => (doc ? formatPath(p) : namedPath(raw, p));
@@ -245,20 +218,11 @@ function namedPath(raw: unknown, p: readonly PropertyKey[]): string {
   return typeof name === "string" ? `${String(coll)}[${name}]${rest.length ? (typeof rest[0] === "number" ? "" : ".") + formatPath(rest) : ""}` : formatPath(p);
 }
 
-/** A parser limit (alias expansion, nesting depth) as a located issue instead of a crash. */
-function parserLimit(file: string, e: unknown): CatalogIssue {
-  if (e instanceof RangeError) return issueAt(file, 0, "", "YAML nests too deeply to load (a document built to exhaust the parser?)");
-  if (e instanceof ReferenceError && /alias/i.test(e.message)) {
-    return issueAt(file, 0, "", `YAML expands aliases beyond the limit of ${MAX_ALIAS_COUNT} (a document built to exhaust the parser?)`);
-  }
-  return issueAt(file, 0, "", `cannot load YAML: ${(e as Error).message}`);
-}
-
 function loadTemplate(
   t: Template,
   origin: Origin,
   src: CatalogSource,
-  doc: ReturnType<typeof parseDocument> | undefined,
+  doc: Document | undefined,
   lc: LineCounter,
   p: PropertyKey[],
   catalogRoot: string,

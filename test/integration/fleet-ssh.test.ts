@@ -1,6 +1,7 @@
 // Issue 4's proof on the real engine: three SSH children (real sshd on loopback), bootstrapped to
 // serve over real tftpd-hpa and nginx; the engine's preview names exactly the servers and files a
 // catalog change touches, and `up` touches nothing else.
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,6 +49,18 @@ describe("a fleet of SSH children on the real engine", () => {
       const profile = fleet.expectedTree(server.name).selection.profiles[0]!;
       const ks = await httpGet(server.httpPort, `/autoinstall/${profile}.cfg`);
       expect(ks.equals(expected.get(`http/autoinstall/${profile}.cfg`)!)).toBe(true);
+    }
+  });
+
+  it("every figure the stack reports is what the child holds: the manifest's sha256, secret where the files print secrets", async () => {
+    const shown = JSON.parse((await fleet.project.ok(["stack", "output", "--json", "--show-secrets", "--stack", fleet.project.stack, "provisioningServers"])).stdout) as Record<string, { manifestSha256: string; files: number }>;
+    const masked = JSON.parse((await fleet.project.ok(["stack", "output", "--json", "--stack", fleet.project.stack, "provisioningServers"])).stdout) as Record<string, { manifestSha256: string }>;
+    for (const s of fleet.servers) {
+      const manifest = fs.readFileSync(path.join(fleet.roots[s.name]!, "manifest.json"));
+      expect(shown[s.name]!.manifestSha256, s.name).toBe(createHash("sha256").update(manifest).digest("hex"));
+      expect(shown[s.name]!.files).toBe(JSON.parse(manifest.toString("utf8")).files.length);
+      const printsSecrets = fleet.expectedTree(s.name).secretNames.length > 0;
+      expect(masked[s.name]!.manifestSha256, s.name).toBe(printsSecrets ? "[secret]" : shown[s.name]!.manifestSha256);
     }
   });
 

@@ -151,6 +151,14 @@ export const STACK_CASES: StackCase[] = [
   { name: "relative SSH root where absolute is required", servers: (b) => at(b, 0, { transport: sshTransport("srv/pxe") }), at: "root: srv/pxe", path: "provisioning:servers[0].transport.root", message: /invalid destination "srv\/pxe": expected an absolute/ },
   { name: "SSH root with $()", servers: (b) => at(b, 0, { transport: sshTransport(`/srv/$(touch ${PWNED})`) }), at: "$(touch", path: "provisioning:servers[0].transport.root", message: /invalid destination/ },
   { name: "malformed pinned host key", servers: (b) => at(b, 0, { transport: { ...(b[0]!.transport as object), hostKey: "ssh-ed25519 not;base64" } }), at: "hostKey", path: "provisioning:servers[0].transport.hostKey", message: /invalid hostKey/ },
+  {
+    name: "an SSH child without a pinned host key",
+    servers: (b) => at(b, 1, { transport: (({ hostKey: _k, ...t }) => t)(b[1]!.transport as { hostKey?: string }) }),
+    at: "transport:",
+    nth: 2,
+    path: "provisioning:servers[1].transport",
+    message: /no pinned host key for 127\.0\.0\.1: set hostKey .* or knownHosts/,
+  },
   { name: "newline in a local root", servers: (b) => at(b, 0, { transport: { kind: "local", root: "/srv/a\nb" } }), at: "root:", path: "provisioning:servers[0].transport.root", message: /must not contain NUL or newline/ },
 ];
 
@@ -163,10 +171,10 @@ function catalogFor(c: CatalogCase): string {
   return dir;
 }
 
-/** The `file:line path: message` line the case must produce, relative to `dir`. */
+/** The `file:line path: message` line the case must produce, relative to `dir` (`file:line: message` for the whole file). */
 function expectIssue(stderr: string, dir: string, e: Expect): void {
   const file = path.join(dir, e.file);
-  const where = `${file}:${lineOf(file, e.at)} ${e.path}: `;
+  const where = e.path ? `${file}:${lineOf(file, e.at)} ${e.path}: ` : `${file}:${lineOf(file, e.at)}: `;
   const found = stderr.split("\n").find((l) => l.startsWith(where));
   expect(found, `no line "${where}…" in:\n${stderr}`).toBeDefined();
   expect(found!.slice(where.length)).toMatch(e.message);

@@ -40,7 +40,7 @@ describe("a change of how a child is reached, on the real engine", () => {
   }
 
   beforeAll(async () => {
-    execFileSync("useradd", ["-o", "-u", "0", "-g", "0", "-M", "-N", "-d", "/root", "-s", "/bin/sh", ALIAS], { stdio: "ignore" });
+    execFileSync("useradd", ["-o", "-u", "0", "-g", "0", "-M", "-N", "-d", "/root", "-s", "/bin/sh", "-p", "*", ALIAS], { stdio: "ignore" });
     fleet = await createFleet({
       transport: "ssh",
       extraPorts: 1,
@@ -54,7 +54,7 @@ describe("a change of how a child is reached, on the real engine", () => {
   });
   afterAll(async () => {
     await fleet?.dispose();
-    execFileSync("userdel", [ALIAS], { stdio: "ignore" });
+    execFileSync("userdel", ["-f", ALIAS], { stdio: "ignore" });
   });
 
   it("another port of the same sshd: the plan says so and names no file; the up writes and deletes nothing", async () => {
