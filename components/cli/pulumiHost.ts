@@ -63,7 +63,9 @@ export function usesDevPassphrase(projectDir: string, project: ProjectFile, stac
   const file = path.join(projectDir, project.stackConfigDir ?? ".", `Pulumi.${stack}.yaml`);
   try {
     const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
-    return doc?.config?.[DEV_PASSPHRASE_KEY] === true;
+    // Pulumi writes a config value back as a string ("true") when it rewrites the file.
+    const value = doc?.config?.[DEV_PASSPHRASE_KEY];
+    return value === true || value === "true";
   } catch {
     return false;
   }

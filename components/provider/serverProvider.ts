@@ -148,7 +148,11 @@ async function converge(p: ServerProps, prior: ServerOutputs | undefined): Promi
   // The same child reached another way (user, port, host name) carries the identity we recorded.
   const sameChild = prior !== undefined && found?.manifest?.child === prior.child;
   const child = found?.manifest?.child ?? randomUUID();
-  if (!prior || moved || prior.serving === false || canonicalJson(prior.serve) !== canonicalJson(p.serve)) await runBootstrap(t, p);
+  // A tree that moves (a new root, another machine) starts its daemons once the old ones are
+  // gone: on the same machine they would want the same ports.
+  const relocated = moved && !sameChild;
+  const bootstrap = !prior || moved || prior.serving === false || canonicalJson(prior.serve) !== canonicalJson(p.serve);
+  if (bootstrap && !relocated) await runBootstrap(t, p);
 
   // The manifest is trusted as the record of what the child holds only if it is the one written
   // last; a hand-edited one could name files to remove, so then nothing is pruned.
@@ -165,7 +169,10 @@ async function converge(p: ServerProps, prior: ServerOutputs | undefined): Promi
   const manifestSha256 = sha256Hex(manifest);
   if (!found || sha256Hex(found.text) !== manifestSha256) await t.writeFile(MANIFEST_PATH, manifest, manifestSha256, "0644");
 
-  if (moved && !sameChild) await cleanUp(prior!).catch(() => undefined); // an old host that is gone keeps what it had
+  if (relocated) {
+    await cleanUp(prior!).catch(() => undefined); // an old host that is gone keeps what it had
+    await runBootstrap(t, p);
+  }
   return definedOnly({
     server: p.server,
     transport: p.transport,

@@ -166,6 +166,8 @@ pid_of() { # $1 pidfile -> prints the pid if that process is alive and belongs t
   _pid=$(head -n 1 "$1" | tr -dc 0-9)
   [ -n "$_pid" ] || return 1
   kill -0 "$_pid" 2>/dev/null || return 1
+  # A zombie (a killed daemon nobody reaped) is not running.
+  if grep -q '^State:[[:space:]]*Z' "/proc/$_pid/status" 2>/dev/null; then return 1; fi
   if [ -r "/proc/$_pid/cmdline" ]; then
     tr '\0' ' ' < "/proc/$_pid/cmdline" | grep -qF -- "$ROOT/" || return 1
   fi

@@ -3,7 +3,13 @@
 # "serving", or "stopped:" and the names of the stopped ones. Env: ROOT (required).
 set -u
 ROOT=${ROOT:?ROOT is required}
-alive() { [ -s "$1" ] && kill -0 "$(head -n 1 "$1" | tr -dc 0-9)" 2>/dev/null; }
+# A pid file naming a live process (a zombie left by a killed daemon is not one).
+alive() {
+  [ -s "$1" ] || return 1
+  _pid=$(head -n 1 "$1" | tr -dc 0-9)
+  [ -n "$_pid" ] && kill -0 "$_pid" 2>/dev/null || return 1
+  ! grep -q '^State:[[:space:]]*Z' "/proc/$_pid/status" 2>/dev/null
+}
 stopped=""
 for name in nginx tftpd; do
   alive "$ROOT/run/$name.pid" || stopped="$stopped $name"

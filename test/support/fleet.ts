@@ -43,6 +43,8 @@ export interface Fleet {
   ssh?: SshChildren;
   /** Rewrites the stack's server list (e.g. to change served profiles). */
   writeServers(servers: ServerInput[]): void;
+  /** Sets a plain config value in the stack file (`provisioning:payloadRoots`, …). */
+  setConfig(key: string, value: unknown): void;
   /** What render() says a server should hold, from the current catalog copy (secrets as tokens). */
   expectedTree(server: string): ServerTree;
   /** The stack's secret values, by name. */
@@ -64,6 +66,8 @@ export async function createFleet(opts: {
   payloadRoots?: string[];
   /** More ports each SSH child listens on. @default 0 */
   extraPorts?: number;
+  /** Folder for the local children's roots. @default a folder of the fleet's, readable to all */
+  localRootsIn?: string;
 }): Promise<Fleet> {
   const stack = opts.stack ?? "test";
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "provisioning-fleet-"));
@@ -78,7 +82,7 @@ export async function createFleet(opts: {
   const servers: ServerInput[] = [];
   for (const [i, s] of opts.servers.entries()) {
     const child = ssh?.children[i];
-    const root = child ? child.root : path.join(work, "children", s.name);
+    const root = child ? child.root : path.join(opts.localRootsIn ?? path.join(work, "children"), s.name);
     fs.mkdirSync(root, { recursive: true });
     roots[s.name] = root;
     if (child) secrets[`ssh_key_${i}`] = child.privateKey;
@@ -111,15 +115,19 @@ export async function createFleet(opts: {
     ssh,
     secrets: { root_password_hash: ROOT_PASSWORD_HASH },
     writeServers(next) {
-      const doc = parseYaml(fs.readFileSync(stackFile, "utf8"));
-      doc.config["provisioning:servers"] = next;
-      fs.writeFileSync(stackFile, stringifyYaml(doc));
+      fleet.setConfig("provisioning:servers", next);
       fleet.servers = next;
+    },
+    setConfig(key, value) {
+      const doc = parseYaml(fs.readFileSync(stackFile, "utf8"));
+      doc.config[key] = value;
+      fs.writeFileSync(stackFile, stringifyYaml(doc));
     },
     expectedTree(name) {
       const server = fleet.servers.find((s) => s.name === name);
       if (!server) throw new Error(`no server ${name}`);
-      return render(resolveCatalog(loadCatalog(catalogDir, { payloadRoots: opts.payloadRoots ?? [] })), ServerSchema.parse(server));
+      const payloadRoots = (parseYaml(fs.readFileSync(stackFile, "utf8")).config["provisioning:payloadRoots"] ?? []) as string[];
+      return render(resolveCatalog(loadCatalog(catalogDir, { payloadRoots })), ServerSchema.parse(server));
     },
     async dispose() {
       await project.destroy();

@@ -1,0 +1,92 @@
+// Payloads by URL work end to end: downloaded once into the content store on the central machine,
+// checked against their sha256 before anything reaches a child, streamed like local ones. A wrong
+// checksum or an unreachable URL is an error at the payload's place in the catalog, and nothing is
+// written. Local payloads outside the catalog's folder need an allowed payload root. Real engine,
+// a real local HTTP server.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectConverged } from "../support/converged";
+import { createFleet, treeOnDisk, type Fleet } from "../support/fleet";
+import { startPayloadServer, type PayloadServer } from "../support/payloadServer";
+import { changes } from "../support/pulumi";
+
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+const KERNEL = Buffer.from("a rocky9 kernel served over HTTP\n".repeat(2000));
+const INITRD = Buffer.from("a rocky9 initrd served over HTTP\n".repeat(3000));
+
+describe("payloads by URL and from allowed roots, on the real engine", () => {
+  let fleet: Fleet;
+  let server: PayloadServer;
+  let distributions: string;
+  let good: string;
+
+  /** The rocky9 distribution's kernel and initrd by URL, with the given sha256s. */
+  const byUrl = (kernelSha: string, initrdSha: string, base = server.url) =>
+    good
+      .replace(/kernel: \{ path: payloads\/rocky9-x86_64\/vmlinuz, sha256: [0-9a-f]+ \}/, `kernel: { url: "${base}/rocky9/vmlinuz", sha256: ${kernelSha} }`)
+      .replace(/initrd: \{ path: payloads\/rocky9-x86_64\/initrd\.img, sha256: [0-9a-f]+ \}/, `initrd: { url: "${base}/rocky9/initrd.img", sha256: ${initrdSha} }`);
+  const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
+
+  beforeAll(async () => {
+    server = await startPayloadServer({ "/rocky9/vmlinuz": KERNEL, "/rocky9/initrd.img": INITRD });
+    fleet = await createFleet({ transport: "local", servers: [{ name: "pl-a", site: "a", arch: ["x86_64"], profiles: ["web"] }] });
+    distributions = path.join(fleet.catalogDir, "distributions.yaml");
+    good = fs.readFileSync(distributions, "utf8");
+    await fleet.project.up();
+  });
+  afterAll(async () => {
+    await fleet?.dispose();
+    await server?.close();
+  });
+
+  it("a wrong checksum fails the run at the payload's place in the catalog; nothing is written", async () => {
+    const before = treeOnDisk(fleet.roots["pl-a"]!);
+    const text = byUrl(sha(KERNEL), "b".repeat(64));
+    fs.writeFileSync(distributions, text);
+    const r = await fleet.project.run(["up", "--yes", "--skip-preview", "--stack", fleet.project.stack]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain(
+      `${distributions}:${lineOf(text, "initrd.img")} distributions[0].initrd.url: cannot use ${server.url}/rocky9/initrd.img: sha256 mismatch: the catalog says ${"b".repeat(64)}, the download has ${sha(INITRD)}`,
+    );
+    expect(treeOnDisk(fleet.roots["pl-a"]!)).toEqual(before);
+  });
+
+  it("an unreachable URL fails the same way", async () => {
+    const before = treeOnDisk(fleet.roots["pl-a"]!);
+    const text = byUrl(sha(KERNEL), sha(INITRD), "http://127.0.0.1:1");
+    fs.writeFileSync(distributions, text);
+    const r = await fleet.project.run(["up", "--yes", "--skip-preview", "--stack", fleet.project.stack]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(new RegExp(`${distributions.replace(/[.]/g, "\\.")}:${lineOf(text, "vmlinuz")} distributions\\[0\\]\\.kernel\\.url: cannot use http://127\\.0\\.0\\.1:1/rocky9/vmlinuz: `));
+    expect(treeOnDisk(fleet.roots["pl-a"]!)).toEqual(before);
+  });
+
+  it("the right checksums: downloaded once, verified, placed like local payloads", async () => {
+    fs.writeFileSync(distributions, byUrl(sha(KERNEL), sha(INITRD)));
+    const served = server.requests.length;
+    await fleet.project.up();
+    expectConverged(fleet, "pl-a");
+    expect(fs.readFileSync(path.join(fleet.roots["pl-a"]!, "tftp/images/rocky9-x86_64/vmlinuz")).equals(KERNEL)).toBe(true);
+    expect(server.requests.length - served).toBe(2);
+    // Known by content from then on: the next preview and up neither download nor change anything.
+    expect(changes(await fleet.project.preview())).toEqual([]);
+    expect(server.requests.length - served).toBe(2);
+  });
+
+  it("a local payload outside the catalog's folder needs its folder among the stack's payload roots", async () => {
+    const outside = fs.mkdtempSync(path.join(path.dirname(fleet.catalogDir), "payload-root-"));
+    fs.writeFileSync(path.join(outside, "vmlinuz"), KERNEL);
+    const text = good.replace(/kernel: \{ path: payloads\/rocky9-x86_64\/vmlinuz, sha256: [0-9a-f]+ \}/, `kernel: { path: ${path.join(outside, "vmlinuz")} }`);
+    fs.writeFileSync(distributions, text);
+    const refused = await fleet.project.run(["up", "--yes", "--skip-preview", "--stack", fleet.project.stack]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain(`${distributions}:${lineOf(text, outside)} distributions[0].kernel.path: kernel file ${path.join(outside, "vmlinuz")} is outside the catalog folder`);
+
+    fleet.setConfig("provisioning:payloadRoots", [outside]);
+    await fleet.project.up();
+    expectConverged(fleet, "pl-a");
+    fs.writeFileSync(distributions, good);
+  });
+});
