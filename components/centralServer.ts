@@ -8,7 +8,6 @@ import type { Server } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
 import type { TreesResult } from "../src/renderJob";
 import { contentKey, sha256Hex } from "../src/state/contentKey";
-import { compareStrings } from "../src/util/canonical";
 import { STACK_KEY, TYPE, waveBarrierName } from "./names";
 import type { Credentials, TransportProps } from "./provider/connection";
 import type { ServeProps } from "./provider/serverProvider";
@@ -65,10 +64,12 @@ export class CentralServer extends pulumi.ComponentResource {
   constructor(name: string, args: CentralServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TYPE.central, name, {}, opts);
     const baseDir = path.resolve(args.baseDir ?? process.cwd());
+    const store = new ContentStore();
     const { catalog, checked, rendered } = plainInput(() => {
       const catalog = loadCatalogInput(args.catalog, { baseDir, payloadRoots: args.payloadRoots ?? [] });
       const checked = checkServers(args.servers);
       const rendered = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: checked.filter((c) => c.addressKnown).map((c) => c.server) });
+      putPayloads(catalog, store);
       return { catalog, checked, rendered };
     });
     this.catalog = catalog;
@@ -79,9 +80,6 @@ export class CentralServer extends pulumi.ComponentResource {
       }
     }
     for (const w of rendered.warnings) pulumi.log.warn(w.message, this);
-    const store = new ContentStore();
-    const payloadsReady = putPayloads(catalog, store);
-    payloadsReady.catch(() => undefined); // reported through the servers' files, which wait for it
     const treesNow = new Map(rendered.trees.map((t) => [t.server, t]));
     for (const t of rendered.trees) putTexts(t, store);
 
@@ -93,8 +91,8 @@ export class CentralServer extends pulumi.ComponentResource {
     for (const wave of waves) {
       const members: ProvisioningServer[] = [];
       for (const c of checked.filter((x) => (x.server.wave ?? 0) === wave)) {
-        const tree = treeOf(c, treesNow, catalog, store, payloadsReady);
-        const secrets: pulumi.Output<Record<string, string> | undefined> = tree.apply((t) => (t.secretNames.length > 0 ? secretValues(t.secretNames, secretOf) : undefined)) as pulumi.Output<Record<string, string> | undefined>;
+        const tree = treeOf(c, treesNow, catalog, store);
+        const secrets = pulumi.output(tree).apply((t) => (t.secretNames.length > 0 ? secretValues(t.secretNames, secretOf) : undefined)) as pulumi.Output<Record<string, string> | undefined>;
         const child = new ProvisioningServer(
           c.server.name,
           {
@@ -139,11 +137,10 @@ function plainInput<T>(load: () => T): T {
 }
 
 /** The server's tree: rendered already, or rendered (confined, asynchronously) once its address is known. */
-function treeOf(c: CheckedServer, now: ReadonlyMap<string, ServerTree>, catalog: Catalog, store: ContentStore, payloadsReady: Promise<true>): pulumi.Output<ServerTree> {
-  const ready = pulumi.output(payloadsReady);
+function treeOf(c: CheckedServer, now: ReadonlyMap<string, ServerTree>, catalog: Catalog, store: ContentStore): pulumi.Input<ServerTree> {
   const rendered = now.get(c.server.name);
-  if (rendered) return ready.apply(() => rendered);
-  return pulumi.all([c.args.address as pulumi.Input<string>, ready]).apply(async ([address]) => {
+  if (rendered) return rendered;
+  return pulumi.output(c.args.address as pulumi.Input<string>).apply(async (address) => {
     checkResolved(c.server.name, "address", address);
     const result = await runSandboxedAsync<TreesResult>({ kind: "trees", catalog, servers: [{ ...c.server, address } as Server] });
     putTexts(result.trees[0]!, store);
@@ -160,27 +157,18 @@ function putTexts(tree: ServerTree, store: ContentStore): void {
 
 /**
  * Downloads every URL payload into the store, each checked against its sha256, before any
- * server's files are known: a wrong checksum or an unreachable URL fails the run with the
- * payload's place in the catalog, and nothing is written to any child.
+ * resource is declared: a wrong checksum or an unreachable URL is an issue at the payload's
+ * place in the catalog, and nothing is written to any child.
  */
-async function putPayloads(catalog: Catalog, store: ContentStore): Promise<true> {
-  const where = new Map<string, string>();
-  for (const d of catalog.distributions) for (const k of ["kernel", "initrd"] as const) where.set(`distribution/${d.name}#${k}`, `${d.origin.file}:${d.origin.keyLines[`${k}.url`] ?? d.origin.line} ${d.origin.path}.${k}.url`);
-  for (const b of catalog.bootLoaders) b.files.forEach((_, i) => where.set(`bootLoader/${b.name}#files[${i}]`, `${b.origin.file}:${b.origin.keyLines[`files[${i}].url`] ?? b.origin.line} ${b.origin.path}.files[${i}].url`));
-  const failures: string[] = [];
-  await Promise.all(
-    Object.entries(catalog.payloads)
-      .filter(([, p]) => p.sourceUrl !== undefined)
-      .map(async ([key, p]) => {
-        try {
-          await store.putUrl(p.sourceUrl!, p.sha256);
-        } catch (e) {
-          failures.push(`${where.get(key) ?? key}: cannot use ${p.sourceUrl}: ${(e as Error).message}`);
-        }
-      }),
-  );
-  if (failures.length > 0) throw new Error(`invalid provisioning input:\n${failures.sort(compareStrings).join("\n")}`);
-  return true;
+function putPayloads(catalog: Catalog, store: ContentStore): void {
+  const wanted: { key: string; url: string; sha256: string; where: { file: string; line: number; path: string } }[] = [];
+  const at = (origin: Catalog["distributions"][number]["origin"], key: string) => ({ file: origin.file, line: origin.keyLines[`${key}.url`] ?? origin.line, path: `${origin.path}.${key}.url` });
+  for (const d of catalog.distributions) for (const k of ["kernel", "initrd"] as const) if (d[k].url) wanted.push({ key: `distribution/${d.name}#${k}`, url: d[k].url!, sha256: d[k].sha256!, where: at(d.origin, k) });
+  for (const b of catalog.bootLoaders) b.files.forEach((f, i) => f.url && wanted.push({ key: `bootLoader/${b.name}#files[${i}]`, url: f.url, sha256: f.sha256!, where: at(b.origin, `files[${i}]`) }));
+  if (wanted.length === 0) return;
+  const results = store.putUrlsSync(wanted);
+  const issues = wanted.flatMap((w, i) => (results[i] ? [{ ...w.where, message: `cannot use ${w.url}: ${results[i]}`, severity: "error" as const }] : []));
+  if (issues.length > 0) throw new CatalogError(issues);
 }
 
 function secretLookup(secrets: CentralServerArgs["secrets"]): (name: string) => pulumi.Input<string> {

@@ -12,7 +12,9 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { pipeline } from "node:stream/promises";
+import { packageRoot } from "./packageRoot";
 import { contentKey, isContentKey } from "../src/state/contentKey";
 
 export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -92,7 +94,9 @@ export class ContentStore {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
     try {
-      const response = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(opts.timeoutMs ?? 600_000) });
+      const response = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(opts.timeoutMs ?? 600_000) }).catch((e: Error & { cause?: { code?: string; message?: string } }) => {
+        throw new Error(`${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ""}`);
+      });
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status} ${response.statusText}`);
       const hash = createHash("sha256");
       const out = fs.createWriteStream(tmp, { mode: 0o600 });
@@ -113,6 +117,23 @@ export class ContentStore {
     } finally {
       fs.rmSync(tmp, { force: true });
     }
+  }
+
+  /**
+   * Downloads URL payloads (putUrl) in a process of its own and waits for it: a program declares
+   * no resource before its payloads are in the store. An error message per item, or null.
+   */
+  putUrlsSync(items: readonly { url: string; sha256: string }[]): (string | null)[] {
+    const missing = items.map((i) => !this.has(contentKey(i.sha256)));
+    if (!missing.some(Boolean)) return items.map(() => null);
+    const r = spawnSync(process.execPath, [path.join(packageRoot, "dist", "components", "fetchPayloads.js")], {
+      input: JSON.stringify(items),
+      env: { ...process.env, PROVISIONING_STORE: this.root },
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (r.status !== 0) throw new Error(`downloading payloads failed: ${r.stderr.trim() || r.error?.message}`);
+    return JSON.parse(r.stdout) as (string | null)[];
   }
 
   /** A blob by key, or an error saying which run should have put it there. */

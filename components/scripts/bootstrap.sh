@@ -12,14 +12,13 @@
 #   TFTP_USER     user in.tftpd drops to (default: tftp if it exists, else nobody)
 #   HTTP_USER     user of the nginx workers (default: www-data if it exists, else nobody)
 #
-# Why nothing global (no /etc/nginx or /etc/default/tftpd-hpa edits, no systemd units):
-# several children may share one machine (the tests run several on 127.0.0.1 with different
-# ports and roots; a lab host may carry one child per site). So everything a child needs --
-# configs, pid files, nginx temp dirs, logs -- lives under its own $ROOT, and the daemons are
-# started directly with that configuration. Children cannot clobber each other, the distro's
-# own service definitions stay untouched, and `stop-services.sh` plus removing $ROOT removes a
-# child completely. (Trade-off: the daemons are not restarted at boot by an init system; the
-# next `pulumi up` re-runs this idempotent script, which starts whatever is not running.)
+# Why nothing of the distribution's own (no /etc/nginx or /etc/default/tftpd-hpa edits): several
+# children may share one machine (the tests run several on 127.0.0.1 with different ports and
+# roots; a lab host may carry one child per site). So everything a child needs -- configs, pid
+# files, nginx temp dirs, logs -- lives under its own $ROOT. Children cannot clobber each other,
+# the distro's own service definitions stay untouched, and `stop-services.sh` plus removing
+# $ROOT removes a child completely. Where systemd runs, each daemon gets a unit of this child's
+# (see "supervision" below), so it restarts when it dies and after a reboot.
 #
 # Idempotent: a second run with the same parameters rewrites nothing and leaves the running
 # daemons alone. A daemon whose configuration changed is restarted.
@@ -255,28 +254,72 @@ if ! "$NGINX" -t -q -c "$NGINX_CONF" >"$ROOT/log/nginx-check.log" 2>&1; then
   die "nginx rejected $NGINX_CONF"
 fi
 
-start_nginx() {
-  "$NGINX" -c "$NGINX_CONF" </dev/null >/dev/null 2>"$ROOT/log/nginx-start.log" || {
-    cat "$ROOT/log/nginx-start.log" >&2
-    die "nginx failed to start (listen $LISTEN:$HTTP_PORT)"
+# ---- supervision -----------------------------------------------------------------------------
+# With systemd (and root), each daemon of this child is a unit of its own, named after a hash of
+# $ROOT so that several children share a machine: enabled, restarted when it dies, started again
+# after a reboot. Without systemd the daemons are started here, and nothing restarts them: a
+# refreshing plan shows a child whose daemons stopped, and `pulumi up --refresh` starts them.
+SUPERVISOR=none
+if [ "$IS_ROOT" = 1 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then SUPERVISOR=systemd; fi
+UNIT_PREFIX="provisioning-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+
+# run_daemon NAME PIDFILE CHANGED LOG COMMAND...: the daemon runs with this command line (it
+# daemonizes and writes PIDFILE); CHANGED=1 restarts a running one.
+run_daemon() {
+  _name=$1 _pidfile=$2 _changed=$3 _log=$4
+  shift 4
+  if [ "$SUPERVISOR" = systemd ]; then
+    _unit="$UNIT_PREFIX-$_name.service"
+    cat > "/etc/systemd/system/$_unit.new" <<UNIT
+# Written by bootstrap.sh for the provisioning child at $ROOT; removed with it.
+[Unit]
+Description=$_name of the provisioning child at $ROOT
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=forking
+PIDFile=$_pidfile
+ExecStart=$*
+Restart=always
+RestartSec=2
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+    _unit_changed=0
+    if install_if_changed "/etc/systemd/system/$_unit.new" "/etc/systemd/system/$_unit"; then _unit_changed=1; systemctl daemon-reload; fi
+    # A daemon started before systemd supervised it gives way to the unit.
+    if ! systemctl is-active --quiet "$_unit" && _pid=$(pid_of "$_pidfile"); then stop_pid "$_pid" TERM; rm -f "$_pidfile"; fi
+    systemctl enable --quiet "$_unit"
+    if [ "$_changed" = 1 ] || [ "$_unit_changed" = 1 ]; then
+      systemctl restart "$_unit" 2>"$_log" || { cat "$_log" >&2; journalctl -u "$_unit" -n 20 --no-pager >&2 2>/dev/null || true; die "$_name failed to start"; }
+      log "$_name: (re)started by systemd ($_unit)"
+    else
+      systemctl start "$_unit" 2>"$_log" || { cat "$_log" >&2; die "$_name failed to start"; }
+      log "$_name: running under systemd ($_unit)"
+    fi
+    wait_pidfile "$_pidfile" "$_name" "$_log"
+    return
+  fi
+  if _pid=$(pid_of "$_pidfile"); then
+    if [ "$_changed" != 1 ]; then
+      log "$_name: running (pid $_pid), configuration unchanged"
+      return
+    fi
+    log "$_name: configuration changed, restarting (pid $_pid)"
+    stop_pid "$_pid" TERM
+  fi
+  rm -f "$_pidfile"
+  "$@" </dev/null >/dev/null 2>"$_log" || {
+    cat "$_log" >&2
+    die "$_name failed to start"
   }
-  wait_pidfile "$NGINX_PID" nginx "$ROOT/log/nginx-start.log"
+  wait_pidfile "$_pidfile" "$_name" "$_log"
+  log "$_name: started (pid $(pid_of "$_pidfile"))"
 }
 
-if pid=$(pid_of "$NGINX_PID"); then
-  if [ "$nginx_changed" = 1 ]; then
-    log "nginx: configuration changed, restarting (pid $pid)"
-    stop_pid "$pid" TERM
-    rm -f "$NGINX_PID"
-    start_nginx
-  else
-    log "nginx: running (pid $pid), configuration unchanged"
-  fi
-else
-  rm -f "$NGINX_PID"
-  start_nginx
-  log "nginx: started (pid $(pid_of "$NGINX_PID"))"
-fi
+run_daemon nginx "$NGINX_PID" "$nginx_changed" "$ROOT/log/nginx-start.log" "$NGINX" -c "$NGINX_CONF"
 
 # ---- tftpd-hpa -------------------------------------------------------------------------------
 # --secure chroots into $ROOT/tftp (requested names are relative to it, no escape);
@@ -286,29 +329,7 @@ TFTPD_ARGS="--listen --address $LISTEN:$TFTP_PORT --user $TFTP_USER --secure --p
 printf '%s\n' "$TFTPD $TFTPD_ARGS" > "$ROOT/etc/tftpd.args.new"
 tftpd_changed=0
 if install_if_changed "$ROOT/etc/tftpd.args.new" "$ROOT/etc/tftpd.args"; then tftpd_changed=1; fi
+# shellcheck disable=SC2086 # TFTPD_ARGS holds only validated words without spaces
+run_daemon tftpd "$TFTPD_PID" "$tftpd_changed" "$ROOT/log/tftpd-start.log" "$TFTPD" $TFTPD_ARGS
 
-start_tftpd() {
-  # shellcheck disable=SC2086 # TFTPD_ARGS holds only validated words without spaces
-  "$TFTPD" $TFTPD_ARGS </dev/null >/dev/null 2>"$ROOT/log/tftpd-start.log" || {
-    cat "$ROOT/log/tftpd-start.log" >&2
-    die "in.tftpd failed to start (address $LISTEN:$TFTP_PORT)"
-  }
-  wait_pidfile "$TFTPD_PID" in.tftpd "$ROOT/log/tftpd-start.log"
-}
-
-if pid=$(pid_of "$TFTPD_PID"); then
-  if [ "$tftpd_changed" = 1 ]; then
-    log "tftpd: configuration changed, restarting (pid $pid)"
-    stop_pid "$pid" TERM
-    rm -f "$TFTPD_PID"
-    start_tftpd
-  else
-    log "tftpd: running (pid $pid), configuration unchanged"
-  fi
-else
-  rm -f "$TFTPD_PID"
-  start_tftpd
-  log "tftpd: started (pid $(pid_of "$TFTPD_PID"))"
-fi
-
-echo "serving tftp://$LISTEN:$TFTP_PORT and http://$LISTEN:$HTTP_PORT from $ROOT"
+echo "serving tftp://$LISTEN:$TFTP_PORT and http://$LISTEN:$HTTP_PORT from $ROOT (supervisor: $SUPERVISOR)"

@@ -22,6 +22,19 @@ pid_of() {
   printf '%s\n' "$_pid"
 }
 
+# Units bootstrap.sh made for this child (where systemd runs): disabled and removed first, so
+# systemd does not start again what is stopped below.
+UNIT_PREFIX="provisioning-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  for unit in /etc/systemd/system/"$UNIT_PREFIX"-*.service; do
+    [ -e "$unit" ] || continue
+    systemctl disable --now --quiet "$(basename "$unit")" 2>/dev/null || true
+    rm -f "$unit"
+    reload=1
+  done
+  [ "${reload:-0}" = 1 ] && systemctl daemon-reload
+fi
+
 stopped=""
 for name in nginx tftpd; do
   pidfile="$ROOT/run/$name.pid"
