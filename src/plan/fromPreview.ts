@@ -163,7 +163,7 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
     notes[name] = a.notes;
     urns[name] = a.urns;
   }
-  const warnings = (preview.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message.trim());
+  const warnings = (preview.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message.trim().replace(/^warning: /, ""));
   return { impact: { touched: Object.keys(servers).filter((n) => servers[n]!.status === "update"), servers }, files, notes, urns, warnings };
 }
 

@@ -29,7 +29,8 @@ export interface PlanOptions {
 export function enginePlan(projectDir: string, stack: string, opts: { refresh?: boolean; servers?: readonly string[] } = {}): Plan | CommandResult {
   const run = previewJson(projectDir, stack, opts);
   if (run.code !== 0) {
-    return { stdout: "", stderr: `provision: pulumi preview failed (exit ${run.code})\n${previewErrors(run.stdout)}${run.stderr}`, exitCode: 1 };
+    const hint = /no stack named/.test(run.stderr + run.stdout) ? `provision: the stack ${stack} does not exist yet: \`npm start\` creates the demo's, \`provision pulumi stack init ${stack}\` any other\n` : "";
+    return { stdout: "", stderr: `provision: pulumi preview failed (exit ${run.code})\n${previewErrors(run.stdout)}${run.stderr}${hint}`, exitCode: 1 };
   }
   // The stack's servers: those the preview has no step for are listed as unchanged.
   return planFromPreview(parsePreviewJson(run.stdout), opts.servers);
