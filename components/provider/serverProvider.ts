@@ -158,7 +158,8 @@ async function converge(p: ServerProps, prior: ServerOutputs | undefined): Promi
   // last; a hand-edited one could name files to remove, so then nothing is pruned.
   const trusted = found?.manifest !== undefined && (prior === undefined || moved || sha256Hex(found.text) === prior.manifestSha256);
   const current = new Map((trusted ? found!.manifest!.files : []).map((f) => [f.path, f]));
-  const drifted = new Set(moved ? [] : Object.keys(prior?.drift ?? {}));
+  // What a refresh found changed is written again, unless the tree moved to another child.
+  const drifted = new Set(relocated ? [] : Object.keys(prior?.drift ?? {}));
   const write = desired.filter((d) => drifted.has(d.path) || current.get(d.path)?.sha256 !== d.sha256 || current.get(d.path)?.mode !== d.mode);
   const wanted = new Set(desired.map((d) => d.path));
   const remove = [...current.keys()].filter((path) => !wanted.has(path) && path !== MANIFEST_PATH);

@@ -14,8 +14,10 @@ import { freeTcpPort } from "../support/ports";
 import { changes } from "../support/pulumi";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-const KERNEL = Buffer.from("a rocky9 kernel served over HTTP\n".repeat(2000));
-const INITRD = Buffer.from("a rocky9 initrd served over HTTP\n".repeat(3000));
+// New bytes every run: the content store on this machine outlives a run, and this test counts downloads.
+const RUN = `${process.pid}-${Date.now()}`;
+const KERNEL = Buffer.from(`a rocky9 kernel served over HTTP, run ${RUN}\n`.repeat(2000));
+const INITRD = Buffer.from(`a rocky9 initrd served over HTTP, run ${RUN}\n`.repeat(3000));
 
 describe("payloads by URL and from allowed roots, on the real engine", () => {
   let fleet: Fleet;
