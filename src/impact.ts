@@ -6,7 +6,9 @@
  */
 import type { ResolvedCatalog } from "./catalog/resolve";
 import type { Server } from "./catalog/schema";
-import { render } from "./render/render";
+import { type ServerTree, render } from "./render/render";
+import { type Contents, treeContents, wantedKeys } from "./review/contents";
+import { type PlannedFile, plannedFile } from "./review/plannedFile";
 import { fileChanges } from "./state/fileEntries";
 import { stateFiles, withManifest } from "./state/serverState";
 import type { ObjectKind } from "./select";
@@ -82,8 +84,15 @@ function diff<T>(before: Map<string, T>, after: Map<string, T>, same: (a: T, b: 
   return out.sort((x, y) => compareStrings(x[0], y[0]));
 }
 
-/** One server's impact; `afterServer` is its entry after the change (served profiles, arch, …). */
-export function serverImpact(before: ResolvedCatalog, after: ResolvedCatalog, server: Server, afterServer: Server = server): ServerImpact {
+/** One server's impact, with its changed files as a review shows them and the renderings both sides come from. */
+export interface ServerReview {
+  readonly impact: ServerImpact;
+  readonly files: PlannedFile[];
+  readonly trees: readonly [before: ServerTree, after: ServerTree];
+}
+
+/** One server's review; `afterServer` is its entry after the change (served profiles, arch, …). */
+export function serverReview(before: ResolvedCatalog, after: ResolvedCatalog, server: Server, afterServer: Server = server): ServerReview {
   const tb = render(before, server);
   const ta = render(after, afterServer);
   const objKey = (k: string, n: string) => `${k}\0${n}`;
@@ -93,17 +102,46 @@ export function serverImpact(before: ResolvedCatalog, after: ResolvedCatalog, se
     const [kind, name] = k.split("\0") as [ObjectKind, string];
     return { kind, name, op };
   });
-  const files = [...withManifest(fileChanges(stateFiles(tb), stateFiles(ta)))].map(([path, op]) => ({ path, op }));
-  return { status: files.length > 0 ? "update" : "same", objects, files };
+  const [sb, sa] = [stateFiles(tb), stateFiles(ta)];
+  const origins = new Map([...tb.files, ...ta.files].map((f) => [f.path, f.origin]));
+  const files = [...withManifest(fileChanges(sb, sa))].map(([path, op]) => {
+    const origin = origins.get(path);
+    return plannedFile(path, op, { before: sb[path], after: sa[path], ...(origin ? { origin } : {}) });
+  });
+  return { impact: { status: files.length > 0 ? "update" : "same", objects, files: files.map((f) => ({ path: f.path, op: f.op })) }, files, trees: [tb, ta] };
+}
+
+/** One server's impact; `afterServer` is its entry after the change (served profiles, arch, …). */
+export const serverImpact = (before: ResolvedCatalog, after: ResolvedCatalog, server: Server, afterServer: Server = server): ServerImpact =>
+  serverReview(before, after, server, afterServer).impact;
+
+/** An impact with what each changed file says: the pure prediction of a plan's review. */
+export interface ImpactReview {
+  readonly impact: Impact;
+  /** Per server, its changed files, sorted by path. */
+  readonly files: Record<string, PlannedFile[]>;
+  /** The texts and payload facts of both sides of every changed file. */
+  readonly contents: Contents;
 }
 
 /**
  * Impact of a catalog change, and of a change to the servers' entries when `afterServers` is
- * given (matched by name; a server missing there keeps its entry).
+ * given (matched by name; a server missing there keeps its entry), with each changed file.
  */
-export function impact(before: ResolvedCatalog, after: ResolvedCatalog, servers: readonly Server[], afterServers: readonly Server[] = servers): Impact {
+export function impactReview(before: ResolvedCatalog, after: ResolvedCatalog, servers: readonly Server[], afterServers: readonly Server[] = servers): ImpactReview {
   const next = new Map(afterServers.map((s) => [s.name, s]));
   const out: Record<string, ServerImpact> = {};
-  for (const s of [...servers].sort((a, b) => compareStrings(a.name, b.name))) out[s.name] = serverImpact(before, after, s, next.get(s.name) ?? s);
-  return { touched: Object.keys(out).filter((n) => out[n]!.status === "update"), servers: out };
+  const files: Record<string, PlannedFile[]> = {};
+  const trees: ServerTree[] = [];
+  for (const s of [...servers].sort((a, b) => compareStrings(a.name, b.name))) {
+    const r = serverReview(before, after, s, next.get(s.name) ?? s);
+    out[s.name] = r.impact;
+    files[s.name] = r.files;
+    if (r.files.length > 0) trees.push(...r.trees);
+  }
+  return { impact: { touched: Object.keys(out).filter((n) => out[n]!.status === "update"), servers: out }, files, contents: treeContents(trees, wantedKeys(files)) };
 }
+
+/** Impact of a catalog change (and of the servers' entries, see impactReview). */
+export const impact = (before: ResolvedCatalog, after: ResolvedCatalog, servers: readonly Server[], afterServers: readonly Server[] = servers): Impact =>
+  impactReview(before, after, servers, afterServers).impact;

@@ -10,12 +10,16 @@ export { secretToken, secretMarker, showSecrets, unmask } from "./render/secretT
 export { manifestText, parseManifest, type Manifest } from "./render/manifest";
 export * as layout from "./render/layout";
 export { runRenderJob, renderChecked, catalogFingerprints, type RenderJob, type RenderJobResult, type TreesResult, type ValidateResult } from "./renderJob";
-export { impact, serverImpact, objectFingerprint, type Impact, type ServerImpact, type Op } from "./impact";
+export { impact, impactReview, serverImpact, objectFingerprint, type Impact, type ImpactReview, type ServerImpact, type Op } from "./impact";
 export { contentKey, sha256Hex } from "./state/contentKey";
 export { encodeEntry, decodeEntry, fileChanges, type FileEntry, type FileOp } from "./state/fileEntries";
 export { stateFiles, stateObjects, withManifest } from "./state/serverState";
 export { readStackConfig, parseStackConfig, checkStackConfig, stackFilePath, unmatchedPatterns, CATALOG_KEY, SERVERS_KEY, PAYLOAD_ROOTS_KEY, type StackConfig, type StackValues } from "./stackConfig";
 export { impactSummary, impactText, impactMarkdown } from "./report/impactReport";
 export { impactHtml } from "./report/htmlReport";
-export { planFromPreview, type Plan, type PlannedFile } from "./plan/fromPreview";
+export { planFromPreview, type Plan } from "./plan/fromPreview";
+export { plannedFile, type PlannedFile, type SecretChange } from "./review/plannedFile";
+export { fileDiff, unifiedDiff, type FileDiff } from "./review/fileDiff";
+export { groupChanges, changesJson, type ChangeGroup } from "./review/changeGroups";
+export { treeContents, mergeContents, type Contents } from "./review/contents";
 export { parsePreviewJson, type PreviewJson } from "./plan/previewJson";

@@ -7,7 +7,7 @@ import type { Catalog } from "./catalog/load";
 import { type CatalogIssue, CatalogError } from "./catalog/errors";
 import { type ResolvedCatalog, resolveCatalog } from "./catalog/resolve";
 import { type Server, ServerSchema } from "./catalog/schema";
-import { type Impact, impact, objectFingerprint } from "./impact";
+import { type ImpactReview, impactReview, objectFingerprint } from "./impact";
 import { type ServerTree, render } from "./render/render";
 import { otherSecretToken, printsSecretsOpaquely } from "./render/secretTokens";
 import type { ObjectKind } from "./select";
@@ -101,7 +101,7 @@ function runUnchecked(job: RenderJob): unknown {
       return { trees: job.servers.map((s) => renderChecked(resolved, s)), fingerprints: catalogFingerprints(resolved), warnings: [...resolved.warnings] } satisfies TreesResult;
     }
     case "impact":
-      return impact(resolveCatalog(job.before), resolveCatalog(job.after), job.servers, job.afterServers) satisfies Impact;
+      return impactReview(resolveCatalog(job.before), resolveCatalog(job.after), job.servers, job.afterServers) satisfies ImpactReview;
   }
 }
 

@@ -23,6 +23,7 @@ const OPTIONS = {
   html: { type: "string" },
   wave: { type: "string" },
   refresh: { type: "boolean", default: false },
+  base: { type: "string" },
   "payload-root": { type: "string", multiple: true },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -64,6 +65,7 @@ export function run(argv: readonly string[]): CommandResult {
           format: format(),
           refresh: values.refresh,
           ...(values.html !== undefined ? { html: need(values.html, "--html FILE") } : {}),
+          ...(values.base !== undefined ? { base: need(values.base, "--base REF") } : {}),
           ...project,
         });
       case "up": {

@@ -1,6 +1,7 @@
 /** What a command handler returns; only main.ts turns it into process output and exit code. */
 import { CatalogError, formatIssue } from "../../src/catalog/errors";
 import { RenderError } from "../sandbox";
+import { BaseRevisionError } from "./baseRevision";
 import { ToolchainError } from "./toolchain";
 
 export interface CommandResult {
@@ -22,7 +23,7 @@ export function guard(fn: () => CommandResult): CommandResult {
     return fn();
   } catch (e) {
     if (e instanceof CatalogError) return { stdout: "", stderr: `${e.issues.map(formatIssue).join("\n")}\n`, exitCode: 1 };
-    if (e instanceof RenderError || e instanceof ToolchainError) return { stdout: "", stderr: `provision: ${e.message}\n`, exitCode: 1 };
+    if (e instanceof RenderError || e instanceof ToolchainError || e instanceof BaseRevisionError) return { stdout: "", stderr: `provision: ${e.message}\n`, exitCode: 1 };
     throw e;
   }
 }

@@ -72,6 +72,12 @@ export type CatalogInput = string | CatalogFileInput | readonly (string | Catalo
 export interface LoadOptions {
   /** Folders besides the catalog's own from which local payloads may come. @default [] */
   readonly payloadRoots?: readonly string[];
+  /**
+   * Whether local payloads are read and hashed. A review of an older revision passes false: a
+   * payload that declares its sha256 is taken at its word (size unknown), as nothing is served.
+   * @default true
+   */
+  readonly readPayloads?: boolean;
   /** The catalog's folder: template sources and payloads must lie inside it. @default the folder of the first source */
   readonly catalogRoot?: string;
 }
@@ -205,7 +211,7 @@ export function loadCatalogSources(sources: readonly CatalogSource[], options: L
     }
   }
   issues.push(...duplicateIssues(catalog));
-  if (issues.length === 0) checkPayloads(catalog, { catalogRoot, payloadRoots: options.payloadRoots ?? [] }, issues);
+  if (issues.length === 0) checkPayloads(catalog, { catalogRoot, payloadRoots: options.payloadRoots ?? [], readPayloads: options.readPayloads ?? true }, issues);
   if (issues.length > 0) throw new CatalogError(issues);
   return catalog;
 }

@@ -16,8 +16,9 @@
  * Pure: preview document in, plain data out. Secret values stay `[secret]` as the CLI masks them.
  */
 import type { Impact, Op, ServerImpact } from "../impact";
-import { decodeEntry, fileChanges, type FileOp } from "../state/fileEntries";
+import { fileChanges, type FileOp } from "../state/fileEntries";
 import { MANIFEST_PATH } from "../render/layout";
+import { type PlannedFile, type SecretChange, plannedFile } from "../review/plannedFile";
 import { parseObjectEntry, withManifest } from "../state/serverState";
 import { compareStrings } from "../util/canonical";
 import type { PreviewJson, PreviewStep, ResourceState } from "./previewJson";
@@ -28,14 +29,7 @@ export const SERVER_TYPE = "provisioning:index:ProvisioningServer";
 export const RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
 export const SECRET = "[secret]";
 
-export interface PlannedFile {
-  readonly path: string;
-  readonly op: Op;
-  /** The catalog object the file is rendered from, when the caller knows it (see withOrigins). */
-  readonly origin?: { readonly kind: string; readonly name: string };
-  /** What changed: `content abc… → def…`, `secret NAME changed`, `drifted: absent`. */
-  readonly changes: readonly string[];
-}
+export type { PlannedFile };
 
 export interface Plan {
   /** The contract shape, the same as `provision impact`. */
@@ -57,7 +51,6 @@ const inputsOf = (s: ResourceState | undefined) => (s?.inputs ?? {}) as Record_;
 const outputsOf = (s: ResourceState | undefined) => (s?.outputs ?? {}) as Record_;
 const mapOf = (v: unknown): Record<string, string> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, string>) : {});
 const listOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
-const short = (key: string | undefined) => (key === undefined ? "-" : `${key.slice(0, 10)}…`);
 
 interface ServerAcc {
   files: Map<string, PlannedFile>;
@@ -66,18 +59,6 @@ interface ServerAcc {
   notes: string[];
   urns: string[];
   stepSeen: boolean;
-}
-
-function changesOf(path: string, op: FileOp, before: Record<string, string>, after: Record<string, string>, changedSecrets: ReadonlySet<string>): string[] {
-  if (op === "delete") return [];
-  const a = decodeEntry(after[path]!);
-  if (op === "create") return [`content ${short(a.key)}`];
-  const b = decodeEntry(before[path]!);
-  const out: string[] = [];
-  if (a.key !== b.key) out.push(`content ${short(b.key)} → ${short(a.key)}`);
-  if (a.mode !== b.mode) out.push(`mode ${b.mode} → ${a.mode}`);
-  for (const n of a.secrets) if (changedSecrets.has(n)) out.push(`secret ${n} changed`);
-  return out;
 }
 
 /** Objects a server gained, lost or holds with another definition (`kind/name@version` entries). */
@@ -134,7 +115,9 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
     if (!op) continue;
     const versionsBefore = mapOf(oldIn.secretVersions);
     const versionsAfter = mapOf(newIn.secretVersions);
-    const changedSecrets = new Set(Object.keys(versionsAfter).filter((n) => versionsBefore[n] !== undefined && versionsBefore[n] !== versionsAfter[n]));
+    const secretChanges: Record<string, SecretChange> = {};
+    for (const n of Object.keys(versionsAfter)) if (versionsBefore[n] !== undefined && versionsBefore[n] !== versionsAfter[n]) secretChanges[n] = { before: versionsBefore[n]!, after: versionsAfter[n]! };
+    const changedSecrets = new Set(Object.keys(secretChanges));
     const inputOps = fileChanges(before, after, changedSecrets);
     const serverOp = created ? "create" : deleted ? "delete" : "update";
     // The manifest lists the files' bytes: it changes with them, not when a file is only put back.
@@ -143,8 +126,8 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
     const drift = mapOf(oldOut.drift);
     for (const path of Object.keys(drift)) if ((path in after || path === MANIFEST_PATH) && !ops.has(path) && !deleted) ops.set(path, "update");
     for (const [path, fileOp] of [...ops].sort((x, y) => compareStrings(x[0], y[0]))) {
-      const changes = path in drift && fileOp === "update" ? [`drifted: ${drift[path]}`, ...(path in after ? changesOf(path, fileOp, before, after, changedSecrets) : [])] : path in after || path in before ? changesOf(path, fileOp, before, after, changedSecrets) : [];
-      a.files.set(path, { path, op: fileOp, changes });
+      const drifted = path in drift && fileOp === "update" ? { drift: drift[path]! } : {};
+      a.files.set(path, plannedFile(path, fileOp, { before: before[path], after: after[path], secretChanges, ...drifted }));
     }
     if (step.op === "update") a.notes.push(...notesOf(oldIn, newIn, oldOut, ops.size > 0));
   }

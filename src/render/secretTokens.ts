@@ -21,8 +21,9 @@ export function secretNamesIn(text: string): string[] {
   return [...new Set([...text.matchAll(TOKEN_RE)].map((m) => m[1]!))].sort();
 }
 
-/** The text as a reviewer may see it: tokens as `[secret:NAME]`. */
-export const showSecrets = (text: string) => text.replace(TOKEN_RE, (_, name: string) => secretMarker(name));
+/** The text as a reviewer may see it: tokens as `[secret:NAME]`, or as `marker` prints each name. */
+export const showSecretsWith = (text: string, marker: (name: string) => string) => text.replace(TOKEN_RE, (_, name: string) => marker(name));
+export const showSecrets = (text: string) => showSecretsWith(text, secretMarker);
 
 /** The text with each token replaced by its secret's value; a token without a value is an error. */
 export function unmask(text: string, values: Readonly<Record<string, string>>): string {

@@ -5,6 +5,7 @@
  */
 import type { Impact, Op } from "../impact";
 import { compareStrings } from "../util/canonical";
+import { contextNote, diffLines, diffNote, nameList, placeCounts, reach, shownGroups } from "./changesReport";
 import { impactSummary } from "./impactReport";
 import { type ReportContext, rolloutLine, waveOf } from "./reportContext";
 
@@ -29,6 +30,10 @@ tr.untouched th.server { color: #8c959f; font-weight: 400; }
 .op-delete { background: var(--delete-bg); color: var(--delete); }
 table.details td { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12.5px; }
 .none { color: #57606a; font-style: italic; }
+section.change { margin: 14px 0; } section.change .facts { color: #57606a; margin: 2px 0 6px; }
+pre.diff { margin: 0; padding: 8px 0; background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; overflow-x: auto; }
+pre.diff span { display: block; padding: 0 10px; white-space: pre; }
+pre.diff .add { background: #dafbe1; } pre.diff .del { background: #ffebe9; } pre.diff .hunk { color: #0969da; }
 `;
 
 // Filters rows of the matrix and per-server sections by their data-site / data-wave.
@@ -108,6 +113,16 @@ export function impactHtml(impact: Impact, ctx: ReportContext = {}, opts: HtmlRe
     })
     .join("\n");
 
+  const lineClass = (l: string) => (l.startsWith("+") ? "add" : l.startsWith("-") ? "del" : l.startsWith("@@") ? "hunk" : "ctx");
+  const changes = shownGroups(ctx.changes)
+    .map((g) => {
+      const note = diffNote(g.diff);
+      const facts = [g.origin ? `from ${g.origin.kind}/${g.origin.name}` : "", placeCounts(g.servers, ctx), nameList(g.servers), note === null ? (contextNote(g) ?? "") : ""].filter(Boolean).join(" · ");
+      const body = note !== null ? `<p class="note">${esc(note)}</p>` : `<pre class="diff">${diffLines(g.diff).map((l) => `<span class="${lineClass(l)}">${esc(l)}</span>`).join("")}</pre>`;
+      return `<section class="change" data-path="${esc(g.path)}" data-servers="${esc(g.servers.join(" "))}"><h3><code>${esc(g.path)}</code> ${esc(reach(g))}</h3><div class="facts">${esc(facts)}</div>${body}</section>`;
+    })
+    .join("\n");
+
   const option = (v: string, label: string) => `<option value="${esc(v)}">${esc(label)}</option>`;
   const title = opts.title ?? "Provisioning plan";
   return `<!doctype html>
@@ -125,6 +140,7 @@ ${impact.touched.length ? `<div class="rollout">Rollout order: ${esc(rolloutLine
 </div>
 <h2>Impact matrix: servers × catalog objects</h2>
 ${columns.length ? `<table class="matrix" id="matrix"><thead>${head}</thead><tbody>\n${body}\n</tbody></table>` : `<p class="none">No catalog object changes.</p><table class="matrix" id="matrix"><thead>${head}</thead><tbody>\n${body}\n</tbody></table>`}
+${changes ? `<h2>What changes in the files</h2>\n${changes}` : ""}
 <h2>Per-server details</h2>
 ${details || `<p class="none">Nothing changes.</p>`}
 <script>${SCRIPT}</script>

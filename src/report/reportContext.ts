@@ -3,7 +3,8 @@
  * (from stack config), and — for an engine plan — each changed file's origin and changed inputs.
  */
 import type { Server } from "../catalog/schema";
-import type { PlannedFile } from "../plan/fromPreview";
+import type { ChangeGroup } from "../review/changeGroups";
+import type { PlannedFile } from "../review/plannedFile";
 import { compareStrings } from "../util/canonical";
 
 export interface ServerPlace {
@@ -19,6 +20,8 @@ export interface ReportContext {
   readonly files?: Readonly<Record<string, readonly PlannedFile[]>>;
   /** Per server, what an update does besides files (daemons restarted, another address). @default - none */
   readonly notes?: Readonly<Record<string, readonly string[]>>;
+  /** What each changed file says, grouped across servers (changeGroups.ts). @default - no diffs */
+  readonly changes?: readonly ChangeGroup[];
   /** Warnings of the program and engine, shown first. @default - none */
   readonly warnings?: readonly string[];
 }
@@ -35,6 +38,10 @@ export function rolloutOrder(touched: readonly string[], ctx: ReportContext): [n
   return [...byWave.entries()].sort((a, b) => a[0] - b[0]).map(([w, names]) => [w, [...names].sort(compareStrings)]);
 }
 
-/** `wave 0: pxe-east → wave 1: pxe-edge, pxe-west` */
+const ROLLOUT_NAMES = 12;
+
+/** `wave 0: pxe-east → wave 1: pxe-edge, pxe-west`; a wave of many servers as a count and its first names. */
 export const rolloutLine = (touched: readonly string[], ctx: ReportContext): string =>
-  rolloutOrder(touched, ctx).map(([w, names]) => `wave ${w}: ${names.join(", ")}`).join(" → ");
+  rolloutOrder(touched, ctx)
+    .map(([w, names]) => `wave ${w}: ${names.length <= ROLLOUT_NAMES ? names.join(", ") : `${names.length} servers (${names.slice(0, ROLLOUT_NAMES).join(", ")}, …)`}`)
+    .join(" → ");

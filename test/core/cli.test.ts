@@ -52,7 +52,7 @@ describe("cli", () => {
   it("impact --json / --markdown / table", () => {
     const r = run(["impact", example, example, "--stack", "dev", "--json", "--project", project]);
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ touched: [], servers: { "dc1-a": { status: "same", objects: [], files: [] }, "edge-1": { status: "same", objects: [], files: [] } } });
+    expect(JSON.parse(r.stdout)).toEqual({ touched: [], servers: { "dc1-a": { status: "same", objects: [], files: [] }, "edge-1": { status: "same", objects: [], files: [] } }, changes: [] });
     expect(run(["impact", example, example, "--stack", "dev", "--markdown", "--project", project]).stdout).toBe("**0 of 2 servers touched: no file changes**\n");
     expect(run(["impact", example, example, "--stack", "dev", "--project", project]).stdout).toBe("0 of 2 servers touched: no file changes\n");
   });

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ServerSchema, impact, loadCatalog, render, resolveCatalog, type Impact } from "../../src";
+import { ServerSchema, changesJson, groupChanges, impactReview, loadCatalog, render, resolveCatalog, type Impact } from "../../src";
 import { impactSummary } from "../../src/report/impactReport";
 import { createFleet, ROOT_PASSWORD_HASH, type Fleet } from "../support/fleet";
 import { planJson, provisionOk } from "../support/provisionCli";
@@ -13,8 +13,8 @@ import { planJson, provisionOk } from "../support/provisionCli";
 describe("provision plan on the real engine", () => {
   let fleet: Fleet;
   let beforeDir: string;
-  let plan: Impact;
-  let predicted: Impact;
+  let plan: Impact & { changes: ReturnType<typeof changesJson> };
+  let predicted: typeof plan;
 
   beforeAll(async () => {
     fleet = await createFleet({
@@ -31,9 +31,10 @@ describe("provision plan on the real engine", () => {
     fs.cpSync(fleet.catalogDir, beforeDir, { recursive: true });
     // The kickstart template: held by the EL servers (rack-a, rack-b), not by the Debian ones.
     fs.appendFileSync(path.join(fleet.catalogDir, "templates", "ks-base.ks.j2"), "# reviewed: keep /var separate\n");
-    plan = await planJson(fleet.project);
+    plan = (await planJson(fleet.project)) as typeof plan;
     const servers = fleet.servers.map((s) => ServerSchema.parse(s));
-    predicted = impact(resolveCatalog(loadCatalog(beforeDir)), resolveCatalog(loadCatalog(fleet.catalogDir)), servers);
+    const review = impactReview(resolveCatalog(loadCatalog(beforeDir)), resolveCatalog(loadCatalog(fleet.catalogDir)), servers);
+    predicted = { ...review.impact, changes: changesJson(groupChanges(review.files, review.contents)) };
   });
   afterAll(async () => {
     await fleet?.dispose();
@@ -58,8 +59,12 @@ describe("provision plan on the real engine", () => {
     expect(plan.servers["rack-d"]).toEqual({ status: "same", objects: [], files: [] });
   });
 
-  it("equals the pure impact of the catalogs before and after", () => {
+  it("equals the pure impact of the catalogs before and after, diffs included", () => {
     expect(plan).toEqual(predicted);
+    // The text before came from the content store the first up filled: every kickstart shows its diff.
+    const ks = plan.changes.find((g) => g.path === "http/autoinstall/web.cfg")!;
+    expect(ks).toMatchObject({ servers: ["rack-a"], kind: "text" });
+    expect((ks as { diff: string }).diff).toContain("+# reviewed: keep /var separate");
   });
 
   it("--markdown: summary line, a table per touched server, a content change for files that print secrets, never the secret", async () => {
@@ -71,10 +76,11 @@ describe("provision plan on the real engine", () => {
     expect(stdout).toContain("Rollout order: wave 0: rack-a → wave 1: rack-b");
     expect(lines.filter((l) => l.startsWith("### "))).toEqual(["### rack-a (site east, wave 0)", "### rack-b (site east, wave 1)"]);
     expect(stdout).toContain("<summary>2 servers untouched</summary>");
-    // The kickstarts carry the root password hash, as a token: their change shows as a content change.
-    const ks = lines.find((l) => l.includes("`http/autoinstall/web.cfg`"))!;
-    expect(ks).toMatch(/content \S+… → \S+…/);
-    expect(ks).toContain("`profile/web`");
+    // The kickstarts carry the root password hash, as a token: the diff shows its marker, and the edit.
+    const ks = lines.find((l) => l.startsWith("| `update` | `file` | `http/autoinstall/web.cfg`"))!;
+    expect(ks).toContain("| `profile/web` | `content changed` |");
+    expect(stdout).toContain("#### `http/autoinstall/web.cfg` updated on 1 server: rack-a");
+    expect(stdout).toMatch(/```diff\n@@ [^\n]+ @@\n(?: [^\n]*\n)*\+# reviewed: keep \/var separate\n/);
     const page = fs.readFileSync(html, "utf8");
     expect(stderr).toContain(`wrote ${html}`);
     for (const text of [stdout, stderr, page, JSON.stringify(plan)]) {
@@ -82,6 +88,7 @@ describe("provision plan on the real engine", () => {
       expect(text).not.toContain("testsalt");
     }
     expect(page).toContain('data-object="template/ks-base" data-op="update"');
+    expect(page).toContain('<span class="add">+# reviewed: keep /var separate</span>');
   });
 });
 

@@ -63,7 +63,8 @@ describe("report formats", () => {
   it("markdown shows a change of a file that prints a secret as a change of its content (the secret is not in it)", () => {
     const { plan, ctx } = twelve();
     const row = impactMarkdown(plan.impact, ctx).split("\n").find((l) => l.includes("http/autoinstall/web.cfg"))!;
-    expect(row).toContain(`content ${key("ks").slice(0, 10)}… → ${key("ks2").slice(0, 10)}…`);
+    // The diff shows what changed; the table says that it did (content keys differ per server, so they stay out of it).
+    expect(row).toContain("| `content changed` |");
   });
 
   it("text: summary first, then a table per server with changes; untouched servers are left out", () => {

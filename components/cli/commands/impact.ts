@@ -1,6 +1,7 @@
-/** `provision impact <before> <after> --stack S [--json|--markdown]` */
+/** `provision impact <before> <after> --stack S [--json|--markdown]`: the plan's prediction from two catalogs, with the same diffs. */
 import { loadCatalog } from "../../../src/catalog/load";
-import type { Impact } from "../../../src/impact";
+import type { ImpactReview } from "../../../src/impact";
+import { changesJson, groupChanges } from "../../../src/review/changeGroups";
 import { impactMarkdown, impactText } from "../../../src/report/impactReport";
 import { placesOf } from "../../../src/report/reportContext";
 import { readStackConfig } from "../../../src/stackConfig";
@@ -21,9 +22,10 @@ export function impactCommand(opts: ImpactOptions): CommandResult {
   return guard(() => {
     const stack = readStackConfig(opts.projectDir ?? process.cwd(), opts.stack);
     const load = (dir: string) => loadCatalog(dir, { payloadRoots: stack.payloadRoots });
-    const result = runSandboxed<Impact>({ kind: "impact", before: load(opts.before), after: load(opts.after), servers: stack.servers });
-    const ctx = { servers: placesOf(stack.servers) };
+    const review = runSandboxed<ImpactReview>({ kind: "impact", before: load(opts.before), after: load(opts.after), servers: stack.servers });
+    const changes = groupChanges(review.files, review.contents);
+    const ctx = { servers: placesOf(stack.servers), files: review.files, changes };
     const format = opts.format ?? "text";
-    return ok(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : format === "markdown" ? impactMarkdown(result, ctx) : impactText(result, ctx));
+    return ok(format === "json" ? `${JSON.stringify({ ...review.impact, changes: changesJson(changes) }, null, 2)}\n` : format === "markdown" ? impactMarkdown(review.impact, ctx) : impactText(review.impact, ctx));
   });
 }

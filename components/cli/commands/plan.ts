@@ -1,7 +1,10 @@
-/** `provision plan --stack S [--json|--markdown|--html FILE] [--refresh]`: the engine's preview, grouped by server. */
+/** `provision plan --stack S [--json|--markdown|--html FILE] [--refresh] [--base REF]`: the engine's preview, grouped by server, with what each changed file says. */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadCatalog } from "../../../src/catalog/load";
+import type { ServerTree } from "../../../src/render/render";
+import { type ChangeGroup, changesJson, groupChanges } from "../../../src/review/changeGroups";
+import { wantedKeys } from "../../../src/review/contents";
 import { planFromPreview, type Plan, type PlannedFile } from "../../../src/plan/fromPreview";
 import { parsePreviewJson } from "../../../src/plan/previewJson";
 import type { TreesResult } from "../../../src/renderJob";
@@ -10,7 +13,9 @@ import { impactMarkdown, impactText } from "../../../src/report/impactReport";
 import { placesOf, type ReportContext } from "../../../src/report/reportContext";
 import { type StackConfig, readStackConfig } from "../../../src/stackConfig";
 import { runSandboxed } from "../../sandbox";
+import { renderAtBase } from "../baseRevision";
 import { previewJson } from "../engine";
+import { reviewContents } from "../reviewContents";
 import { type CommandResult, guard, ok } from "../result";
 
 export interface PlanOptions {
@@ -23,6 +28,8 @@ export interface PlanOptions {
   readonly projectDir?: string;
   /** Read every file back from its child first: drift (hand edits, deletions) shows as updates. @default false */
   readonly refresh?: boolean;
+  /** A git revision whose catalog gives the text before each change (CI: the merge base). @default - the content store only */
+  readonly base?: string;
 }
 
 /** Runs the real preview and groups it; a failed preview is exit 1 with the CLI's messages. */
@@ -46,10 +53,14 @@ function previewErrors(stdout: string): string {
   }
 }
 
-/** Each changed file's catalog object, from rendering the stack's catalog as it is now (the state holds no origins). */
-function withOrigins(plan: Plan, stack: StackConfig): Plan {
-  if (!stack.catalogPath) return plan;
-  const trees = runSandboxed<TreesResult>({ kind: "trees", catalog: loadCatalog(stack.catalogPath, { payloadRoots: stack.payloadRoots }), servers: stack.servers }).trees;
+/** The stack's servers rendered from its catalog as it is now (the state holds no origins and no text). */
+function renderNow(stack: StackConfig): ServerTree[] {
+  if (!stack.catalogPath) return [];
+  return runSandboxed<TreesResult>({ kind: "trees", catalog: loadCatalog(stack.catalogPath, { payloadRoots: stack.payloadRoots }), servers: stack.servers }).trees;
+}
+
+/** Each changed file's catalog object, from the catalog now (or at the base, for a file it deletes). */
+function withOrigins(plan: Plan, trees: readonly ServerTree[]): Plan {
   const origin = new Map(trees.flatMap((t) => t.files.map((f) => [`${t.server}\0${f.path}`, f.origin] as const)));
   const files = Object.fromEntries(
     Object.entries(plan.files).map(([server, planned]) => [server, planned.map((f): PlannedFile => ({ ...f, ...(origin.has(`${server}\0${f.path}`) ? { origin: origin.get(`${server}\0${f.path}`)! } : {}) }))]),
@@ -57,21 +68,30 @@ function withOrigins(plan: Plan, stack: StackConfig): Plan {
   return { ...plan, files };
 }
 
+/** The plan with what each changed file says, grouped across servers. */
+export function reviewOf(plan: Plan, now: readonly ServerTree[], base?: readonly ServerTree[]): { plan: Plan; changes: ChangeGroup[] } {
+  const reviewed = withOrigins(plan, [...(base ?? []), ...now]);
+  const contents = reviewContents(wantedKeys(reviewed.files), { now, ...(base ? { base } : {}) });
+  return { plan: reviewed, changes: groupChanges(reviewed.files, contents) };
+}
+
 export function planCommand(opts: PlanOptions): CommandResult {
   return guard(() => {
     const projectDir = path.resolve(opts.projectDir ?? process.cwd());
     const stack = readStackConfig(projectDir, opts.stack);
+    // The base is rendered first: a bad revision fails before the engine runs.
+    const base = opts.base !== undefined ? renderAtBase(opts.base, stack, projectDir) : undefined;
     const found = enginePlan(projectDir, opts.stack, { refresh: opts.refresh ?? false, servers: stack.servers.map((s) => s.name) });
     if (!("impact" in found)) return found;
-    const plan = withOrigins(found, stack);
-    const ctx: ReportContext = { servers: placesOf(stack.servers), files: plan.files, notes: plan.notes, warnings: plan.warnings };
+    const { plan, changes } = reviewOf(found, renderNow(stack), base);
+    const ctx: ReportContext = { servers: placesOf(stack.servers), files: plan.files, notes: plan.notes, warnings: plan.warnings, changes };
     let note = "";
     if (opts.html) {
       fs.writeFileSync(opts.html, impactHtml(plan.impact, ctx, { title: `Provisioning plan: stack ${opts.stack}` }));
       note = `wrote ${opts.html}\n`;
     }
     const format = opts.format ?? "text";
-    const body = format === "json" ? `${JSON.stringify(plan.impact, null, 2)}\n` : format === "markdown" ? impactMarkdown(plan.impact, ctx) : impactText(plan.impact, ctx);
+    const body = format === "json" ? `${JSON.stringify({ ...plan.impact, changes: changesJson(changes) }, null, 2)}\n` : format === "markdown" ? impactMarkdown(plan.impact, ctx) : impactText(plan.impact, ctx);
     return ok(body, note);
   });
 }

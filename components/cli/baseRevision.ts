@@ -1,0 +1,86 @@
+/**
+ * The stack's catalog as it was at a git revision (`provision plan --base REF`, in CI the pull
+ * request's merge base): the catalog folder (and the stack file) are exported from git into a
+ * temporary folder with `git archive` — no checkout, no work tree touched — loaded with the same
+ * confinement as any catalog, and rendered in the sandbox. Local payloads are not read: a review
+ * needs their declared sha256 only. Nothing here reaches a child.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CatalogError } from "../../src/catalog/errors";
+import { loadCatalog } from "../../src/catalog/load";
+import type { ServerTree } from "../../src/render/render";
+import type { TreesResult } from "../../src/renderJob";
+import { type StackConfig, parseStackConfig, stackFilePath } from "../../src/stackConfig";
+import { runSandboxed } from "../sandbox";
+
+export class BaseRevisionError extends Error {
+  override readonly name = "BaseRevisionError";
+}
+
+function git(cwd: string, args: readonly string[]): { ok: boolean; out: string; err: string } {
+  const r = spawnSync("git", ["-C", cwd, ...args], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+  if (r.error) throw new BaseRevisionError(`--base needs git: ${r.error.message}`);
+  return { ok: r.status === 0, out: r.stdout.trim(), err: r.stderr.trim() };
+}
+
+const within = (file: string, dir: string) => {
+  const rel = path.relative(dir, file);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel)) ? rel : undefined;
+};
+
+/**
+ * Renders the stack's servers from its catalog at `ref`: the servers of the stack file at that
+ * revision where it has one, else today's. A catalog that did not exist yet renders nothing.
+ */
+export function renderAtBase(ref: string, stack: StackConfig, projectDir: string): ServerTree[] {
+  if (ref === "" || ref.startsWith("-")) throw new BaseRevisionError(`--base takes a git revision (a branch, tag or commit), not ${JSON.stringify(ref)}`);
+  if (!stack.catalogPath) throw new BaseRevisionError(`--base needs the stack's ${"provisioning:catalog"} to be a path in a git repository`);
+  const catalogDir = fs.existsSync(stack.catalogPath) && fs.statSync(stack.catalogPath).isDirectory() ? stack.catalogPath : path.dirname(stack.catalogPath);
+  const top = git(catalogDir, ["rev-parse", "--show-toplevel"]);
+  if (!top.ok) throw new BaseRevisionError(`--base: the catalog ${stack.catalogPath} is not in a git repository (${top.err})`);
+  const root = fs.realpathSync(top.out);
+  const commit = git(root, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+  if (!commit.ok) throw new BaseRevisionError(`--base: ${JSON.stringify(ref)} is not a commit of ${root}`);
+
+  const relCatalog = within(fs.realpathSync(stack.catalogPath), root);
+  if (relCatalog === undefined) throw new BaseRevisionError(`--base: the catalog ${stack.catalogPath} is outside its repository ${root}`);
+  const realProject = fs.realpathSync(projectDir);
+  const relProject = within(realProject, root);
+  const relStack = relProject !== undefined ? within(stackFilePath(realProject, stack.stack), root) : undefined;
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "provision-base-"));
+  try {
+    const tree = path.join(tmp, "tree");
+    fs.mkdirSync(tree);
+    const exported = (rel: string) => git(root, ["cat-file", "-e", `${commit.out}:${rel === "" ? "" : rel}`]).ok;
+    const paths = [relCatalog, ...(relStack !== undefined ? [relStack] : [])].filter(exported);
+    if (!paths.includes(relCatalog)) return [];
+    const tar = path.join(tmp, "base.tar");
+    const archived = git(root, ["archive", "--format=tar", "-o", tar, commit.out, "--", ...paths.map((p) => (p === "" ? "." : p))]);
+    if (!archived.ok) throw new BaseRevisionError(`--base: git archive failed: ${archived.err}`);
+    const untar = spawnSync("tar", ["-xf", tar, "-C", tree, "--no-same-owner", "--no-same-permissions"], { encoding: "utf8" });
+    if (untar.status !== 0) throw new BaseRevisionError(`--base: cannot unpack the catalog at ${ref}: ${untar.stderr.trim()}`);
+
+    let servers = stack.servers;
+    if (relStack !== undefined && paths.includes(relStack)) {
+      try {
+        servers = parseStackConfig(fs.readFileSync(path.join(tree, relStack), "utf8"), `${ref}:${relStack}`, path.join(tree, relProject!), stack.stack).servers;
+      } catch {
+        // A stack file the base cannot parse: render today's servers (texts are found by content key, whichever server rendered them).
+      }
+    }
+    try {
+      const catalog = loadCatalog(path.join(tree, relCatalog), { payloadRoots: stack.payloadRoots, readPayloads: false });
+      return runSandboxed<TreesResult>({ kind: "trees", catalog, servers }).trees;
+    } catch (e) {
+      if (!(e instanceof CatalogError)) throw e;
+      // Issues name files as `REF:path` rather than the temporary folder.
+      throw new CatalogError(e.issues.map((i) => ({ ...i, file: i.file.startsWith(tree) ? `${ref}:${path.relative(tree, i.file)}` : i.file, message: `at ${ref}: ${i.message}` })));
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
