@@ -14,11 +14,16 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const shortSha = (sha: string) => `${sha.slice(0, 12)}…`;
 const blob = (b?: { sha256: string; size: number | null }) => (b ? `${b.size === null ? "size unknown" : `${b.size} bytes`}, sha256 ${shortSha(b.sha256)}` : "absent");
 
-/** `updated on 3 servers` */
-export const reach = (g: ChangeGroup) => `${PAST[g.op]} on ${plural(g.servers.length, "server")}`;
+/** `path updated on 3 servers`, `4 files updated on 2 servers` (`name` formats a path). */
+export const reach = (g: ChangeGroup, name: (path: string) => string = (p) => p) =>
+  `${g.paths.length === 1 ? name(g.paths[0]!) : `${g.paths.length} files`} ${PAST[g.op]} on ${plural(g.servers.length, "server")}`;
 
-/** Said under a diff whose servers differ around it: whose diff it is. */
-export const contextNote = (g: ChangeGroup) => (g.sameContext ? null : `the diff of ${g.servers[0]}; on the others the same lines change, the lines around them differ`);
+/** Said under a diff whose files differ around the change: whose diff it is. */
+export const contextNote = (g: ChangeGroup) =>
+  g.sameContext ? null : `the diff of ${g.paths.length > 1 ? `${g.shown.path} on ` : ""}${g.shown.server}; in the others the same lines change, the lines around them differ`;
+
+/** `from profile/web, profile/db`, or "" when no origin is known. */
+export const fromLine = (g: ChangeGroup, name: (origin: string) => string = (o) => o) => (g.origins.length ? `from ${g.origins.map(name).join(", ")}` : "");
 
 /** `site east: 1, site west: 2; wave 0: 1, wave 1: 2`, or "" without places. */
 export function placeCounts(servers: readonly string[], ctx: ReportContext): string {
@@ -70,9 +75,10 @@ export function changesText(groups: readonly ChangeGroup[], ctx: ReportContext):
   if (shown.length === 0) return [];
   const out = ["", "changes:"];
   for (const g of shown) {
-    const from = g.origin ? ` (from ${g.origin.kind}/${g.origin.name})` : "";
+    const from = fromLine(g);
     const places = placeCounts(g.servers, ctx);
-    out.push("", `${g.path}${from}: ${reach(g)}${places ? ` [${places}]` : ""}: ${nameList(g.servers, 20)}`);
+    out.push("", `${reach(g)}${from ? ` (${from})` : ""}${places ? ` [${places}]` : ""}: ${nameList(g.servers, 20)}`);
+    if (g.paths.length > 1) out.push(`  files: ${g.paths.join(", ")}`);
     const note = diffNote(g.diff);
     out.push(...(note ? [`  ${note}`] : [...(contextNote(g) ? [`  (${contextNote(g)})`] : []), ...diffLines(g.diff).map((l) => `    ${l}`)]));
   }

@@ -5,7 +5,7 @@
  */
 import type { Impact, Op } from "../impact";
 import { compareStrings } from "../util/canonical";
-import { contextNote, diffLines, diffNote, nameList, placeCounts, reach, shownGroups } from "./changesReport";
+import { contextNote, diffLines, diffNote, fromLine, nameList, placeCounts, reach, shownGroups } from "./changesReport";
 import { impactSummary } from "./impactReport";
 import { type ReportContext, rolloutLine, waveOf } from "./reportContext";
 
@@ -117,9 +117,9 @@ export function impactHtml(impact: Impact, ctx: ReportContext = {}, opts: HtmlRe
   const changes = shownGroups(ctx.changes)
     .map((g) => {
       const note = diffNote(g.diff);
-      const facts = [g.origin ? `from ${g.origin.kind}/${g.origin.name}` : "", placeCounts(g.servers, ctx), nameList(g.servers), note === null ? (contextNote(g) ?? "") : ""].filter(Boolean).join(" · ");
+      const facts = [fromLine(g), placeCounts(g.servers, ctx), nameList(g.servers), g.paths.length > 1 ? g.paths.join(", ") : "", note === null ? (contextNote(g) ?? "") : ""].filter(Boolean).join(" · ");
       const body = note !== null ? `<p class="note">${esc(note)}</p>` : `<pre class="diff">${diffLines(g.diff).map((l) => `<span class="${lineClass(l)}">${esc(l)}</span>`).join("")}</pre>`;
-      return `<section class="change" data-path="${esc(g.path)}" data-servers="${esc(g.servers.join(" "))}"><h3><code>${esc(g.path)}</code> ${esc(reach(g))}</h3><div class="facts">${esc(facts)}</div>${body}</section>`;
+      return `<section class="change" data-paths="${esc(g.paths.join(" "))}" data-servers="${esc(g.servers.join(" "))}"><h3>${reach(g, (p) => `<code>${esc(p)}</code>`)}</h3><div class="facts">${esc(facts)}</div>${body}</section>`;
     })
     .join("\n");
 

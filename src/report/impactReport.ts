@@ -5,7 +5,7 @@
  */
 import type { Impact, Op } from "../impact";
 import type { ChangeGroup } from "../review/changeGroups";
-import { changesText, contextNote, diffLines, diffNote, nameList, placeCounts, reach, shownGroups } from "./changesReport";
+import { changesText, contextNote, diffLines, diffNote, fromLine, nameList, placeCounts, reach, shownGroups } from "./changesReport";
 import { type ReportContext, rolloutLine } from "./reportContext";
 import { markdownTable, textTable } from "./table";
 
@@ -90,10 +90,10 @@ const FOLDED_ROWS = 20;
 
 function changeBlock(g: ChangeGroup, ctx: ReportContext): Block {
   const make = (maxLines: number, maxNames: number) => {
-    const places = placeCounts(g.servers, ctx);
-    const facts = [g.origin ? `from ${code(`${g.origin.kind}/${g.origin.name}`)}` : "", places].filter(Boolean).join(" · ");
+    const facts = [fromLine(g, code), placeCounts(g.servers, ctx)].filter(Boolean).join(" · ");
     const names = g.servers.length <= 3 ? `: ${nameList(g.servers)}` : "";
-    const out = ["", "", `#### ${code(g.path)} ${reach(g)}${names}`];
+    const out = ["", "", `#### ${reach(g, code)}${names}`];
+    if (g.paths.length > 1) out.push("", nameList(g.paths.map(code), maxNames));
     if (facts) out.push("", facts);
     if (g.servers.length > 3) out.push("", `<details><summary>${g.servers.length} servers</summary>`, "", nameList(g.servers, maxNames), "", "</details>");
     const note = diffNote(g.diff);

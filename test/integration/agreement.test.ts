@@ -18,10 +18,10 @@ import { EDITS, EDIT_SEED, KINDS, baseCatalog, clone, fleetServers, parseServers
 import { createFleet, type Fleet } from "../support/fleet";
 import { planJson } from "../support/provisionCli";
 
-type Reviewed = Impact & { changes: (ReturnType<typeof changesJson>[number] & { diff?: string })[] };
+type Reviewed = Impact & { changes: (Record<string, unknown> & { kind: string; diff?: string })[] };
 
 /** Origins are a reader's aid: a plan knows a deleted file's only with --base, so they are not compared. */
-const withoutOrigins = (r: Reviewed): Reviewed => ({ ...r, changes: r.changes.map(({ origin: _o, ...c }) => c) });
+const withoutOrigins = (r: Reviewed): Reviewed => ({ ...r, changes: r.changes.map(({ origins: _o, ...c }) => c) });
 
 function reviewed(...args: Parameters<typeof impactReview>): Reviewed {
   const r = impactReview(...args);

@@ -62,9 +62,10 @@ describe("provision plan on the real engine", () => {
   it("equals the pure impact of the catalogs before and after, diffs included", () => {
     expect(plan).toEqual(predicted);
     // The text before came from the content store the first up filled: every kickstart shows its diff.
-    const ks = plan.changes.find((g) => g.path === "http/autoinstall/web.cfg")!;
-    expect(ks).toMatchObject({ servers: ["rack-a"], kind: "text" });
-    expect((ks as { diff: string }).diff).toContain("+# reviewed: keep /var separate");
+    // One edit of the kickstart template, the same added line in every kickstart: one change.
+    const ks = plan.changes.find((g) => g.paths.includes("http/autoinstall/web.cfg"))!;
+    expect(ks).toMatchObject({ servers: ["rack-a", "rack-b"], kind: "text", paths: ["http/autoinstall/base.cfg", "http/autoinstall/db.cfg", "http/autoinstall/web-frontend.cfg", "http/autoinstall/web.cfg"] });
+    expect((ks as { diff: string }).diff).toContain("\n+# reviewed: keep /var separate");
   });
 
   it("--markdown: summary line, a table per touched server, a content change for files that print secrets, never the secret", async () => {
@@ -79,7 +80,7 @@ describe("provision plan on the real engine", () => {
     // The kickstarts carry the root password hash, as a token: the diff shows its marker, and the edit.
     const ks = lines.find((l) => l.startsWith("| `update` | `file` | `http/autoinstall/web.cfg`"))!;
     expect(ks).toContain("| `profile/web` | `content changed` |");
-    expect(stdout).toContain("#### `http/autoinstall/web.cfg` updated on 1 server: rack-a");
+    expect(stdout).toContain("#### 4 files updated on 2 servers: rack-a, rack-b");
     expect(stdout).toMatch(/```diff\n@@ [^\n]+ @@\n(?: [^\n]*\n)*\+# reviewed: keep \/var separate\n/);
     const page = fs.readFileSync(html, "utf8");
     expect(stderr).toContain(`wrote ${html}`);

@@ -15,17 +15,18 @@ import { repoRoot } from "../support/pulumi";
 import { provisionOk, runProvision } from "../support/provisionCli";
 
 const KS = "http/autoinstall/web.cfg";
+const DB_KS = "http/autoinstall/db.cfg";
 const EDIT = "# reviewed: keep /var separate";
 const NEW_HASH = "$6$rounds=4096$newsalt$AnotherValueOnlyForTestsNotRealHash0123456789abcdefghijklmnop";
 
 interface Change {
-  path: string;
+  paths: string[];
   op: string;
   servers: string[];
   kind: string;
   diff?: string;
   missing?: string;
-  origin?: { kind: string; name: string };
+  origins?: string[];
 }
 
 describe("reviews show what changes inside each file", () => {
@@ -74,22 +75,24 @@ describe("reviews show what changes inside each file", () => {
     const text = await plan([]);
     for (const r of [md, json, text]) expect(r.code, r.stderr).toBe(0);
 
+    // One template edit, the same line added to both profiles' kickstarts on four servers: one change.
     const changes = changesOf(json.stdout);
-    const ks = changes.find((c) => c.path === KS)!;
-    expect(ks).toMatchObject({ op: "update", servers: ["web-1", "web-2", "web-3"], kind: "text", origin: { kind: "profile", name: "web" } });
+    expect(changes.map((c) => c.kind).sort()).toEqual(["manifest", "text"]);
+    const ks = changes.find((c) => c.kind === "text")!;
+    expect(ks).toMatchObject({ op: "update", paths: [DB_KS, KS], servers: ["db-1", "web-1", "web-2", "web-3"], origins: ["profile/db", "profile/web"], sameContext: false });
     expect(ks.diff).toMatch(/^@@ -\d+,\d+ \+\d+,\d+ @@\n/);
     expect(ks.diff).toContain(`\n+${EDIT}`);
-    // db-1's kickstart is another file: its own group.
-    expect(changes.find((c) => c.path === "http/autoinstall/db.cfg")).toMatchObject({ servers: ["db-1"], kind: "text" });
 
-    // Markdown: the diff once per file, under the servers it reaches with counts per site and wave.
-    expect(md.stdout).toContain(`#### \`${KS}\` updated on 3 servers`);
-    expect(md.stdout).toContain("from `profile/web` · site east: 2, site west: 1; wave 0: 1, wave 1: 2");
-    expect(md.stdout.split(`+${EDIT}`).length - 1).toBe(changes.filter((c) => c.kind === "text" && c.diff?.includes(EDIT)).length);
-    expect(text.stdout).toContain(`${KS} (from profile/web): updated on 3 servers [site east: 2, site west: 1; wave 0: 1, wave 1: 2]: web-1, web-2, web-3`);
+    // Markdown: the diff once, with the files and servers it reaches and counts per site and wave.
+    expect(md.stdout).toContain("#### 2 files updated on 4 servers");
+    expect(md.stdout).toContain(`\`${DB_KS}\`, \`${KS}\``);
+    expect(md.stdout).toContain("from `profile/db`, `profile/web` · site east: 2, site west: 2; wave 0: 1, wave 1: 2, wave 2: 1");
+    expect(md.stdout.split(`+${EDIT}`)).toHaveLength(2);
+    expect(text.stdout).toContain("2 files updated on 4 servers (from profile/db, profile/web) [site east: 2, site west: 2; wave 0: 1, wave 1: 2, wave 2: 1]: db-1, web-1, web-2, web-3");
+    expect(text.stdout.split(`+${EDIT}`)).toHaveLength(2);
     const page = fs.readFileSync(html, "utf8");
-    expect(page).toContain(`data-path="${KS}" data-servers="web-1 web-2 web-3"`);
-    expect(page).toContain(`<span class="add">+${EDIT}</span>`);
+    expect(page).toContain(`data-paths="${DB_KS} ${KS}" data-servers="db-1 web-1 web-2 web-3"`);
+    expect(page.split(`<span class="add">+${EDIT}</span>`)).toHaveLength(2);
     noSecretIn(md.stdout, md.stderr, json.stdout, text.stdout, page);
 
     // The pure prediction from the two catalogs shows the same diffs.
@@ -97,10 +100,10 @@ describe("reviews show what changes inside each file", () => {
     try {
       execFileSync("sh", ["-c", `git -C "$1" archive "$3" | tar -x -C "$2"`, "sh", fleet.catalogDir, baseDir, baseCommit]);
       const predicted = await provisionOk(fleet.project, ["impact", baseDir, fleet.catalogDir, "--stack", "test", "--project", fleet.project.dir, "--json"]);
-      const strip = (cs: Change[]) => cs.map(({ origin: _o, ...c }) => c);
+      const strip = (cs: Change[]) => cs.map(({ origins: _o, ...c }) => c);
       expect(strip(changesOf(predicted.stdout))).toEqual(strip(changes));
       const predictedMd = await provisionOk(fleet.project, ["impact", baseDir, fleet.catalogDir, "--stack", "test", "--project", fleet.project.dir, "--markdown"]);
-      expect(predictedMd.stdout).toContain(`#### \`${KS}\` updated on 3 servers`);
+      expect(predictedMd.stdout).toContain("#### 2 files updated on 4 servers");
     } finally {
       fs.rmSync(baseDir, { recursive: true, force: true });
     }
@@ -113,7 +116,7 @@ describe("reviews show what changes inside each file", () => {
       const md = await plan(["--markdown", "--html", path.join(fleet.project.dir, "secret.html")]);
       const text = await plan([]);
       expect(json.code, json.stderr).toBe(0);
-      const ks = changesOf(json.stdout).find((c) => c.path === KS)!;
+      const ks = changesOf(json.stdout).find((c) => c.paths.includes(KS) && c.kind === "text")!;
       const [removed, added] = [/\n-rootpw --iscrypted \[secret:root_password_hash@([\w-]{6})\]/.exec(ks.diff!), /\n\+rootpw --iscrypted \[secret:root_password_hash@([\w-]{6})\]/.exec(ks.diff!)];
       expect(removed?.[1]).toBeDefined();
       expect(added?.[1]).toBeDefined();
@@ -131,7 +134,7 @@ describe("reviews show what changes inside each file", () => {
     const ci = { PROVISIONING_STORE: emptyStore };
     const without = await plan(["--json"], ci);
     expect(without.code, without.stderr).toBe(0);
-    expect(changesOf(without.stdout).find((c) => c.path === KS)).toMatchObject({ kind: "unavailable", missing: "before", servers: ["web-1", "web-2", "web-3"] });
+    expect(changesOf(without.stdout).find((c) => c.paths.includes(KS))).toMatchObject({ kind: "unavailable", missing: "before", paths: [DB_KS, KS], servers: ["db-1", "web-1", "web-2", "web-3"] });
     expect((await plan([], ci)).stdout).toContain("`provision plan --base <git-ref>`");
 
     const withBase = await plan(["--json", "--base", baseCommit], ci);
@@ -175,7 +178,7 @@ describe("reviews show what changes inside each file", () => {
     expect(comments).toHaveLength(1);
     expect(comments[0]!.route).toBe("repos/{owner}/{repo}/issues/7/comments");
     expect(comments[0]!.body.startsWith("<!-- provisioning-plan stack=test -->\n")).toBe(true);
-    expect(comments[0]!.body).toContain(`#### \`${KS}\` updated on 3 servers`);
+    expect(comments[0]!.body).toContain("#### 2 files updated on 4 servers");
     expect(comments[0]!.body).toContain(`+${EDIT}`);
 
     // Another push: the same comment shows the new plan.

@@ -101,13 +101,13 @@ function fleetChange(n: number, opts: { uniqueEvery?: number } = {}) {
 describe("one diff, many servers", () => {
   it("the same changed lines on many servers are one group, whatever the lines around them", () => {
     const { changes } = fleetChange(6, { uniqueEvery: 4 });
-    const ks = changes.filter((g) => g.path === KS);
+    const ks = changes.filter((g) => g.paths.includes(KS));
     // s0000 and s0004 each change their own lines; the other four share one change.
     expect(ks.map((g) => g.servers)).toEqual([["s0001", "s0002", "s0003", "s0005"], ["s0000"], ["s0004"]]);
     expect(ks[0]!.sameContext).toBe(false); // each names its own address around the change
-    expect(changes.find((g) => g.path === "manifest.json")!.servers).toHaveLength(6);
+    expect(changes.find((g) => g.paths.includes("manifest.json"))!.servers).toHaveLength(6);
     const json = changesJson(changes);
-    expect(json[0]).toMatchObject({ path: "manifest.json", kind: "manifest" });
+    expect(json[0]).toMatchObject({ paths: ["manifest.json"], kind: "manifest" });
   });
 
   it("identical diffs group with the same context; text, markdown and html show the diff once with its servers and counts", () => {
@@ -116,7 +116,7 @@ describe("one diff, many servers", () => {
     const files = Object.fromEntries(["a", "b", "c"].map((s) => [s, [plannedFile(KS, "update", { before: entry(before, ["root_password_hash"]), after: entry(after, ["root_password_hash"]), origin: { kind: "profile", name: "web" } })]]));
     const changes = groupChanges(files, contentsOf(before, after));
     expect(changes).toHaveLength(1);
-    expect(changes[0]).toMatchObject({ servers: ["a", "b", "c"], sameContext: true });
+    expect(changes[0]).toMatchObject({ paths: [KS], origins: ["profile/web"], servers: ["a", "b", "c"], sameContext: true });
     const impact: Impact = { touched: ["a", "b", "c"], servers: Object.fromEntries(["a", "b", "c"].map((s) => [s, { status: "update" as const, objects: [], files: [{ path: KS, op: "update" as const }] }])) };
     const ctx: ReportContext = { servers: { a: { site: "east", wave: 0 }, b: { site: "east", wave: 1 }, c: { site: "west", wave: 1 } }, files, changes };
     const md = impactMarkdown(impact, ctx);
@@ -128,11 +128,31 @@ describe("one diff, many servers", () => {
     expect(md).toContain("### 3 servers (site east: 2, site west: 1; wave 0: 1, wave 1: 2)");
     const text = impactText(impact, ctx);
     expect(text.match(/\+firewall --enabled/g)).toHaveLength(1);
-    expect(text).toContain("http/autoinstall/web.cfg (from profile/web): updated on 3 servers [site east: 2, site west: 1; wave 0: 1, wave 1: 2]: a, b, c");
+    expect(text).toContain("http/autoinstall/web.cfg updated on 3 servers (from profile/web) [site east: 2, site west: 1; wave 0: 1, wave 1: 2]: a, b, c");
     const html = impactHtml(impact, ctx);
     expect(html.match(/\+firewall --enabled/g)).toHaveLength(1);
-    expect(html).toContain('data-servers="a b c"');
+    expect(html).toContain(`data-paths="${KS}" data-servers="a b c"`);
     for (const out of [md, text, html]) expect(out).not.toContain("\u0000");
+  });
+
+  it("the same edit in several files (one template, many profiles) is one change listing the files", () => {
+    const texts: string[] = [];
+    const files: Record<string, ReturnType<typeof plannedFile>[]> = {};
+    for (const [server, profiles] of [["a", ["db", "web"]], ["b", ["db"]]] as const) {
+      files[server] = profiles.map((p) => {
+        const before = `# profile ${p} on ${server}\ninstall\n`;
+        const after = `# profile ${p} on ${server}\ninstall\nfirewall --enabled\n`;
+        texts.push(before, after);
+        return plannedFile(`http/autoinstall/${p}.cfg`, "update", { before: entry(before), after: entry(after), origin: { kind: "profile", name: p } });
+      });
+    }
+    const changes = groupChanges(files, contentsOf(...texts));
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ paths: ["http/autoinstall/db.cfg", "http/autoinstall/web.cfg"], origins: ["profile/db", "profile/web"], servers: ["a", "b"], sameContext: false, shown: { server: "a", path: "http/autoinstall/db.cfg" } });
+    const impact: Impact = { touched: ["a", "b"], servers: Object.fromEntries(Object.entries(files).map(([n, fs]) => [n, { status: "update" as const, objects: [], files: fs.map((f) => ({ path: f.path, op: f.op })) }])) };
+    const md = impactMarkdown(impact, { files, changes });
+    expect(md).toContain("#### 2 files updated on 2 servers: a, b");
+    expect(md).toContain("_the diff of http/autoinstall/db.cfg on a; in the others the same lines change, the lines around them differ_");
   });
 
   it("a diff holding backticks cannot close its code block", () => {
@@ -160,7 +180,7 @@ describe("the markdown comment at 1,000 servers", () => {
 
   it("1,000 servers with 100 changes of their own: folded under the limit, and it says what it left out", () => {
     const { impact, ctx, changes } = fleetChange(1000, { uniqueEvery: 10 });
-    expect(changes.filter((g) => g.path === KS)).toHaveLength(101);
+    expect(changes.filter((g) => g.paths.includes(KS))).toHaveLength(101);
     const md = impactMarkdown(impact, ctx);
     expect(md.length).toBeLessThan(COMMENT_LIMIT);
     expect(md).toMatch(/> \*\*Folded\*\* to fit a comment \(65536 characters\): long diffs and server lists are shortened, and \d+ of 101 file changes and \d+ of \d+ server groups are not shown/);
