@@ -12,7 +12,7 @@ import type { z } from "zod";
 import { CatalogError, type CatalogIssue, formatIssue } from "../src/catalog/errors";
 import {
   HostKeySchema,
-  HostSchema,
+  AddressSchema,
   type LocalTransportSchema,
   NameSchema,
   PortSchema,
@@ -85,7 +85,7 @@ export function checkServers(servers: readonly ServerArgs[], where = "servers"):
   return checked as CheckedServer[];
 }
 
-const SCHEMAS: Record<string, z.ZodType> = { address: HostSchema, host: HostSchema, port: PortSchema, user: NameSchema, hostKey: HostKeySchema };
+const SCHEMAS: Record<string, z.ZodType> = { address: AddressSchema, host: AddressSchema, port: PortSchema, user: NameSchema, hostKey: HostKeySchema };
 
 /** Checks a value that was an Input once it is known; the error names the server and the key. */
 export function checkResolved<T>(server: string, key: keyof typeof SCHEMAS, value: T): T {

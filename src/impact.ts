@@ -62,6 +62,11 @@ export function objectFingerprint(resolved: ResolvedCatalog, kind: ObjectKind, n
       def = { menu: b.menu, files: b.placed.map((f) => ({ fileName: f.fileName, sha256: f.sha256, url: f.sourceUrl })) };
       break;
     }
+    case "host": {
+      const { origin: _o, ...rest } = resolved.hosts.get(name)!;
+      def = rest;
+      break;
+    }
     case "distributionProfile": {
       const m = [...resolved.mappings.values()].find((x) => x.name === name)!;
       def = { profile: m.profile, distribution: m.distribution };

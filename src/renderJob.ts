@@ -43,6 +43,7 @@ export function catalogFingerprints(resolved: ResolvedCatalog): Record<string, s
   add("configFile", resolved.configFiles.keys());
   add("distributionProfile", [...resolved.mappings.values()].map((m) => m.name));
   add("bootLoader", resolved.bootLoaders.keys());
+  add("host", resolved.hosts.keys());
   return out;
 }
 

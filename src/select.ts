@@ -2,15 +2,17 @@
  * Selection: every object a child server must hold, each with the reason it is needed.
  * Served profiles (by name or glob, arch-filtered), their ancestors, distribution and mapping,
  * autoinstall template, config files and their templates, every snippet those include, and the
- * boot menus with the boot loaders that load them. Nothing else. Ancestors ship as data; their own overridden references do not.
+ * boot menus with the boot loaders that load them; and the hosts that name the server or its site,
+ * each with its profile's closure. Nothing else. Ancestors ship as data; their own overridden references do not.
  */
 import picomatch from "picomatch";
 import type { ResolvedCatalog } from "./catalog/resolve";
+import { holds } from "./catalog/hosts";
 import type { Server } from "./catalog/schema";
-import { MENU_TEMPLATES } from "./render/builtinTemplates";
+import { HOST_TEMPLATES, MENU_TEMPLATES } from "./render/builtinTemplates";
 import { compareStrings } from "./util/canonical";
 
-export type ObjectKind = "bootLoader" | "configFile" | "distribution" | "distributionProfile" | "profile" | "template";
+export type ObjectKind = "bootLoader" | "configFile" | "distribution" | "distributionProfile" | "host" | "profile" | "template";
 
 export interface SelectedObject {
   readonly kind: ObjectKind;
@@ -34,6 +36,8 @@ type Need = readonly [ObjectKind, string, string];
 const REASON_RANK: readonly [RegExp, number][] = [
   [/^served: listed/, 0],
   [/^served:/, 1],
+  [/^host of /, 1],
+  [/^profile of host /, 2],
   [/^parent of /, 2],
   [/^installed by /, 3],
   [/^maps profile /, 4],
@@ -42,6 +46,7 @@ const REASON_RANK: readonly [RegExp, number][] = [
   [/^template of config file /, 7],
   [/^boot menu/, 8],
   [/^boot loader for /, 9],
+  [/^boot entry of host /, 9],
   [/^included by /, 10],
 ];
 const rankCache = new Map<string, number>();
@@ -123,6 +128,16 @@ export function menuNeeds(resolved: ResolvedCatalog): readonly Need[] {
   return out;
 }
 
+/** The per-host boot entry templates (builtin or overridden) and their snippets. */
+function hostEntryNeeds(resolved: ResolvedCatalog, host: string): Need[] {
+  const out: Need[] = [];
+  for (const name of Object.keys(HOST_TEMPLATES).sort(compareStrings)) {
+    out.push(["template", name, `boot entry of host ${host}`]);
+    templateNeeds(resolved, name, out);
+  }
+  return out;
+}
+
 /** Profiles (with a distribution) a glob matches; memoized per catalog, it does not depend on the server. */
 function globMatches(resolved: ResolvedCatalog, pattern: string): readonly string[] {
   const key = `select:glob:${pattern}`;
@@ -176,6 +191,14 @@ export function select(resolved: ResolvedCatalog, server: Server): Selection {
   for (const p of profiles) {
     add("profile", p, served.get(p)!);
     for (const [k, n, r] of profileNeeds(resolved, p)) add(k, n, r);
+  }
+  // A host brings its profile's closure even where the profile is not in the menu.
+  for (const h of resolved.hosts.values()) {
+    if (!holds(server, h)) continue;
+    add("host", h.name, h.server !== undefined ? `host of server ${server.name}` : `host of site ${server.site}`);
+    add("profile", h.profile, `profile of host ${h.name}`);
+    for (const [k, n, r] of profileNeeds(resolved, h.profile)) add(k, n, r);
+    for (const [k, n, r] of hostEntryNeeds(resolved, h.name)) add(k, n, r);
   }
   for (const [k, n, r] of menuNeeds(resolved)) add(k, n, r);
   const objects = [...best.values()].sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.name, b.name));

@@ -9,16 +9,20 @@ import type { ServerTree } from "../../src/render/render";
 import { type BlobFacts, type Contents, asRenderedText, mergeContents, missingKeys, treeContents } from "../../src/review/contents";
 import { ContentStore } from "../store";
 
-/** What the store holds of `keys`: rendered texts, and sha256 and size of anything else. */
-export function storeContents(store: ContentStore, keys: Iterable<string>): Contents {
+/**
+ * What the store holds of `keys`: sha256 and size of each, and the text of those that read as
+ * rendered text (the store does not say which blobs are payloads: fileDiff decides by the file's
+ * other side).
+ */
+export function storeContents(store: ContentStore, keys: Iterable<string>, opts: { texts?: boolean } = {}): Contents {
   const texts: Record<string, string> = {};
   const blobs: Record<string, BlobFacts> = {};
   for (const key of keys) {
     if (!store.has(key)) continue;
     const blob = store.get(key);
-    const text = blob.size <= 4 * 1024 * 1024 ? asRenderedText(fs.readFileSync(blob.path)) : undefined;
+    blobs[key] = { sha256: blob.sha256, size: blob.size };
+    const text = opts.texts !== false && blob.size <= 4 * 1024 * 1024 ? asRenderedText(fs.readFileSync(blob.path)) : undefined;
     if (text !== undefined) texts[key] = text;
-    else blobs[key] = { sha256: blob.sha256, size: blob.size };
   }
   return { texts, blobs };
 }
@@ -26,7 +30,9 @@ export function storeContents(store: ContentStore, keys: Iterable<string>): Cont
 /** Both sides' contents of the wanted keys: renderings first, then the store for what they lack. */
 export function reviewContents(wanted: ReadonlySet<string>, sources: { now: readonly ServerTree[]; base?: readonly ServerTree[]; store?: ContentStore }): Contents {
   const rendered = mergeContents(treeContents(sources.now, wanted), treeContents(sources.base ?? [], wanted));
+  const store = sources.store ?? new ContentStore();
+  const missing = missingKeys(rendered, wanted);
   // A payload rendered at the base has no size (its file is not read): the store may know it.
-  const missing = [...missingKeys(rendered, wanted), ...Object.keys(rendered.blobs).filter((k) => rendered.blobs[k]!.size === null)];
-  return missing.length ? mergeContents(storeContents(sources.store ?? new ContentStore(), missing), rendered) : rendered;
+  const sizeless = Object.keys(rendered.blobs).filter((k) => rendered.blobs[k]!.size === null);
+  return mergeContents(storeContents(store, sizeless, { texts: false }), rendered, storeContents(store, missing));
 }

@@ -1,11 +1,11 @@
 /**
- * Boot loaders: each file is a payload like a distribution's kernel and is placed at the TFTP
- * root under its own file name (BIOS PXE clients look for `ldlinux.c32` and the menu's modules
- * next to `pxelinux.0`). So file names must be safe, unique across loaders, and clear of the
- * names the layout already uses there.
+ * Boot loaders: each file is a payload like a distribution's kernel and is placed under the TFTP
+ * root at `as`, or at the root under its own file name (BIOS PXE clients look for `ldlinux.c32`
+ * and the menu's modules next to `pxelinux.0`; shim looks for `grubx64.efi` next to itself). So
+ * targets must be unique across loaders and clear of the paths the layout already uses there.
  */
 import * as path from "node:path";
-import { BOOT_LOADER_RESERVED_NAMES } from "../render/layout";
+import { BOOT_LOADER_RESERVED_PATHS } from "../render/layout";
 import { compareStrings } from "../util/canonical";
 import { type PayloadFile, payloadKey } from "./checksums";
 import type { CatalogIssue } from "./errors";
@@ -13,11 +13,18 @@ import type { Located } from "./load";
 import { type BootLoader, NAME_PATTERN } from "./schema";
 
 export interface BootLoaderFile extends PayloadFile {
-  /** File name at the TFTP root: the last segment of the payload's path or URL. */
+  /** Path under the TFTP root: `as`, else the last segment of the payload's path or URL. */
   readonly fileName: string;
 }
 
-export type ResolvedBootLoader = Located<BootLoader> & { readonly placed: readonly BootLoaderFile[] };
+export type ResolvedBootLoader = Located<BootLoader> & {
+  readonly placed: readonly BootLoaderFile[];
+  /** What DHCP names to this loader's clients: `bootFile`, else the first file. */
+  readonly bootFile: string;
+};
+
+/** Whether a target collides with a path the layout uses (equal, inside it, or holding it). */
+const collides = (target: string, reserved: string) => target === reserved || target.startsWith(`${reserved}/`) || reserved.startsWith(`${target}/`);
 
 const fileNameOf = (p: { path?: string; url?: string }) =>
   p.path !== undefined ? path.posix.basename(p.path) : path.posix.basename(new URL(p.url!).pathname);
@@ -29,17 +36,23 @@ export function resolveBootLoaders(loaders: readonly Located<BootLoader>[], payl
     const placed = b.files.map((f, i): BootLoaderFile => {
       const key = `files[${i}]`;
       const at = { file: b.origin.file, line: b.origin.keyLines[key] ?? b.origin.line, path: `${b.origin.path}.${key}`, severity: "error" as const };
-      const fileName = fileNameOf(f);
-      if (!NAME_PATTERN.test(fileName) || fileName.includes("..")) {
-        issues.push({ ...at, message: `boot loader file name ${JSON.stringify(fileName)} cannot be placed at the TFTP root: expected letters, digits, '.', '_' or '-'` });
-      } else if (BOOT_LOADER_RESERVED_NAMES.includes(fileName)) {
-        issues.push({ ...at, message: `boot loader file name ${JSON.stringify(fileName)} is used by the child layout (${BOOT_LOADER_RESERVED_NAMES.join(", ")})` });
-      } else if (owner.has(fileName)) {
-        issues.push({ ...at, message: `boot loader file name ${JSON.stringify(fileName)} is already placed by boot loader ${owner.get(fileName)}` });
+      const fileName = f.as ?? fileNameOf(f);
+      const clash = BOOT_LOADER_RESERVED_PATHS.find((r) => collides(fileName, r));
+      const taken = [...owner.keys()].find((t) => collides(fileName, t));
+      if (f.as === undefined && (!NAME_PATTERN.test(fileName) || fileName.includes(".."))) {
+        issues.push({ ...at, message: `boot loader file name ${JSON.stringify(fileName)} cannot be placed at the TFTP root: expected letters, digits, '.', '_' or '-' (or set as: <path under the TFTP root>)` });
+      } else if (clash !== undefined) {
+        issues.push({ ...at, message: `boot loader file ${JSON.stringify(fileName)} would overlap ${clash}, which the child layout uses (${BOOT_LOADER_RESERVED_PATHS.join(", ")})` });
+      } else if (taken !== undefined) {
+        issues.push({ ...at, message: taken === fileName ? `boot loader file ${JSON.stringify(fileName)} is already placed by boot loader ${owner.get(taken)}` : `boot loader file ${JSON.stringify(fileName)} overlaps ${taken}, placed by boot loader ${owner.get(taken)}` });
       } else owner.set(fileName, b.name);
       return { ...payloads[payloadKey("bootLoader", b.name, key)]!, fileName };
     });
-    out.set(b.name, { ...b, placed });
+    const bootFile = b.bootFile ?? placed[0]!.fileName;
+    if (!placed.some((p) => p.fileName === bootFile)) {
+      issues.push({ file: b.origin.file, line: b.origin.keyLines["bootFile"] ?? b.origin.line, path: `${b.origin.path}.bootFile`, message: `bootFile ${JSON.stringify(bootFile)} is none of this boot loader's files (${placed.map((p) => p.fileName).join(", ")})`, severity: "error" });
+    }
+    out.set(b.name, { ...b, placed, bootFile });
   }
   return out;
 }

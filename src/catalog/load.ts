@@ -12,6 +12,7 @@ import { type PayloadConfinement, type PayloadFile, checkPayload, payloadKey } f
 import { type CatalogIssue, CatalogError, formatPath } from "./errors";
 import {
   type BootLoader,
+  type Host,
   COLLECTIONS,
   CatalogFileSchema,
   type ConfigFile,
@@ -54,6 +55,7 @@ export interface Catalog {
   readonly configFiles: Located<ConfigFile>[];
   readonly distributionProfiles: Located<DistributionProfile>[];
   readonly bootLoaders: Located<BootLoader>[];
+  readonly hosts: Located<Host>[];
   /** Every payload, checked: by `payloadKey(kind, name, key)`. */
   readonly payloads: Record<string, PayloadFile>;
 }
@@ -174,7 +176,7 @@ function readTemplateSource(abs: string, catalogRoot: string): { text: string } 
 /** Load already-read YAML texts (used by loadCatalog, generators and tests). */
 export function loadCatalogSources(sources: readonly CatalogSource[], options: LoadOptions = {}): Catalog {
   const issues: CatalogIssue[] = [];
-  const catalog: Catalog = { files: [], distributions: [], profiles: [], templates: [], configFiles: [], distributionProfiles: [], bootLoaders: [], payloads: {} };
+  const catalog: Catalog = { files: [], distributions: [], profiles: [], templates: [], configFiles: [], distributionProfiles: [], bootLoaders: [], hosts: [], payloads: {} };
   const catalogRoot = options.catalogRoot ?? sources[0]?.baseDir ?? process.cwd();
   for (const src of sources) {
     catalog.files.push(src.file);
@@ -276,12 +278,13 @@ const KIND_OF: Record<string, string> = {
   templates: "template",
   configFiles: "config file",
   bootLoaders: "boot loader",
+  hosts: "host",
 };
 
 /** Names are unique per collection across all files of a catalog. */
 function duplicateIssues(catalog: Catalog): CatalogIssue[] {
   const issues: CatalogIssue[] = [];
-  for (const coll of ["distributions", "profiles", "templates", "configFiles", "bootLoaders"] as const) {
+  for (const coll of ["distributions", "profiles", "templates", "configFiles", "bootLoaders", "hosts"] as const) {
     const seen = new Map<string, Origin>();
     for (const obj of catalog[coll] as Located<{ name: string }>[]) {
       const first = seen.get(obj.name);

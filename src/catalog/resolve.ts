@@ -3,11 +3,12 @@
  * per catalog (payloads were checked by the loader). Everything per-server (select, render) reads from the
  * ResolvedCatalog, so its maps double as the cache that keeps 500 servers under a second.
  */
-import { BUILTIN_TEMPLATES, MENU_TEMPLATES } from "../render/builtinTemplates";
+import { BUILTIN_TEMPLATES, HOST_TEMPLATES, MENU_TEMPLATES } from "../render/builtinTemplates";
 import { TemplateEngine, type TemplateEntry, TemplateFailure, transitiveIncludes } from "../render/templateEngine";
 import { compareStrings, sortedUnique } from "../util/canonical";
 import { resolveBootLoaders, type ResolvedBootLoader } from "./bootLoaders";
 import { type PayloadFile, payloadKey } from "./checksums";
+import { type ResolvedHost, resolveHosts } from "./hosts";
 import { directMappings, mappingName } from "./distributionMapping";
 import { type CatalogIssue, CatalogError, knownList } from "./errors";
 import { type MergedKernelOptions, type MergedVariables, inheritanceChains, lastDefined, mergeMaps } from "./inheritance";
@@ -57,6 +58,8 @@ export interface ResolvedCatalog {
   readonly mappings: ReadonlyMap<string, ResolvedMapping>;
   /** By name; files checksummed, file names checked against each other and the layout. */
   readonly bootLoaders: ReadonlyMap<string, ResolvedBootLoader>;
+  /** By name; each with its profile's variables under its own. */
+  readonly hosts: ReadonlyMap<string, ResolvedHost>;
   readonly engine: TemplateEngine;
   readonly warnings: readonly CatalogIssue[];
   /** Per-catalog memo for select/render/impact (keyed by those modules). */
@@ -142,8 +145,10 @@ export function resolveCatalog(catalog: Catalog): ResolvedCatalog {
     }
   }
 
+  const hosts = resolveHosts(catalog.hosts, profiles, new Set(mappings.keys()), issues);
+
   if (issues.length > 0) throw new CatalogError([...issues, ...warnings]);
-  return { catalog, distributions, profiles, templates, configFiles, mappings, bootLoaders, engine, warnings, memo: new Map() };
+  return { catalog, distributions, profiles, templates, configFiles, mappings, bootLoaders, hosts, engine, warnings, memo: new Map() };
 }
 
 /**
@@ -154,9 +159,9 @@ function resolveTemplates(catalog: Catalog, issues: CatalogIssue[]): { templates
   const entries = new Map<string, TemplateEntry>();
   for (const b of BUILTIN_TEMPLATES) entries.set(b.name, { name: b.name, kind: b.kind, body: b.body, bodyFile: `(builtin ${b.name})`, bodyLineOffset: 0, builtin: true });
   for (const t of [...catalog.templates].sort((a, b) => compareStrings(a.name, b.name))) {
-    const menuKind = MENU_TEMPLATES[t.name];
+    const menuKind = MENU_TEMPLATES[t.name] ?? HOST_TEMPLATES[t.name];
     if (menuKind !== undefined && t.kind !== menuKind) {
-      issues.push({ file: t.origin.file, line: t.origin.keyLines["kind"] ?? t.origin.line, path: `${t.origin.path}.kind`, message: `template ${JSON.stringify(t.name)} overrides a builtin menu and must be of kind ${menuKind}, not ${t.kind}`, severity: "error" });
+      issues.push({ file: t.origin.file, line: t.origin.keyLines["kind"] ?? t.origin.line, path: `${t.origin.path}.kind`, message: `template ${JSON.stringify(t.name)} overrides a builtin ${MENU_TEMPLATES[t.name] ? "menu" : "host entry"} and must be of kind ${menuKind}, not ${t.kind}`, severity: "error" });
     }
     entries.set(t.name, { name: t.name, kind: t.kind, body: t.body, bodyFile: t.bodyFile, bodyLineOffset: t.bodyLineOffset, builtin: false, origin: t.origin });
   }

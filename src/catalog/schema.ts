@@ -99,15 +99,15 @@ export const VariablesSchema = z
  * files a package installs, which change only with the package); when given it is checked.
  * A URL payload needs its `sha256`, since the catalog never downloads.
  */
-export const PayloadSchema = z
-  .strictObject({ path: noControl("path").optional(), url: z.url().optional(), sha256: Sha256Schema.optional() })
-  .check((ctx) => {
-    if ((ctx.value.path === undefined) === (ctx.value.url === undefined)) {
-      ctx.issues.push({ code: "custom", input: ctx.value, message: "expected exactly one of path or url" });
-    } else if (ctx.value.url !== undefined && ctx.value.sha256 === undefined) {
-      ctx.issues.push({ code: "custom", input: ctx.value, message: "a url payload needs sha256 (the catalog never downloads it to compute one)" });
-    }
-  });
+const payloadShape = { path: noControl("path").optional(), url: z.url().optional(), sha256: Sha256Schema.optional() };
+const checkPayload = (ctx: { value: { path?: string | undefined; url?: string | undefined; sha256?: string | undefined }; issues: unknown[] }) => {
+  if ((ctx.value.path === undefined) === (ctx.value.url === undefined)) {
+    ctx.issues.push({ code: "custom", input: ctx.value, message: "expected exactly one of path or url" });
+  } else if (ctx.value.url !== undefined && ctx.value.sha256 === undefined) {
+    ctx.issues.push({ code: "custom", input: ctx.value, message: "a url payload needs sha256 (the catalog never downloads it to compute one)" });
+  }
+};
+export const PayloadSchema = z.strictObject(payloadShape).check(checkPayload);
 
 export const BreedSchema = z.enum(["redhat", "debian", "ubuntu", "suse", "generic"]);
 
@@ -158,17 +158,75 @@ export const DistributionProfileSchema = z.strictObject({ profile: NameSchema, d
 /** Menu templates a boot loader can serve. */
 export const BootMenuSchema = z.enum([PXELINUX_MENU, GRUB_MENU, IPXE_MENU]);
 
+/** A path under the TFTP root a boot loader file is placed at: relative, normalized, no `..`. */
+export const TftpPathSchema = z.string().check((ctx) => {
+  const v = ctx.value;
+  const segments = v.split("/");
+  if (v.startsWith("/") || v.endsWith("/") || segments.some((x) => x === "" || x === "." || x === ".." || !NAME_PATTERN.test(x))) {
+    ctx.issues.push({ code: "custom", input: v, message: `invalid TFTP path ${JSON.stringify(v)}: expected a relative path of names (letters, digits, '.', '_', '-') without '..'` });
+  }
+});
+
+/** A boot loader file: a payload, placed at `as` under the TFTP root (default: its own file name there). */
+export const BootLoaderFileSchema = z.strictObject({ ...payloadShape, as: TftpPathSchema.optional() }).check(checkPayload);
+
 /**
  * Boot loader: the files a PXE client loads before the menu (`pxelinux.0`, `ldlinux.c32`, the
- * modules the menu uses). Each is placed at the TFTP root under its own file name; every server
- * shipping `menu` holds them.
+ * modules the menu uses; for UEFI Secure Boot, shim as the boot file and GRUB beside it as
+ * `grubx64.efi`). Every server shipping `menu` holds them. `bootFile` is what DHCP names to a
+ * client of this loader's firmware (default: the first file).
  */
 export const BootLoaderSchema = z.strictObject({
   name: NameSchema,
   /** The menu template these files load and display. */
   menu: BootMenuSchema,
-  files: z.array(PayloadSchema).min(1),
+  files: z.array(BootLoaderFileSchema).min(1),
+  /** The file (its path under the TFTP root) DHCP hands to clients. @default the first file */
+  bootFile: TftpPathSchema.optional(),
 });
+
+/**
+ * A MAC address in any common spelling (`AA:BB:…`, `aa-bb-…`, `aabb.ccdd.eeff`, `aabbccddeeff`),
+ * read as the canonical lower-case, colon-separated form.
+ */
+export const MacSchema = z.string().transform((v, ctx) => {
+  const hex = /^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$/.test(v)
+    ? v.replace(/[:-]/g, "")
+    : /^[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}$/.test(v)
+      ? v.replace(/\./g, "")
+      : /^[0-9A-Fa-f]{12}$/.test(v)
+        ? v
+        : undefined;
+  if (hex === undefined) {
+    ctx.issues.push({ code: "custom", input: v, message: `invalid MAC address ${JSON.stringify(v)}: expected six hex pairs, e.g. 52:54:00:12:34:56` });
+    return z.NEVER;
+  }
+  return hex.toLowerCase().match(/../g)!.join(":");
+});
+
+export const Ipv4Schema = z.ipv4({ error: (i) => `invalid IPv4 address ${JSON.stringify(i.input)}` });
+
+/**
+ * A machine that installs unattended: found by the MAC of any of its interfaces, it boots its
+ * profile straight away from the children that hold it — the one it names (`server`) or every
+ * child of its `site` — with its `variables` over the profile's. `netboot: false` boots it from
+ * its local disk instead (the guard against reinstall loops).
+ */
+export const HostSchema = z
+  .strictObject({
+    name: NameSchema,
+    interfaces: z.array(z.strictObject({ mac: MacSchema, ip: Ipv4Schema.optional() })).min(1),
+    profile: NameSchema,
+    server: NameSchema.optional(),
+    site: NameSchema.optional(),
+    variables: VariablesSchema.optional(),
+    netboot: z.boolean().default(true),
+  })
+  .check((ctx) => {
+    if ((ctx.value.server === undefined) === (ctx.value.site === undefined)) {
+      ctx.issues.push({ code: "custom", input: ctx.value, message: "expected exactly one of server (a child's name) or site (every child of that site)" });
+    }
+  });
 
 /** One catalog file: any subset of the top-level collections. */
 export const CatalogFileSchema = z.strictObject({
@@ -178,9 +236,10 @@ export const CatalogFileSchema = z.strictObject({
   configFiles: z.array(ConfigFileSchema).optional(),
   distributionProfiles: z.array(DistributionProfileSchema).optional(),
   bootLoaders: z.array(BootLoaderSchema).optional(),
+  hosts: z.array(HostSchema).optional(),
 });
 
-export const COLLECTIONS = ["distributions", "profiles", "templates", "configFiles", "distributionProfiles", "bootLoaders"] as const;
+export const COLLECTIONS = ["distributions", "profiles", "templates", "configFiles", "distributionProfiles", "bootLoaders", "hosts"] as const;
 
 /** Where a loaded object was declared: errors point there, relative paths resolve from `baseDir`. */
 export const OriginSchema = z.object({
@@ -197,7 +256,8 @@ export const OriginSchema = z.object({
 
 // ---- server entries (stack config `provisioning:servers`) ----
 
-export const HostSchema = z
+/** A host name or IP address a child is reached at (`host`, `address`, `bindAddress`). */
+export const AddressSchema = z
   .string()
   .regex(/^[A-Za-z0-9]([A-Za-z0-9.:-]{0,252})$/, { error: (i) => `invalid host ${JSON.stringify(i.input)}` });
 export const PortSchema = z
@@ -217,7 +277,7 @@ export const HostKeySchema = z
 export const SshTransportSchema = z
   .strictObject({
     kind: z.literal("ssh"),
-    host: HostSchema,
+    host: AddressSchema,
     port: PortSchema.default(22),
     user: NameSchema,
     privateKey: SecretRefSchema,
@@ -246,6 +306,30 @@ export const SshTransportSchema = z
   });
 export const TransportSchema = z.discriminatedUnion("kind", [LocalTransportSchema, SshTransportSchema]);
 
+/** An interface name on the child (`eth0`, `br-pxe`, `enp1s0.20`). */
+export const InterfaceSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,14}$/, { error: (i) => `invalid interface name ${JSON.stringify(i.input)}` });
+
+/**
+ * DHCP for PXE on the child (dnsmasq). `proxy`: the site's DHCP server keeps assigning addresses;
+ * the child answers PXE clients only, with its TFTP address and the boot file for the client's
+ * firmware. `server`: the child is the segment's DHCP server (a lab), with a reservation for
+ * every host it holds that has an `ip`. `ipxe` (default true): iPXE clients get `boot.ipxe`
+ * instead of the firmware's boot loader.
+ */
+export const DhcpSchema = z.discriminatedUnion("mode", [
+  z.strictObject({ mode: z.literal("proxy"), interface: InterfaceSchema, ipxe: z.boolean().default(true) }),
+  z.strictObject({
+    mode: z.literal("server"),
+    interface: InterfaceSchema,
+    range: z.strictObject({ start: Ipv4Schema, end: Ipv4Schema }),
+    router: Ipv4Schema.optional(),
+    dns: z.array(Ipv4Schema).optional(),
+    /** Lease time in seconds. @default 3600 */
+    leaseSeconds: z.number().int().min(120).max(31_536_000).default(3600),
+    ipxe: z.boolean().default(true),
+  }),
+]);
+
 export const ServerSchema = z.strictObject({
   name: NameSchema,
   transport: TransportSchema,
@@ -256,14 +340,16 @@ export const ServerSchema = z.strictObject({
   tftpPort: PortSchema,
   httpPort: PortSchema,
   /** Address PXE clients use to reach this child. @default "127.0.0.1" */
-  address: HostSchema.default("127.0.0.1"),
+  address: AddressSchema.default("127.0.0.1"),
   /**
    * Where the child's daemons listen, when not on `address` (e.g. `0.0.0.0` behind NAT).
    * @default - the value of `address`
    */
-  bindAddress: HostSchema.optional(),
+  bindAddress: AddressSchema.optional(),
   /** Rollout order: wave n+1 waits for wave n. */
   wave: z.number().int().min(0).optional(),
+  /** DHCP for PXE clients on this child's segment. @default - no DHCP daemon */
+  dhcp: DhcpSchema.optional(),
   bootstrap: z
     .strictObject({
       /** Install tftpd-hpa and nginx with apt-get when missing. @default true */
@@ -275,7 +361,17 @@ export const ServerSchema = z.strictObject({
       daemons: z.boolean().default(true),
     })
     .optional(),
+}).check((ctx) => {
+  // A DHCP answer names a boot file; PXE firmware fetches it over TFTP port 69, never another.
+  if (ctx.value.dhcp !== undefined && ctx.value.tftpPort !== 69) {
+    ctx.issues.push({ code: "custom", input: ctx.value.tftpPort, path: ["tftpPort"], message: `tftpPort ${ctx.value.tftpPort} with dhcp: PXE firmware loads its boot file over TFTP port 69 only` });
+  }
+  // DHCP answers carry the child's address as the boot server: an IPv4 address, not a name.
+  if (ctx.value.dhcp !== undefined && !z.ipv4().safeParse(ctx.value.address).success) {
+    ctx.issues.push({ code: "custom", input: ctx.value.address, path: ["address"], message: `address ${JSON.stringify(ctx.value.address)} with dhcp: expected the child's IPv4 address on the segment (DHCP names the boot server by address)` });
+  }
 });
+
 export const ServersSchema = z.array(ServerSchema);
 
 /** Folders besides the catalog's own from which local payloads may be shipped (stack config `provisioning:payloadRoots`). */
@@ -299,6 +395,8 @@ export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 export type DistributionProfile = z.infer<typeof DistributionProfileSchema>;
 export type BootMenu = z.infer<typeof BootMenuSchema>;
 export type BootLoader = z.infer<typeof BootLoaderSchema>;
+export type Host = z.infer<typeof HostSchema>;
+export type Dhcp = z.infer<typeof DhcpSchema>;
 export type CatalogFile = z.infer<typeof CatalogFileSchema>;
 export type CatalogFileInput = z.input<typeof CatalogFileSchema>;
 export type Origin = z.infer<typeof OriginSchema>;

@@ -13,12 +13,23 @@ export interface BuiltinTemplate {
 export const PXELINUX_MENU = "pxelinux-menu";
 export const GRUB_MENU = "grub-menu";
 export const IPXE_MENU = "ipxe-menu";
+/** A host's own boot entry, per firmware: found by the client's MAC, it boots the host's profile (or its disk). */
+export const PXELINUX_HOST = "pxelinux-host";
+export const GRUB_HOST = "grub-host";
+export const IPXE_HOST = "ipxe-host";
 
 /** Menu template name → the template kind an override must have. */
 export const MENU_TEMPLATES: Readonly<Record<string, TemplateKind>> = {
   [PXELINUX_MENU]: "pxe-menu",
   [GRUB_MENU]: "grub-menu",
   [IPXE_MENU]: "ipxe",
+};
+
+/** Host entry template name → the template kind an override must have. */
+export const HOST_TEMPLATES: Readonly<Record<string, TemplateKind>> = {
+  [PXELINUX_HOST]: "pxe-menu",
+  [GRUB_HOST]: "grub-menu",
+  [IPXE_HOST]: "ipxe",
 };
 
 export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
@@ -48,7 +59,15 @@ LABEL {{ e.profile }}
   {
     name: GRUB_MENU,
     kind: "grub-menu",
-    body: `set timeout=20
+    body: `# A host's own entry first, found by the MAC GRUB booted from (grub/hosts/01-aa-bb-….cfg).
+if [ -n "$net_default_mac" ]; then
+  regexp --set=1:m1 --set=2:m2 --set=3:m3 --set=4:m4 --set=5:m5 --set=6:m6 '^(..):(..):(..):(..):(..):(..)$' "$net_default_mac"
+  if [ -f "$prefix/hosts/01-$m1-$m2-$m3-$m4-$m5-$m6.cfg" ]; then
+    configfile "$prefix/hosts/01-$m1-$m2-$m3-$m4-$m5-$m6.cfg"
+  fi
+fi
+
+set timeout=20
 set default=local
 
 menuentry 'Boot from local disk' --id local {
@@ -68,6 +87,8 @@ menuentry '{{ e.profile }} ({{ e.distribution.name }})' --id {{ e.profile }} {
     kind: "ipxe",
     body: `#!ipxe
 set tftp tftp://{{ server.address }}:{{ server.tftpPort }}
+# A host's own entry first, found by this client's MAC (ipxe/hosts/01-aa-bb-….ipxe).
+chain --replace --autofree \${tftp}/ipxe/hosts/01-\${mac:hexhyp}.ipxe ||
 menu {{ server.name }} ({{ server.site }})
 item local Boot from local disk
 {% for e in entries %}
@@ -85,5 +106,52 @@ initrd \${tftp}/{{ e.distribution.initrdPath }}
 boot
 {% endfor %}
 `,
+  },
+  {
+    name: PXELINUX_HOST,
+    kind: "pxe-menu",
+    body: `# Host {{ host.name }}: {{ "installs profile " + entry.profile if host.netboot else "boots from its local disk" }}
+DEFAULT {{ "install" if host.netboot else "local" }}
+PROMPT 0
+TIMEOUT 1
+{% if host.netboot %}
+LABEL install
+  KERNEL {{ entry.distribution.kernelPath }}
+  INITRD {{ entry.distribution.initrdPath }}
+  APPEND {{ entry.kernelArgs }}
+{% else %}
+LABEL local
+  LOCALBOOT 0
+{% endif %}`,
+  },
+  {
+    name: GRUB_HOST,
+    kind: "grub-menu",
+    body: `# Host {{ host.name }}: {{ "installs profile " + entry.profile if host.netboot else "boots from its local disk" }}
+set timeout=0
+{% if host.netboot %}
+menuentry 'Install {{ host.name }} ({{ entry.profile }})' {
+  linux /{{ entry.distribution.kernelPath }} {{ entry.kernelArgs }}
+  initrd /{{ entry.distribution.initrdPath }}
+}
+{% else %}
+menuentry 'Boot {{ host.name }} from its local disk' {
+  exit
+}
+{% endif %}`,
+  },
+  {
+    name: IPXE_HOST,
+    kind: "ipxe",
+    body: `#!ipxe
+# Host {{ host.name }}: {{ "installs profile " + entry.profile if host.netboot else "boots from its local disk" }}
+{% if host.netboot %}
+set tftp tftp://{{ server.address }}:{{ server.tftpPort }}
+kernel \${tftp}/{{ entry.distribution.kernelPath }} initrd=initrd.img {{ entry.kernelArgs }}
+initrd \${tftp}/{{ entry.distribution.initrdPath }}
+boot
+{% else %}
+exit
+{% endif %}`,
   },
 ];

@@ -21,10 +21,18 @@
  * Menu templates (`pxelinux-menu`, `grub-menu`, `ipxe-menu`): `server`, and `entries`, one per
  * served profile sorted by name: `{ profile, distribution, kernelArgs, autoinstallUrl }`
  * (`profile` is the name, `distribution` the object above).
+ *
+ * For a host (a machine by MAC), its autoinstall and config files see the same context with its
+ * variables over the profile's, and `host`: `{ name, mac, ip, interfaces: [{mac, ip}], netboot }`
+ * (`mac`, `ip`: its first interface's); `autoinstallUrl` is `<httpBase>/autoinstall/hosts/<host>.cfg`
+ * and config file URLs are `<httpBase>/files/hosts/<host>/<name>`. Without a host, `host` is
+ * undefined (`{% if host %}`). Per-host boot entries (`pxelinux-host`, `grub-host`, `ipxe-host`)
+ * see `server`, `host` and `entry` (one menu entry as above, for the host's profile).
  */
+import type { ResolvedHost } from "../catalog/hosts";
 import type { ResolvedCatalog, ResolvedProfile } from "../catalog/resolve";
 import type { Server } from "../catalog/schema";
-import { DEFAULT_FILE_MODE, autoinstallHttpPath, configFileHttpPath, initrdTftpPath, kernelTftpPath } from "./layout";
+import { DEFAULT_FILE_MODE, autoinstallHttpPath, configFileHttpPath, hostAutoinstallHttpPath, hostConfigFileHttpPath, initrdTftpPath, kernelTftpPath } from "./layout";
 
 /** Records the secrets a render read: per file (`used`, reset before each render) and in all. */
 export interface SecretTracker {
@@ -94,27 +102,32 @@ export function renderKernelArgs(resolved: ResolvedCatalog, profile: ResolvedPro
   return parts.join(" ");
 }
 
-/** Full template context for one served profile on one server. `tracker` learns about secret reads. */
-export function profileContext(
-  resolved: ResolvedCatalog,
-  server: ServerContext,
-  profileName: string,
-  tracker: SecretTracker,
-) {
+/** What a template sees of a host (see above). */
+export function hostContext(host: ResolvedHost) {
+  const first = host.interfaces[0]!;
+  return { name: host.name, mac: first.mac, ip: first.ip ?? null, interfaces: host.interfaces.map((i) => ({ mac: i.mac, ip: i.ip ?? null })), netboot: host.netboot };
+}
+
+/**
+ * Full template context for one served profile on one server, or for a host's profile (with the
+ * host's variables and its own URLs). `tracker` learns about secret reads.
+ */
+export function profileContext(resolved: ResolvedCatalog, server: ServerContext, profileName: string, tracker: SecretTracker, host?: ResolvedHost) {
   const p = resolved.profiles.get(profileName)!;
   const distribution = distributionContext(resolved, p.distribution!);
-  const autoinstallUrl = `${server.httpBase}/${autoinstallHttpPath(p.name)}`;
+  const autoinstallUrl = `${server.httpBase}/${host ? hostAutoinstallHttpPath(host.name) : autoinstallHttpPath(p.name)}`;
   const configFiles = p.configFiles.map((name) => {
     const cf = resolved.configFiles.get(name)!;
-    return { name, destination: cf.destination, mode: cf.mode ?? DEFAULT_FILE_MODE, url: `${server.httpBase}/${configFileHttpPath(p.name, name)}` };
+    const url = `${server.httpBase}/${host ? hostConfigFileHttpPath(host.name, name) : configFileHttpPath(p.name, name)}`;
+    return { name, destination: cf.destination, mode: cf.mode ?? DEFAULT_FILE_MODE, url };
   });
   const profile: Record<string, unknown> = {
     name: p.name,
-    variables: variablesView(p.variables, tracker),
+    variables: variablesView(host ? host.variables : p.variables, tracker),
     kernelOptions: p.kernelOptions,
     configFiles,
   };
-  const ctx = { profile, distribution, server, autoinstallUrl };
+  const ctx = { profile, distribution, server, autoinstallUrl, ...(host ? { host: hostContext(host) } : {}) };
   const before = new Set(tracker.used);
   tracker.used.clear();
   const kernelArgs = renderKernelArgs(resolved, p, ctx);

@@ -15,10 +15,25 @@ export const initrdTftpPath = (distribution: string) => `images/${distribution}/
 export const kernelPath = (distribution: string) => `${TFTP_DIR}/${kernelTftpPath(distribution)}`;
 export const initrdPath = (distribution: string) => `${TFTP_DIR}/${initrdTftpPath(distribution)}`;
 
-/** A boot loader file sits at the TFTP root, where `pxelinux.0` looks for its modules. */
+/** A boot loader file sits under the TFTP root (by default at it, where `pxelinux.0` looks for its modules). */
 export const bootLoaderPath = (fileName: string) => `${TFTP_DIR}/${fileName}`;
-/** Names at the TFTP root the layout already uses (menus, images). */
-export const BOOT_LOADER_RESERVED_NAMES: readonly string[] = ["pxelinux.cfg", "grub", "boot.ipxe", "images"];
+
+/** A MAC as PXELINUX spells it in file names: `01-` (Ethernet) then lower-case pairs with dashes. */
+export const macFileName = (mac: string) => `01-${mac.toLowerCase().replace(/:/g, "-")}`;
+/** Per host and MAC: the BIOS PXELINUX file, the UEFI GRUB entry, the iPXE entry (each found by the client's MAC). */
+export const hostPxelinuxPath = (mac: string) => `${TFTP_DIR}/pxelinux.cfg/${macFileName(mac)}`;
+export const hostGrubPath = (mac: string) => `${TFTP_DIR}/grub/hosts/${macFileName(mac)}.cfg`;
+export const hostIpxePath = (mac: string) => `${TFTP_DIR}/ipxe/hosts/${macFileName(mac)}.ipxe`;
+/** A host's own autoinstall and config files, rendered with its variables. */
+export const hostAutoinstallHttpPath = (host: string) => `autoinstall/hosts/${host}.cfg`;
+export const hostConfigFileHttpPath = (host: string, configFile: string) => `files/hosts/${host}/${configFile}`;
+
+/** The child's DHCP configuration (dnsmasq) and its host reservations: outside tftp/ and http/, never served. */
+export const DHCP_CONFIG_PATH = "dhcp/dnsmasq.conf";
+export const DHCP_HOSTS_PATH = "dhcp/hosts";
+
+/** Paths under the TFTP root the layout already uses (menus, per-host entries, images). */
+export const BOOT_LOADER_RESERVED_PATHS: readonly string[] = ["pxelinux.cfg", "grub/grub.cfg", "grub/hosts", "boot.ipxe", "ipxe", "images"];
 
 /** Paths relative to the HTTP root, as URLs reference them. */
 export const autoinstallHttpPath = (profile: string) => `autoinstall/${profile}.cfg`;

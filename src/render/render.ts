@@ -11,13 +11,30 @@ import type { Server } from "../catalog/schema";
 import { type Selection, select } from "../select";
 import { contentKey, sha256Hex } from "../state/contentKey";
 import { compareStrings } from "../util/canonical";
-import { IPXE_MENU, GRUB_MENU, PXELINUX_MENU } from "./builtinTemplates";
-import { type SecretTracker, profileContext, serverContext } from "./context";
-import { DEFAULT_FILE_MODE, MENU_PATHS, autoinstallPath, bootLoaderPath, configFilePath, initrdPath, kernelPath } from "./layout";
+import { GRUB_HOST, GRUB_MENU, IPXE_HOST, IPXE_MENU, PXELINUX_HOST, PXELINUX_MENU } from "./builtinTemplates";
+import { type SecretTracker, hostContext, profileContext, serverContext } from "./context";
+import { dnsmasqConfig, dnsmasqHosts } from "./dhcp";
+import {
+  DEFAULT_FILE_MODE,
+  DHCP_CONFIG_PATH,
+  DHCP_HOSTS_PATH,
+  HTTP_DIR,
+  MENU_PATHS,
+  autoinstallPath,
+  bootLoaderPath,
+  configFilePath,
+  hostAutoinstallHttpPath,
+  hostConfigFileHttpPath,
+  hostGrubPath,
+  hostIpxePath,
+  hostPxelinuxPath,
+  initrdPath,
+  kernelPath,
+} from "./layout";
 import { secretToken } from "./secretTokens";
 import { TemplateFailure } from "./templateEngine";
 
-export type FileOriginKind = "bootLoader" | "configFile" | "distribution" | "profile" | "template";
+export type FileOriginKind = "bootLoader" | "configFile" | "distribution" | "host" | "profile" | "server" | "template";
 
 export interface PlacedFile {
   /** Relative to the child's root, e.g. `tftp/pxelinux.cfg/default`. */
@@ -108,6 +125,39 @@ export function render(resolved: ResolvedCatalog, server: Server, options: Rende
       const text = guarded(`config file ${cfName} of profile ${name}`, () => resolved.engine.render(cf.template, pc.context));
       files.push(textFile(configFilePath(name, cfName), text, { kind: "configFile", name: cfName }, tracker.used));
     }
+  }
+
+  // Hosts: each its own autoinstall and config files, with its variables, and a boot entry per MAC.
+  const held = selection.objects.filter((o) => o.kind === "host").map((o) => resolved.hosts.get(o.name)!);
+  for (const h of held) {
+    const p = resolved.profiles.get(h.profile)!;
+    const origin = { kind: "host", name: h.name } as const;
+    const pc = guarded(`kernel options of host ${h.name}`, () => profileContext(resolved, srv, h.profile, tracker, h));
+    distributions.add(p.distribution!);
+    tracker.used.clear();
+    const ks = guarded(`autoinstall of host ${h.name}`, () => resolved.engine.render(p.autoinstall!, pc.context));
+    files.push(textFile(`${HTTP_DIR}/${hostAutoinstallHttpPath(h.name)}`, ks, origin, tracker.used));
+    for (const cfName of p.configFiles) {
+      const cf = resolved.configFiles.get(cfName)!;
+      tracker.used.clear();
+      const text = guarded(`config file ${cfName} of host ${h.name}`, () => resolved.engine.render(cf.template, pc.context));
+      files.push(textFile(`${HTTP_DIR}/${hostConfigFileHttpPath(h.name, cfName)}`, text, { kind: "configFile", name: cfName }, tracker.used));
+    }
+    const entryContext = { server: srv, host: hostContext(h), entry: { profile: h.profile, distribution: pc.distribution, kernelArgs: pc.kernelArgs, autoinstallUrl: pc.autoinstallUrl } };
+    for (const { mac } of h.interfaces) {
+      for (const [template, at] of [[PXELINUX_HOST, hostPxelinuxPath(mac)], [GRUB_HOST, hostGrubPath(mac)], [IPXE_HOST, hostIpxePath(mac)]] as const) {
+        const text = guarded(`boot entry ${template} of host ${h.name}`, () => resolved.engine.render(template, entryContext));
+        files.push(textFile(at, text, origin, pc.kernelArgsSecrets));
+      }
+    }
+  }
+
+  if (server.dhcp) {
+    const loaderFor = (menu: string) => selection.objects.filter((o) => o.kind === "bootLoader").map((o) => resolved.bootLoaders.get(o.name)!).find((b) => b.menu === menu)?.bootFile;
+    const boot = { ...(loaderFor(PXELINUX_MENU) ? { bios: loaderFor(PXELINUX_MENU)! } : {}), ...(loaderFor(GRUB_MENU) ? { uefi: loaderFor(GRUB_MENU)! } : {}) };
+    const origin = { kind: "server", name: server.name } as const;
+    files.push(textFile(DHCP_CONFIG_PATH, dnsmasqConfig(server, server.dhcp, boot), origin, []));
+    files.push(textFile(DHCP_HOSTS_PATH, dnsmasqHosts(server.dhcp, held), origin, []));
   }
 
   const menuContext = { server: srv, entries };

@@ -38,12 +38,15 @@ export function fileDiff(file: PlannedFile, contents: Contents): FileDiff {
   if (file.drift !== undefined && file.before === file.after) return { kind: "drift", found: file.drift };
   const before = file.before !== undefined ? decodeEntry(file.before) : undefined;
   const after = file.after !== undefined ? decodeEntry(file.after) : undefined;
-  const isText = (k?: string) => k !== undefined && k in contents.texts;
-  const isBlob = (k?: string) => k !== undefined && k in contents.blobs;
-  // A file is text or a payload on both sides it has; an unknown side decides nothing.
-  if ((isText(before?.key) || isText(after?.key)) && !isBlob(before?.key) && !isBlob(after?.key)) {
-    if (before && !isText(before.key)) return { kind: "unavailable", missing: "before" };
-    if (after && !isText(after.key)) return { kind: "unavailable", missing: "after" };
+  // A rendering says whether a key is text or a payload; the content store may hold a short
+  // payload that reads as text, so a key known both ways is decided by the other side.
+  const inTexts = (k?: string) => k !== undefined && k in contents.texts;
+  const inBlobs = (k?: string) => k !== undefined && k in contents.blobs;
+  const payloadOnly = (k?: string) => inBlobs(k) && !inTexts(k);
+  const isPayload = payloadOnly(before?.key) || payloadOnly(after?.key) || (!inTexts(before?.key) && !inTexts(after?.key));
+  if (!isPayload) {
+    if (before && !inTexts(before.key)) return { kind: "unavailable", missing: "before" };
+    if (after && !inTexts(after.key)) return { kind: "unavailable", missing: "after" };
     const shown = (text: string, side: "before" | "after") =>
       showSecretsWith(text, (name) => {
         const change = file.secretChanges?.[name];
@@ -53,7 +56,7 @@ export function fileDiff(file: PlannedFile, contents: Contents): FileDiff {
     const mode = before && after && before.mode !== after.mode ? `${before.mode} → ${after.mode}` : undefined;
     return { kind: "text", diff, ...(mode ? { mode } : {}) };
   }
-  if (before && !isBlob(before.key)) return { kind: "unavailable", missing: "before" };
-  if (after && !isBlob(after.key)) return { kind: "unavailable", missing: "after" };
+  if (before && !inBlobs(before.key)) return { kind: "unavailable", missing: "before" };
+  if (after && !inBlobs(after.key)) return { kind: "unavailable", missing: "after" };
   return { kind: "binary", ...(before ? { before: contents.blobs[before.key]! } : {}), ...(after ? { after: contents.blobs[after.key]! } : {}) };
 }

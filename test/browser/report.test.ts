@@ -1,14 +1,15 @@
 /// <reference lib="dom" />
 // The HTML report in a real headless browser (Debian chromium driven by playwright-core): the
 // impact matrix has one cell per changed (server, object) classed and coloured by op, the site
-// and wave filters hide rows, and a screenshot is kept under test-output/ for review.
+// and wave filters hide rows, each file change shows once as a masked diff with its servers, and
+// a screenshot is kept under test-output/ for review.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { ServerSchema, impact, loadCatalog, resolveCatalog, type Impact, type Op } from "../../src";
+import { ServerSchema, groupChanges, impactReview, loadCatalog, resolveCatalog, type ChangeGroup, type Impact, type Op } from "../../src";
 import { impactHtml } from "../../src/report/htmlReport";
 import { placesOf } from "../../src/report/reportContext";
 import { repoRoot } from "../support/pulumi";
@@ -29,7 +30,8 @@ const servers = [
 function editedCatalog(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "report-after-"));
   fs.cpSync(EXAMPLE_CATALOG, dir, { recursive: true });
-  fs.appendFileSync(path.join(dir, "templates", "ks-base.ks.j2"), "# reviewed\n");
+  const ks = path.join(dir, "templates", "ks-base.ks.j2");
+  fs.writeFileSync(ks, fs.readFileSync(ks, "utf8").replace("selinux --enforcing\n", "selinux --permissive\n"));
   const file = path.join(dir, "profiles.yaml");
   const doc = parse(fs.readFileSync(file, "utf8")) as { profiles: { name: string; parent?: string }[] };
   doc.profiles = doc.profiles.filter((p) => p.name !== "web-frontend");
@@ -42,6 +44,7 @@ describe("the HTML report in headless chromium", () => {
   let browser: Browser;
   let page: Page;
   let result: Impact;
+  let changes: ChangeGroup[];
   let after: string;
 
   beforeAll(async () => {
@@ -49,10 +52,12 @@ describe("the HTML report in headless chromium", () => {
       ServerSchema.parse({ name, site, wave, profiles: [...profiles], arch: [...arch], transport: { kind: "local", root: `/srv/${name}` }, tftpPort: 7000 + i, httpPort: 8000 + i }),
     );
     after = editedCatalog();
-    result = impact(resolveCatalog(loadCatalog(EXAMPLE_CATALOG)), resolveCatalog(loadCatalog(after)), parsed);
+    const review = impactReview(resolveCatalog(loadCatalog(EXAMPLE_CATALOG)), resolveCatalog(loadCatalog(after)), parsed);
+    result = review.impact;
+    changes = groupChanges(review.files, review.contents);
     fs.mkdirSync(OUT, { recursive: true });
     const file = path.join(OUT, "report.html");
-    fs.writeFileSync(file, impactHtml(result, { servers: placesOf(parsed) }, { title: "Provisioning plan: example" }));
+    fs.writeFileSync(file, impactHtml(result, { servers: placesOf(parsed), files: review.files, changes }, { title: "Provisioning plan: example" }));
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`file://${file}`);
@@ -112,6 +117,24 @@ describe("the HTML report in headless chromium", () => {
 
     await page.selectOption("#filter-wave", "");
     expect(await visibleRows()).toHaveLength(servers.length);
+  });
+
+  it("shows each file change once, as a diff with its servers, secrets as markers, lines coloured by side", async () => {
+    const shown = changes.filter((g) => g.diff.kind !== "manifest");
+    expect(await page.locator("section.change").count()).toBe(shown.length);
+    // The kickstart edit: one section for every kickstart on every server it reaches.
+    const ks = shown.find((g) => g.diff.kind === "text" && g.diff.diff.includes("+selinux --permissive"))!;
+    expect(ks.paths.length).toBeGreaterThan(1);
+    expect(ks.servers.length).toBeGreaterThan(1);
+    const section = page.locator(`section.change[data-servers="${ks.servers.join(" ")}"]`).filter({ hasText: "+selinux --permissive" });
+    expect(await section.count()).toBe(1);
+    expect(await section.locator("pre.diff span.del").allTextContents()).toEqual(["-selinux --enforcing"]);
+    expect(await section.locator("pre.diff span.add").allTextContents()).toEqual(["+selinux --permissive"]);
+    expect(await section.locator("pre.diff").textContent()).toContain("rootpw --iscrypted [secret:root_password_hash]");
+    expect(await page.locator("pre.diff span.add", { hasText: "+selinux --permissive" }).count()).toBe(1);
+    const colours = await section.evaluate((el) => ["add", "del", "ctx"].map((c) => getComputedStyle(el.querySelector(`pre.diff span.${c}`)!).backgroundColor));
+    expect(new Set(colours).size).toBe(3);
+    for (const name of ks.servers) expect(await section.locator(".facts").textContent()).toContain(name);
   });
 
   it("saves a screenshot of the page", async () => {

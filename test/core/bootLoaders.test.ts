@@ -84,8 +84,8 @@ describe("boot loaders", () => {
     });
     expect(issuesOf(load2).map((i) => `${i.path}: ${i.message}`)).toEqual([
       // Loaders are checked in name order: "other" claims menu.c32 first.
-      'bootLoaders[1].files[1]: boot loader file name "grub" is used by the child layout (pxelinux.cfg, grub, boot.ipxe, images)',
-      'bootLoaders[0].files[2]: boot loader file name "menu.c32" is already placed by boot loader other',
+      'bootLoaders[1].files[1]: boot loader file "grub" would overlap grub/grub.cfg, which the child layout uses (pxelinux.cfg, grub/grub.cfg, grub/hosts, boot.ipxe, ipxe, images)',
+      'bootLoaders[0].files[2]: boot loader file "menu.c32" is already placed by boot loader other',
     ]);
   });
 

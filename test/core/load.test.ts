@@ -39,7 +39,7 @@ profiles:
     expect(lines.some((l) => /^a\.yaml:3 profiles\[1\]\.name: missing required key/.test(l))).toBe(true);
     // A syntax error is located at the key it breaks.
     expect(lines.some((l) => /^b\.yml:\d+ templates: YAML syntax error/.test(l))).toBe(true);
-    expect(lines).toContain('c.yaml:1 distibutions: unknown key "distibutions" (did you mean "distributions"?); expected one of: bootLoaders, configFiles, distributionProfiles, distributions, profiles, templates');
+    expect(lines).toContain('c.yaml:1 distibutions: unknown key "distibutions" (did you mean "distributions"?); expected one of: bootLoaders, configFiles, distributionProfiles, distributions, hosts, profiles, templates');
   });
 
   it("reports duplicate names across files with the first definition", () => {

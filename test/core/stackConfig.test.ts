@@ -30,7 +30,7 @@ describe("readStackConfig", () => {
     ]);
     const bad = tempDir({ "stacks/Pulumi.dev.yaml": `config:\n  provisioning:servers:\n${srv("a", 0, 8080, "      colour: red\n")}` });
     expect(issuesOf(() => readStackConfig(bad, "dev")).map((i) => `${i.line} ${i.path}: ${i.message}`).sort()).toEqual([
-      "10 provisioning:servers[0].colour: unknown key \"colour\"; expected one of: address, arch, bindAddress, bootstrap, httpPort, labels, name, profiles, site, tftpPort, transport, wave",
+      "10 provisioning:servers[0].colour: unknown key \"colour\"; expected one of: address, arch, bindAddress, bootstrap, dhcp, httpPort, labels, name, profiles, site, tftpPort, transport, wave",
       "8 provisioning:servers[0].tftpPort: invalid port 0: expected an integer 1..65535",
     ]);
   });

@@ -57,6 +57,13 @@ describe("a changed file's diff", () => {
       before: { sha256: a, size: 10 },
       after: { sha256: b, size: 12 },
     });
+    // A short payload from the content store reads as text too: the other side, a rendered payload, decides.
+    const fromStore: Contents = { texts: { [ka]: "initrd of dist0\n" }, blobs: blobs.blobs };
+    const kernelUpdate = plannedFile("tftp/initrd.img", "update", { before: encodeEntry({ key: ka, mode: "0644", secrets: [] }), after: encodeEntry({ key: kb, mode: "0644", secrets: [] }) });
+    expect(fileDiff(kernelUpdate, { texts: fromStore.texts, blobs: { [ka]: blobs.blobs[ka]!, [kb]: blobs.blobs[kb]! } })).toMatchObject({ kind: "binary" });
+    // And a text whose side before came from the store (known both ways) is a text.
+    const [t1, t2] = ["a\n", "b\n"];
+    expect(fileDiff(plannedFile(KS, "update", { before: entry(t1), after: entry(t2) }), { texts: { [keyOf(t1)]: t1, [keyOf(t2)]: t2 }, blobs: { [keyOf(t1)]: { sha256: sha256Hex(t1), size: 2 } } })).toEqual({ kind: "text", diff: "@@ -1,1 +1,1 @@\n-a\n+b" });
     const t = "#!/bin/sh\n";
     expect(fileDiff(plannedFile("http/x.sh", "update", { before: entry(t), after: entry(t, [], "0755") }), contentsOf(t))).toEqual({ kind: "text", diff: "", mode: "0644 → 0755" });
     expect(fileDiff(plannedFile(KS, "update", { before: entry(t), after: entry(t), drift: "absent" }), contentsOf(t))).toEqual({ kind: "drift", found: "absent" });
