@@ -68,7 +68,8 @@ export class CentralServer extends pulumi.ComponentResource {
     const { catalog, checked, rendered } = plainInput(() => {
       const catalog = loadCatalogInput(args.catalog, { baseDir, payloadRoots: args.payloadRoots ?? [] });
       const checked = checkServers(args.servers);
-      const rendered = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: checked.filter((c) => c.addressKnown).map((c) => c.server) });
+      const stack = checked.map((c) => ({ name: c.server.name, site: c.server.site }));
+      const rendered = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: checked.filter((c) => c.addressKnown).map((c) => c.server), stack });
       putPayloads(catalog, store);
       return { catalog, checked, rendered };
     });
@@ -204,6 +205,7 @@ function serveOf(c: CheckedServer): pulumi.Output<ServeProps> {
     bindAddress,
     install: s.bootstrap?.install ?? true,
     ...(s.bootstrap?.daemons === false ? { daemons: false } : {}),
+    ...(s.dhcp ? { dhcp: true } : {}),
     script: BOOTSTRAP_KEY,
   }));
 }

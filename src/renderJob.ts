@@ -5,6 +5,7 @@
  */
 import type { Catalog } from "./catalog/load";
 import { type CatalogIssue, CatalogError } from "./catalog/errors";
+import { hostPlacementIssues } from "./catalog/hosts";
 import { type ResolvedCatalog, resolveCatalog } from "./catalog/resolve";
 import { type Server, ServerSchema } from "./catalog/schema";
 import { type ImpactReview, impactReview, objectFingerprint } from "./impact";
@@ -14,7 +15,8 @@ import type { ObjectKind } from "./select";
 
 export type RenderJob =
   | { readonly kind: "validate"; readonly catalog: Catalog }
-  | { readonly kind: "trees"; readonly catalog: Catalog; readonly servers: readonly Server[] }
+  /** `stack`: every server of the stack (name and site), to check that some child holds each host. */
+  | { readonly kind: "trees"; readonly catalog: Catalog; readonly servers: readonly Server[]; readonly stack?: readonly Pick<Server, "name" | "site">[] }
   | { readonly kind: "impact"; readonly before: Catalog; readonly after: Catalog; readonly servers: readonly Server[]; readonly afterServers?: readonly Server[] };
 
 export interface ValidateResult {
@@ -99,10 +101,16 @@ function runUnchecked(job: RenderJob): unknown {
     }
     case "trees": {
       const resolved = resolveCatalog(job.catalog);
+      const unplaced = job.stack ? hostPlacementIssues(resolved.hosts.values(), job.stack) : [];
+      if (unplaced.length > 0) throw new CatalogError(unplaced);
       return { trees: job.servers.map((s) => renderChecked(resolved, s)), fingerprints: catalogFingerprints(resolved), warnings: [...resolved.warnings] } satisfies TreesResult;
     }
-    case "impact":
-      return impactReview(resolveCatalog(job.before), resolveCatalog(job.after), job.servers, job.afterServers) satisfies ImpactReview;
+    case "impact": {
+      const after = resolveCatalog(job.after);
+      const unplaced = hostPlacementIssues(after.hosts.values(), job.afterServers ?? job.servers);
+      if (unplaced.length > 0) throw new CatalogError(unplaced);
+      return impactReview(resolveCatalog(job.before), after, job.servers, job.afterServers) satisfies ImpactReview;
+    }
   }
 }
 

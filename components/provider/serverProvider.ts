@@ -14,6 +14,7 @@ import { sha256Hex } from "../../src/state/contentKey";
 import { decodeEntry } from "../../src/state/fileEntries";
 import { unmask } from "../../src/render/secretTokens";
 import { MANIFEST_PATH, type Manifest, manifestText, parseManifest } from "../../src/render/manifest";
+import { DHCP_DIR } from "../../src/render/layout";
 import { eachLimited } from "../limit";
 import { BOOTSTRAP_SCRIPT, STATUS_SCRIPT, STOP_SERVICES_SCRIPT, bootstrapEnv } from "../scripts";
 import { ContentStore } from "../store";
@@ -29,6 +30,8 @@ export interface ServeProps {
   install: boolean;
   /** false: only the files are placed; the child's daemons are managed elsewhere. @default true */
   daemons?: boolean;
+  /** The child answers PXE clients' DHCP (dnsmasq, as its rendered dhcp/ files say). @default false */
+  dhcp?: boolean;
   /** Content key of the bootstrap script: a new script re-runs the bootstrap. */
   script: string;
 }
@@ -89,7 +92,7 @@ async function runBootstrap(t: Transport, p: ServerProps): Promise<void> {
   if (p.serve.daemons === false) return;
   const r = await t.runScript(
     BOOTSTRAP_SCRIPT,
-    bootstrapEnv({ root: rootOf(p.transport), tftpPort: p.serve.tftpPort, httpPort: p.serve.httpPort, bindAddress: p.serve.bindAddress, install: p.serve.install }),
+    bootstrapEnv({ root: rootOf(p.transport), tftpPort: p.serve.tftpPort, httpPort: p.serve.httpPort, bindAddress: p.serve.bindAddress, install: p.serve.install, dhcp: p.serve.dhcp ?? false }),
   );
   if (r.code !== 0) throw new Error(`bootstrap of ${p.server} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
 }
@@ -172,6 +175,9 @@ async function converge(p: ServerProps, prior: ServerOutputs | undefined): Promi
 
   if (relocated) {
     await cleanUp(prior!).catch(() => undefined); // an old host that is gone keeps what it had
+    await runBootstrap(t, p);
+  } else if ([...write.map((d) => d.path), ...remove].some((path) => path.startsWith(DHCP_DIR))) {
+    // New DHCP configuration or reservations: the bootstrap restarts dnsmasq or has it re-read them.
     await runBootstrap(t, p);
   }
   return definedOnly({

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Bootstrap of a child provisioning server: serve $ROOT/tftp over TFTP (tftpd-hpa) on
-# $TFTP_PORT and $ROOT/http over HTTP (nginx) on $HTTP_PORT, bound to $BIND_ADDRESS.
+# $TFTP_PORT and $ROOT/http over HTTP (nginx) on $HTTP_PORT, bound to $BIND_ADDRESS; with DHCP=1,
+# answer PXE clients with dnsmasq as $ROOT/dhcp/dnsmasq.conf (a rendered file) says.
 #
 # Run by a transport's runScript (`sh -s`, this text on stdin). Parameters come ONLY from the
 # environment and are validated below before use:
@@ -8,7 +9,8 @@
 #   TFTP_PORT     UDP port for TFTP (default 69)
 #   HTTP_PORT     TCP port for HTTP (default 80)
 #   BIND_ADDRESS  address both daemons listen on (default 127.0.0.1; 0.0.0.0 for a real network)
-#   INSTALL       1: apt-get install tftpd-hpa / nginx when missing; 0 (default): fail instead
+#   INSTALL       1: apt-get install tftpd-hpa / nginx (/ dnsmasq-base) when missing; 0 (default): fail instead
+#   DHCP          1: run dnsmasq for $ROOT/dhcp/dnsmasq.conf once it is there; 0 (default): none runs
 #   TFTP_USER     user in.tftpd drops to (default: tftp if it exists, else nobody)
 #   HTTP_USER     user of the nginx workers (default: www-data if it exists, else nobody)
 #
@@ -36,6 +38,7 @@ TFTP_PORT=${TFTP_PORT:-69}
 HTTP_PORT=${HTTP_PORT:-80}
 BIND_ADDRESS=${BIND_ADDRESS:-127.0.0.1}
 INSTALL=${INSTALL:-0}
+DHCP=${DHCP:-0}
 
 [ -n "$ROOT" ] || die "ROOT is required"
 case "$ROOT" in
@@ -71,6 +74,10 @@ case "$INSTALL" in
   0|1) ;;
   *) die "INSTALL must be 0 or 1, got '$INSTALL'" ;;
 esac
+case "$DHCP" in
+  0|1) ;;
+  *) die "DHCP must be 0 or 1, got '$DHCP'" ;;
+esac
 
 IS_ROOT=0
 [ "$(id -u)" = 0 ] && IS_ROOT=1
@@ -79,14 +86,20 @@ IS_ROOT=0
 find_prog() { command -v "$1" 2>/dev/null || true; }
 TFTPD=$(find_prog in.tftpd)
 NGINX=$(find_prog nginx)
+DNSMASQ=$(find_prog dnsmasq)
+need_dnsmasq=0
+[ "$DHCP" = 1 ] && [ -z "$DNSMASQ" ] && need_dnsmasq=1
 
-if [ -z "$TFTPD" ] || [ -z "$NGINX" ]; then
+if [ -z "$TFTPD" ] || [ -z "$NGINX" ] || [ "$need_dnsmasq" = 1 ]; then
   pkgs=""
   [ -n "$TFTPD" ] || pkgs="$pkgs tftpd-hpa"
   [ -n "$NGINX" ] || pkgs="$pkgs nginx"
+  # dnsmasq-base: the program without the distribution's service (which would serve DNS on port 53).
+  [ "$need_dnsmasq" = 0 ] || pkgs="$pkgs dnsmasq-base"
   missing=""
   [ -n "$TFTPD" ] || missing="$missing in.tftpd"
   [ -n "$NGINX" ] || missing="$missing nginx"
+  [ "$need_dnsmasq" = 0 ] || missing="$missing dnsmasq"
   if [ "$INSTALL" != 1 ]; then
     die "missing program(s):$missing (Debian package(s):$pkgs); install them or run with INSTALL=1"
   fi
@@ -119,8 +132,10 @@ if [ -z "$TFTPD" ] || [ -z "$NGINX" ]; then
   fi
   TFTPD=$(find_prog in.tftpd)
   NGINX=$(find_prog nginx)
+  DNSMASQ=$(find_prog dnsmasq)
   [ -n "$TFTPD" ] || die "in.tftpd still missing after installing tftpd-hpa"
   [ -n "$NGINX" ] || die "nginx still missing after installing nginx"
+  [ "$DHCP" = 0 ] || [ -n "$DNSMASQ" ] || die "dnsmasq still missing after installing dnsmasq-base"
 fi
 
 # in.tftpd --secure chroots into the tree, which needs root.
@@ -332,4 +347,45 @@ if install_if_changed "$ROOT/etc/tftpd.args.new" "$ROOT/etc/tftpd.args"; then tf
 # shellcheck disable=SC2086 # TFTPD_ARGS holds only validated words without spaces
 run_daemon tftpd "$TFTPD_PID" "$tftpd_changed" "$ROOT/log/tftpd-start.log" "$TFTPD" $TFTPD_ARGS
 
-echo "serving tftp://$LISTEN:$TFTP_PORT and http://$LISTEN:$HTTP_PORT from $ROOT (supervisor: $SUPERVISOR)"
+# ---- dnsmasq (DHCP for PXE) ----------------------------------------------------------------
+# Its configuration and reservations are rendered files of the child ($ROOT/dhcp/), placed by the
+# provider, which runs this script again whenever they change. A new configuration restarts
+# dnsmasq (the leases it gave stay in $ROOT/run/dnsmasq.leases, which it reads back); new
+# reservations alone are re-read on SIGHUP, with no restart.
+DNSMASQ_PID="$ROOT/run/dnsmasq.pid"
+DHCP_CONF="$ROOT/dhcp/dnsmasq.conf"
+DHCP_HOSTS="$ROOT/dhcp/hosts"
+dhcp_state="off"
+if [ "$DHCP" = 1 ] && [ -f "$DHCP_CONF" ]; then
+  chmod a+rx "$ROOT/dhcp"
+  [ -f "$DHCP_HOSTS" ] || : > "$DHCP_HOSTS"
+  DNSMASQ_ARGS="--conf-file=$DHCP_CONF --dhcp-hostsfile=$DHCP_HOSTS --dhcp-leasefile=$ROOT/run/dnsmasq.leases --pid-file=$DNSMASQ_PID --log-facility=$ROOT/log/dnsmasq.log"
+  # shellcheck disable=SC2086 # validated words without spaces
+  "$DNSMASQ" --test $DNSMASQ_ARGS >"$ROOT/log/dnsmasq-check.log" 2>&1 || { cat "$ROOT/log/dnsmasq-check.log" >&2; die "dnsmasq rejected $DHCP_CONF"; }
+  { printf '%s\n' "$DNSMASQ $DNSMASQ_ARGS"; sha256sum < "$DHCP_CONF"; } > "$ROOT/etc/dnsmasq.args.new"
+  dnsmasq_changed=0
+  if install_if_changed "$ROOT/etc/dnsmasq.args.new" "$ROOT/etc/dnsmasq.args"; then dnsmasq_changed=1; fi
+  sha256sum < "$DHCP_HOSTS" > "$ROOT/etc/dnsmasq.hosts.new"
+  hosts_changed=0
+  if install_if_changed "$ROOT/etc/dnsmasq.hosts.new" "$ROOT/etc/dnsmasq.hosts"; then hosts_changed=1; fi
+  was_running=0
+  pid_of "$DNSMASQ_PID" >/dev/null && was_running=1
+  # shellcheck disable=SC2086
+  run_daemon dnsmasq "$DNSMASQ_PID" "$dnsmasq_changed" "$ROOT/log/dnsmasq-start.log" "$DNSMASQ" $DNSMASQ_ARGS
+  if [ "$dnsmasq_changed" = 0 ] && [ "$hosts_changed" = 1 ] && [ "$was_running" = 1 ] && _pid=$(pid_of "$DNSMASQ_PID"); then
+    kill -HUP "$_pid"
+    log "dnsmasq: reservations re-read (SIGHUP to pid $_pid)"
+  fi
+  dhcp_state="on"
+else
+  # No DHCP for this child (any more): its dnsmasq, if one runs, stops.
+  if [ "$SUPERVISOR" = systemd ] && [ -e "/etc/systemd/system/$UNIT_PREFIX-dnsmasq.service" ]; then
+    systemctl disable --now --quiet "$UNIT_PREFIX-dnsmasq.service" 2>/dev/null || true
+    rm -f "/etc/systemd/system/$UNIT_PREFIX-dnsmasq.service"
+    systemctl daemon-reload
+  fi
+  if _pid=$(pid_of "$DNSMASQ_PID"); then stop_pid "$_pid" TERM; log "dnsmasq: stopped (pid $_pid)"; fi
+  rm -f "$DNSMASQ_PID" "$ROOT/etc/dnsmasq.args" "$ROOT/etc/dnsmasq.hosts"
+fi
+
+echo "serving tftp://$LISTEN:$TFTP_PORT and http://$LISTEN:$HTTP_PORT from $ROOT, dhcp $dhcp_state (supervisor: $SUPERVISOR)"

@@ -11,7 +11,7 @@ function load(name: string): string {
   return readFileSync(path.join(packageRoot, "components", "scripts", name), "utf8");
 }
 
-/** Env: ROOT, TFTP_PORT, HTTP_PORT, BIND_ADDRESS (default 127.0.0.1), INSTALL (1/0), optional TFTP_USER, HTTP_USER. */
+/** Env: ROOT, TFTP_PORT, HTTP_PORT, BIND_ADDRESS (default 127.0.0.1), INSTALL (1/0), DHCP (1/0), optional TFTP_USER, HTTP_USER. */
 export const BOOTSTRAP_SCRIPT: string = load("bootstrap.sh");
 /** Env: ROOT. */
 export const STOP_SERVICES_SCRIPT: string = load("stop-services.sh");
@@ -24,6 +24,7 @@ export interface BootstrapEnv {
   HTTP_PORT: string;
   BIND_ADDRESS?: string;
   INSTALL?: "0" | "1";
+  DHCP?: "0" | "1";
   TFTP_USER?: string;
   HTTP_USER?: string;
 }
@@ -35,6 +36,7 @@ export function bootstrapEnv(o: {
   httpPort: number;
   bindAddress?: string;
   install?: boolean;
+  dhcp?: boolean;
 }): Record<string, string> {
   return {
     ROOT: o.root,
@@ -42,5 +44,6 @@ export function bootstrapEnv(o: {
     HTTP_PORT: String(o.httpPort),
     BIND_ADDRESS: o.bindAddress ?? "127.0.0.1",
     INSTALL: o.install ? "1" : "0",
+    DHCP: o.dhcp ? "1" : "0",
   };
 }

@@ -11,7 +11,10 @@ alive() {
   ! grep -q '^State:[[:space:]]*Z' "/proc/$_pid/status" 2>/dev/null
 }
 stopped=""
-for name in nginx tftpd; do
+names="nginx tftpd"
+# dnsmasq runs where the child has DHCP (bootstrap.sh records its command line).
+[ -f "$ROOT/etc/dnsmasq.args" ] && names="$names dnsmasq"
+for name in $names; do
   alive "$ROOT/run/$name.pid" || stopped="$stopped $name"
 done
 if [ -z "$stopped" ]; then echo serving; else echo "stopped:$stopped"; fi

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Stops the nginx and in.tftpd instances that bootstrap.sh started for the child rooted at
+# Stops the nginx, in.tftpd and dnsmasq instances that bootstrap.sh started for the child rooted at
 # $ROOT (found through $ROOT/run/*.pid, and only if the process really belongs to $ROOT).
 # Idempotent: nothing running is not an error. Run by a transport's runScript with env ROOT.
 set -eu
@@ -36,7 +36,7 @@ if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 fi
 
 stopped=""
-for name in nginx tftpd; do
+for name in nginx tftpd dnsmasq; do
   pidfile="$ROOT/run/$name.pid"
   if pid=$(pid_of "$pidfile"); then
     kill -TERM "$pid" 2>/dev/null || true

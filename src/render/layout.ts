@@ -29,8 +29,9 @@ export const hostAutoinstallHttpPath = (host: string) => `autoinstall/hosts/${ho
 export const hostConfigFileHttpPath = (host: string, configFile: string) => `files/hosts/${host}/${configFile}`;
 
 /** The child's DHCP configuration (dnsmasq) and its host reservations: outside tftp/ and http/, never served. */
-export const DHCP_CONFIG_PATH = "dhcp/dnsmasq.conf";
-export const DHCP_HOSTS_PATH = "dhcp/hosts";
+export const DHCP_DIR = "dhcp/";
+export const DHCP_CONFIG_PATH = `${DHCP_DIR}dnsmasq.conf`;
+export const DHCP_HOSTS_PATH = `${DHCP_DIR}hosts`;
 
 /** Paths under the TFTP root the layout already uses (menus, per-host entries, images). */
 export const BOOT_LOADER_RESERVED_PATHS: readonly string[] = ["pxelinux.cfg", "grub/grub.cfg", "grub/hosts", "boot.ipxe", "ipxe", "images"];
