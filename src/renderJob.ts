@@ -20,7 +20,7 @@ export type RenderJob =
   | { readonly kind: "impact"; readonly before: Catalog; readonly after: Catalog; readonly servers: readonly Server[]; readonly afterServers?: readonly Server[] };
 
 export interface ValidateResult {
-  readonly counts: { distributions: number; profiles: number; templates: number; builtinTemplates: number; configFiles: number; distributionProfiles: number; files: number };
+  readonly counts: { distributions: number; profiles: number; templates: number; builtinTemplates: number; configFiles: number; distributionProfiles: number; hosts: number; files: number };
   readonly warnings: CatalogIssue[];
 }
 
@@ -84,7 +84,9 @@ function runUnchecked(job: RenderJob): unknown {
   switch (job.kind) {
     case "validate": {
       const resolved = resolveCatalog(job.catalog);
-      const tree = renderChecked(resolved, everything(resolved));
+      // Every host rendered too, as if all were held by the one server.
+      const withEveryHost: ResolvedCatalog = { ...resolved, hosts: new Map([...resolved.hosts].map(([n, h]) => [n, { ...h, server: "validate", site: undefined }])) };
+      const tree = renderChecked(withEveryHost, everything(resolved));
       const c = job.catalog;
       return {
         counts: {
@@ -94,6 +96,7 @@ function runUnchecked(job: RenderJob): unknown {
           builtinTemplates: [...resolved.templates.values()].filter((t) => t.builtin).length,
           configFiles: c.configFiles.length,
           distributionProfiles: resolved.mappings.size,
+          hosts: resolved.hosts.size,
           files: tree.files.length,
         },
         warnings: [...resolved.warnings],

@@ -1,5 +1,6 @@
 /**
- * A stack's provisioning settings: `provisioning:catalog` (a path relative to the project),
+ * A stack's provisioning settings: `provisioning:catalog` (a path relative to the project, or a
+ * list of paths: one catalog, names unique across it),
  * `provisioning:servers` and `provisioning:payloadRoots`. The stack program takes them from
  * `pulumi.Config` (so every way Pulumi sets config works); the CLI reads the stack file. Either
  * way they are checked here, and when they come from a stack file every issue names its line.
@@ -24,9 +25,9 @@ export interface StackConfig {
   readonly stack: string;
   /** Stack file as messages name it (or "(config)" when the values did not come from one). */
   readonly file: string;
-  /** Catalog path as written, and resolved against the project dir. */
-  readonly catalogSetting: string | undefined;
-  readonly catalogPath: string | undefined;
+  /** Catalog path(s) as written, and resolved against the project dir (empty when unset). */
+  readonly catalogSetting: string | readonly string[] | undefined;
+  readonly catalogPaths: readonly string[];
   readonly servers: Server[];
   readonly payloadRoots: string[];
   /** Line of each server's served patterns (`[server][pattern]`), for messages about them. */
@@ -94,7 +95,8 @@ export function checkStackConfig(values: StackValues, projectDir: string, stack:
   // A line only when the file says what the program got (a --config flag or an ESC environment may say otherwise).
   const lineOf = (p: PropertyKey[]) => (located && canonicalJson(written[String(p[0])]) === canonicalJson(given[String(p[0])]) ? lineAt(located.doc, located.lc, ["config", ...p]) : 0);
   const issues: CatalogIssue[] = [];
-  if (values.catalog !== undefined && typeof values.catalog !== "string") issues.push({ file, line: lineOf([CATALOG_KEY]), path: CATALOG_KEY, message: "expected a path string", severity: "error" });
+  const isPaths = (v: unknown): v is string | string[] => typeof v === "string" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string"));
+  if (values.catalog !== undefined && !isPaths(values.catalog)) issues.push({ file, line: lineOf([CATALOG_KEY]), path: CATALOG_KEY, message: "expected a path, or a list of paths (one catalog)", severity: "error" });
   const parsed = ServersSchema.safeParse(values.servers ?? []);
   let servers: Server[] = [];
   if (!parsed.success) issues.push(...zodToIssues(parsed.error, ServersSchema, file, lineOf, [SERVERS_KEY]));
@@ -105,12 +107,12 @@ export function checkStackConfig(values: StackValues, projectDir: string, stack:
   const roots = PayloadRootsSchema.safeParse(values.payloadRoots ?? []);
   if (!roots.success) issues.push(...zodToIssues(roots.error, PayloadRootsSchema, file, lineOf, [PAYLOAD_ROOTS_KEY]));
   if (issues.length) throw new CatalogError(issues);
-  const catalogSetting = values.catalog as string | undefined;
+  const catalogSetting = values.catalog as string | string[] | undefined;
   return {
     stack,
     file,
     catalogSetting,
-    catalogPath: typeof catalogSetting === "string" ? path.resolve(projectDir, catalogSetting) : undefined,
+    catalogPaths: (catalogSetting === undefined ? [] : typeof catalogSetting === "string" ? [catalogSetting] : catalogSetting).map((p) => path.resolve(projectDir, p)),
     servers,
     payloadRoots: roots.success ? roots.data : [],
     patternLines: servers.map((srv, i) => srv.profiles.map((_, j) => lineOf([SERVERS_KEY, i, "profiles", j]))),

@@ -37,12 +37,12 @@ function inputs() {
   try {
     const file = stackFilePath(projectDir, pulumi.getStack());
     const stack = checkStackConfig(
-      { catalog: config.get("catalog"), servers: configValue("servers"), payloadRoots: configValue("payloadRoots") },
+      { catalog: configValue("catalog"), servers: configValue("servers"), payloadRoots: configValue("payloadRoots") },
       projectDir,
       pulumi.getStack(),
       fs.existsSync(file) ? { file, text: fs.readFileSync(file, "utf8") } : undefined,
     );
-    if (!stack.catalogPath) throw new CatalogError([{ file: stack.file, line: 0, path: "provisioning:catalog", message: "is not set: the path of the catalog (a YAML file or folder)", severity: "error" }]);
+    if (stack.catalogPaths.length === 0) throw new CatalogError([{ file: stack.file, line: 0, path: "provisioning:catalog", message: "is not set: the path of the catalog (a YAML file or folder, or a list of them)", severity: "error" }]);
     return stack;
   } catch (e) {
     failed(e);
@@ -51,7 +51,7 @@ function inputs() {
 
 const stack = inputs();
 const central = new CentralServer("central", {
-  catalog: stack.catalogPath!,
+  catalog: [...stack.catalogPaths],
   servers: stack.servers,
   payloadRoots: stack.payloadRoots,
   secrets: (name) => config.requireSecret(name),

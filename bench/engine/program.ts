@@ -14,10 +14,10 @@ import { CentralServer } from "../../components";
 const t0 = Date.now();
 const config = new pulumi.Config("provisioning");
 const stack = readStackConfig(process.cwd(), pulumi.getStack());
-if (!stack.catalogPath) throw new Error(`${stack.file}: provisioning:catalog is not set`);
+if (stack.catalogPaths.length === 0) throw new Error(`${stack.file}: provisioning:catalog is not set`);
 const modeOverride = process.env.BENCH_MODE_OVERRIDE;
 const servers = stack.servers.map((s) => ({ ...s, bootstrap: { install: false, daemons: false } }));
-const central = new CentralServer("central", { catalog: stack.catalogPath, servers, payloadRoots: stack.payloadRoots, secrets: (n) => config.requireSecret(n) }, modeOverride ? { transformations: [overrideModes(modeOverride)] } : {});
+const central = new CentralServer("central", { catalog: [...stack.catalogPaths], servers, payloadRoots: stack.payloadRoots, secrets: (n) => config.requireSecret(n) }, modeOverride ? { transformations: [overrideModes(modeOverride)] } : {});
 void central;
 
 /** Every file of every server with another mode: the state's entries all change. */

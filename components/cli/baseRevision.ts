@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CatalogError } from "../../src/catalog/errors";
-import { loadCatalog } from "../../src/catalog/load";
+import { loadCatalogInput } from "../../src/catalog/load";
 import type { ServerTree } from "../../src/render/render";
 import type { TreesResult } from "../../src/renderJob";
 import { type StackConfig, parseStackConfig, stackFilePath } from "../../src/stackConfig";
@@ -37,16 +37,20 @@ const within = (file: string, dir: string) => {
  */
 export function renderAtBase(ref: string, stack: StackConfig, projectDir: string): ServerTree[] {
   if (ref === "" || ref.startsWith("-")) throw new BaseRevisionError(`--base takes a git revision (a branch, tag or commit), not ${JSON.stringify(ref)}`);
-  if (!stack.catalogPath) throw new BaseRevisionError(`--base needs the stack's ${"provisioning:catalog"} to be a path in a git repository`);
-  const catalogDir = fs.existsSync(stack.catalogPath) && fs.statSync(stack.catalogPath).isDirectory() ? stack.catalogPath : path.dirname(stack.catalogPath);
+  if (stack.catalogPaths.length === 0) throw new BaseRevisionError("--base needs the stack's provisioning:catalog: the path(s) of its catalog in a git repository");
+  const first = stack.catalogPaths[0]!;
+  const catalogDir = fs.existsSync(first) && fs.statSync(first).isDirectory() ? first : path.dirname(first);
   const top = git(catalogDir, ["rev-parse", "--show-toplevel"]);
-  if (!top.ok) throw new BaseRevisionError(`--base: the catalog ${stack.catalogPath} is not in a git repository (${top.err})`);
+  if (!top.ok) throw new BaseRevisionError(`--base: the catalog ${first} is not in a git repository (${top.err})`);
   const root = fs.realpathSync(top.out);
   const commit = git(root, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
   if (!commit.ok) throw new BaseRevisionError(`--base: ${JSON.stringify(ref)} is not a commit of ${root}`);
 
-  const relCatalog = within(fs.realpathSync(stack.catalogPath), root);
-  if (relCatalog === undefined) throw new BaseRevisionError(`--base: the catalog ${stack.catalogPath} is outside its repository ${root}`);
+  const relCatalogs = stack.catalogPaths.map((p) => {
+    const rel = fs.existsSync(p) ? within(fs.realpathSync(p), root) : within(path.resolve(p), root);
+    if (rel === undefined) throw new BaseRevisionError(`--base: the catalog ${p} is outside the repository ${root}`);
+    return rel;
+  });
   const realProject = fs.realpathSync(projectDir);
   const relProject = within(realProject, root);
   const relStack = relProject !== undefined ? within(stackFilePath(realProject, stack.stack), root) : undefined;
@@ -55,9 +59,11 @@ export function renderAtBase(ref: string, stack: StackConfig, projectDir: string
   try {
     const tree = path.join(tmp, "tree");
     fs.mkdirSync(tree);
-    const exported = (rel: string) => git(root, ["cat-file", "-e", `${commit.out}:${rel === "" ? "" : rel}`]).ok;
-    const paths = [relCatalog, ...(relStack !== undefined ? [relStack] : [])].filter(exported);
-    if (!paths.includes(relCatalog)) return [];
+    const exported = (rel: string) => git(root, ["cat-file", "-e", `${commit.out}:${rel}`]).ok;
+    // A catalog (of a list) that did not exist yet at the base renders nothing of its own.
+    const catalogsThen = relCatalogs.filter(exported);
+    if (catalogsThen.length === 0) return [];
+    const paths = [...catalogsThen, ...(relStack !== undefined && exported(relStack) ? [relStack] : [])];
     const tar = path.join(tmp, "base.tar");
     const archived = git(root, ["archive", "--format=tar", "-o", tar, commit.out, "--", ...paths.map((p) => (p === "" ? "." : p))]);
     if (!archived.ok) throw new BaseRevisionError(`--base: git archive failed: ${archived.err}`);
@@ -73,7 +79,7 @@ export function renderAtBase(ref: string, stack: StackConfig, projectDir: string
       }
     }
     try {
-      const catalog = loadCatalog(path.join(tree, relCatalog), { payloadRoots: stack.payloadRoots, readPayloads: false });
+      const catalog = loadCatalogInput(catalogsThen.map((rel) => path.join(tree, rel)), { payloadRoots: stack.payloadRoots, readPayloads: false });
       return runSandboxed<TreesResult>({ kind: "trees", catalog, servers }).trees;
     } catch (e) {
       if (!(e instanceof CatalogError)) throw e;

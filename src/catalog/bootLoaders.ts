@@ -21,7 +21,11 @@ export type ResolvedBootLoader = Located<BootLoader> & {
   readonly placed: readonly BootLoaderFile[];
   /** What DHCP names to this loader's clients: `bootFile`, else the first file. */
   readonly bootFile: string;
+  /** The firmware DHCP hands `bootFile` to, if any. */
+  readonly firmware?: "bios" | "uefi";
 };
+
+const DEFAULT_FIRMWARE: Record<string, "bios" | "uefi" | undefined> = { "pxelinux-menu": "bios", "grub-menu": "uefi" };
 
 /** Whether a target collides with a path the layout uses (equal, inside it, or holding it). */
 const collides = (target: string, reserved: string) => target === reserved || target.startsWith(`${reserved}/`) || reserved.startsWith(`${target}/`);
@@ -52,7 +56,12 @@ export function resolveBootLoaders(loaders: readonly Located<BootLoader>[], payl
     if (!placed.some((p) => p.fileName === bootFile)) {
       issues.push({ file: b.origin.file, line: b.origin.keyLines["bootFile"] ?? b.origin.line, path: `${b.origin.path}.bootFile`, message: `bootFile ${JSON.stringify(bootFile)} is none of this boot loader's files (${placed.map((p) => p.fileName).join(", ")})`, severity: "error" });
     }
-    out.set(b.name, { ...b, placed, bootFile });
+    const firmware = b.firmware ?? DEFAULT_FIRMWARE[b.menu];
+    const rival = firmware === undefined ? undefined : [...out.values()].find((o) => o.firmware === firmware);
+    if (rival) {
+      issues.push({ file: b.origin.file, line: b.origin.keyLines["firmware"] ?? b.origin.line, path: `${b.origin.path}.firmware`, message: `boot loader ${rival.name} is already the ${firmware} one (DHCP hands each firmware one boot file): set firmware on one of them to the other firmware, or remove one`, severity: "error" });
+    }
+    out.set(b.name, { ...b, placed, bootFile, ...(firmware ? { firmware } : {}) });
   }
   return out;
 }

@@ -71,7 +71,7 @@ export function checkPayload(payload: Payload, origin: Origin, key: string, what
   const lineOf = (k: string) => origin.keyLines[k] ?? origin.line;
   const issue = (k: string, message: string) => issues.push({ file: origin.file, line: lineOf(k), path: `${origin.path}.${k}`, message, severity: "error" });
   const real = realOrSelf(abs);
-  const roots = [confinement.catalogRoot, ...(confinement.payloadRoots ?? [])].map(realOrSelf);
+  const roots = [origin.root ?? confinement.catalogRoot, ...(confinement.payloadRoots ?? [])].map(realOrSelf);
   if (!roots.some((r) => inside(real, r))) {
     issue(
       `${key}.path`,

@@ -64,9 +64,13 @@ export interface Catalog {
  * A YAML text to load, or a catalog declared in code (an object with the catalog's keys); `file`
  * is how messages name it, `baseDir` resolves relative paths.
  */
-export type CatalogSource =
+export type CatalogSource = (
   | { readonly file: string; readonly text: string; readonly baseDir: string }
-  | { readonly file: string; readonly object: CatalogFileInput; readonly baseDir: string };
+  | { readonly file: string; readonly object: CatalogFileInput; readonly baseDir: string }
+) & {
+  /** The folder this source's template sources and payloads must lie in. @default LoadOptions.catalogRoot */
+  readonly root?: string;
+};
 
 /** A catalog as a program gives it: a YAML file or folder, a catalog object, or a list of them (merged). */
 export type CatalogInput = string | CatalogFileInput | readonly (string | CatalogFileInput)[];
@@ -110,8 +114,9 @@ export function loadCatalogInput(input: CatalogInput, options: LoadOptions & { b
   parts.forEach((part, i) => {
     if (typeof part === "string") {
       try {
+        // Each catalog of a list is confined to its own folder.
         const found = yamlSources(path.resolve(baseDir, part));
-        sources.push(...found.sources);
+        sources.push(...found.sources.map((src) => ({ ...src, root: found.root })));
         root ??= found.root;
       } catch (e) {
         if (e instanceof CatalogError) issues.push(...e.issues);
@@ -206,8 +211,8 @@ export function loadCatalogSources(sources: readonly CatalogSource[], options: L
       const items = parsed.data[coll] ?? [];
       items.forEach((item, index) => {
         const p = [coll, index];
-        const origin: Origin = { file: src.file, line: lineOf(p), path: shown(p), baseDir: src.baseDir, keyLines: doc ? keyLines(doc, lc, p) : {} };
-        if (coll === "templates") catalog.templates.push(loadTemplate(item as Template, origin, src, doc, lc, p, catalogRoot, issues));
+        const origin: Origin = { file: src.file, line: lineOf(p), path: shown(p), baseDir: src.baseDir, keyLines: doc ? keyLines(doc, lc, p) : {}, ...(src.root ? { root: src.root } : {}) };
+        if (coll === "templates") catalog.templates.push(loadTemplate(item as Template, origin, src, doc, lc, p, src.root ?? catalogRoot, issues));
         else (catalog[coll] as Located<unknown>[]).push({ ...(item as object), origin });
       });
     }

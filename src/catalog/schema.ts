@@ -183,6 +183,12 @@ export const BootLoaderSchema = z.strictObject({
   files: z.array(BootLoaderFileSchema).min(1),
   /** The file (its path under the TFTP root) DHCP hands to clients. @default the first file */
   bootFile: TftpPathSchema.optional(),
+  /**
+   * The PXE firmware a child's DHCP hands `bootFile` to: one loader per firmware. @default bios
+   * for the PXELINUX menu's loader, uefi for the GRUB menu's; an iPXE menu's loader (e.g.
+   * snponly.efi for UEFI) names one, or is reached by iPXE clients through boot.ipxe only.
+   */
+  firmware: z.enum(["bios", "uefi"]).optional(),
 });
 
 /**
@@ -252,6 +258,8 @@ export const OriginSchema = z.object({
   baseDir: z.string(),
   /** Lines of the object's keys (`parent`, `kernel.sha256`, …) for precise messages. */
   keyLines: z.record(z.string(), z.number()),
+  /** The folder of the catalog (of a list) the object belongs to: its sources and payloads lie in it. */
+  root: z.string().optional(),
 });
 
 // ---- server entries (stack config `provisioning:servers`) ----

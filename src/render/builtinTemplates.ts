@@ -59,15 +59,9 @@ LABEL {{ e.profile }}
   {
     name: GRUB_MENU,
     kind: "grub-menu",
-    body: `# A host's own entry first, found by the MAC GRUB booted from (grub/hosts/01-aa-bb-….cfg).
-if [ -n "$net_default_mac" ]; then
-  regexp --set=1:m1 --set=2:m2 --set=3:m3 --set=4:m4 --set=5:m5 --set=6:m6 '^(..):(..):(..):(..):(..):(..)$' "$net_default_mac"
-  if [ -f "$prefix/hosts/01-$m1-$m2-$m3-$m4-$m5-$m6.cfg" ]; then
-    configfile "$prefix/hosts/01-$m1-$m2-$m3-$m4-$m5-$m6.cfg"
-  fi
-fi
-
-set timeout=20
+    body: `{% for h in hosts %}{% for mac in h.macs %}# Host {{ h.name }}: its own entry, by the MAC GRUB booted from.
+if [ "$net_default_mac" = "{{ mac }}" ]; then configfile "$prefix/{{ h.entries[loop.index0] }}"; fi
+{% endfor %}{% endfor %}set timeout=20
 set default=local
 
 menuentry 'Boot from local disk' --id local {

@@ -20,7 +20,8 @@
  *
  * Menu templates (`pxelinux-menu`, `grub-menu`, `ipxe-menu`): `server`, and `entries`, one per
  * served profile sorted by name: `{ profile, distribution, kernelArgs, autoinstallUrl }`
- * (`profile` is the name, `distribution` the object above).
+ * (`profile` is the name, `distribution` the object above), and `hosts`, the hosts the server
+ * holds: `{ name, macs, entries }` (`entries[i]`: the GRUB entry of `macs[i]`, relative to grub/).
  *
  * For a host (a machine by MAC), its autoinstall and config files see the same context with its
  * variables over the profile's, and `host`: `{ name, mac, ip, interfaces: [{mac, ip}], netboot }`

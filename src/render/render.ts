@@ -20,6 +20,7 @@ import {
   DHCP_HOSTS_PATH,
   HTTP_DIR,
   MENU_PATHS,
+  TFTP_DIR,
   autoinstallPath,
   bootLoaderPath,
   configFilePath,
@@ -153,14 +154,16 @@ export function render(resolved: ResolvedCatalog, server: Server, options: Rende
   }
 
   if (server.dhcp) {
-    const loaderFor = (menu: string) => selection.objects.filter((o) => o.kind === "bootLoader").map((o) => resolved.bootLoaders.get(o.name)!).find((b) => b.menu === menu)?.bootFile;
-    const boot = { ...(loaderFor(PXELINUX_MENU) ? { bios: loaderFor(PXELINUX_MENU)! } : {}), ...(loaderFor(GRUB_MENU) ? { uefi: loaderFor(GRUB_MENU)! } : {}) };
+    const loaderFor = (firmware: string) => selection.objects.filter((o) => o.kind === "bootLoader").map((o) => resolved.bootLoaders.get(o.name)!).find((b) => b.firmware === firmware)?.bootFile;
+    const boot = { ...(loaderFor("bios") ? { bios: loaderFor("bios")! } : {}), ...(loaderFor("uefi") ? { uefi: loaderFor("uefi")! } : {}) };
     const origin = { kind: "server", name: server.name } as const;
     files.push(textFile(DHCP_CONFIG_PATH, dnsmasqConfig(server, server.dhcp, boot), origin, []));
     files.push(textFile(DHCP_HOSTS_PATH, dnsmasqHosts(server.dhcp, held), origin, []));
   }
 
-  const menuContext = { server: srv, entries };
+  // The GRUB menu switches to a host's entry by MAC (GRUB cannot test for a file over TFTP).
+  const hosts = held.map((h) => ({ name: h.name, macs: h.interfaces.map((i) => i.mac), entries: h.interfaces.map((i) => hostGrubPath(i.mac).slice(`${TFTP_DIR}/grub/`.length)) }));
+  const menuContext = { server: srv, entries, hosts };
   for (const menu of [PXELINUX_MENU, GRUB_MENU, IPXE_MENU]) {
     const text = guarded(`menu ${menu}`, () => resolved.engine.render(menu, menuContext));
     files.push(textFile(MENU_PATHS[menu]!, text, { kind: "template", name: menu }, menuSecrets));

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { catalogFingerprints, encodeEntry, loadCatalog, readStackConfig, render, resolveCatalog, stateObjects } from "../../src";
+import { catalogFingerprints, encodeEntry, loadCatalogInput, readStackConfig, render, resolveCatalog, stateObjects } from "../../src";
 
 interface Declared {
   type: string;
@@ -54,7 +54,7 @@ describe("the resource tree of the dev stack", () => {
   it("gives each server one resource holding content keys and object versions, and orders waves through one barrier each", async () => {
     const { CentralServer } = await import("../../components");
     const stack = readStackConfig(repoRoot, "dev");
-    const central = new CentralServer("central", { catalog: stack.catalogPath!, servers: stack.servers, secrets: (name) => pulumi.secret(`value-of-${name}`) }, { transformations: [record] });
+    const central = new CentralServer("central", { catalog: [...stack.catalogPaths], servers: stack.servers, secrets: (name) => pulumi.secret(`value-of-${name}`) }, { transformations: [record] });
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     const byParent = (parent: string) => declared.filter((d) => d.parent === parent);
@@ -63,7 +63,7 @@ describe("the resource tree of the dev stack", () => {
     // No component per catalog object: the stack key and one barrier per wave are the only other resources.
     const records = top.filter((d) => d.type === "pulumi-nodejs:dynamic:Resource").map((d) => d.name).sort();
     expect(records).toEqual(["stack-key", "wave-0", "wave-1"]);
-    const catalog = resolveCatalog(loadCatalog(stack.catalogPath!));
+    const catalog = resolveCatalog(loadCatalogInput([...stack.catalogPaths]));
     const fingerprints = catalogFingerprints(catalog);
 
     for (const server of stack.servers) {

@@ -30,7 +30,7 @@ describe("cli", () => {
   it("validate: ok on the example catalog, exit 1 with one line per issue", () => {
     const r = run(["validate", example]);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^ok: 3 distributions, 7 profiles, 8 templates \(\+3 builtin\), 3 config files, 6 distribution profiles/);
+    expect(r.stdout).toMatch(/^ok: 3 distributions, 7 profiles, 8 templates \(\+6 builtin\), 3 config files, 6 distribution profiles/);
     const bad = tempDir({ "c.yaml": "profiles:\n  - name: a\n    parent: zz\n" });
     const b = run(["validate", bad]);
     expect(b.exitCode).toBe(1);

@@ -103,7 +103,7 @@ describe("which children hold a host", () => {
     expect(ks.secrets).toEqual([]);
     expect(file("http/files/hosts/web-01/motd")!.content).toBe("hello web\n");
     // The menus look for a host's entry by MAC first.
-    expect(file("tftp/grub/grub.cfg")!.content).toContain('configfile "$prefix/hosts/01-$m1-$m2-$m3-$m4-$m5-$m6.cfg"');
+    expect(file("tftp/grub/grub.cfg")!.content).toContain('if [ "$net_default_mac" = "52:54:00:aa:bb:01" ]; then configfile "$prefix/hosts/01-52-54-00-aa-bb-01.cfg"; fi');
     expect(file("tftp/boot.ipxe")!.content).toContain("chain --replace --autofree ${tftp}/ipxe/hosts/01-${mac:hexhyp}.ipxe ||");
     // The profile's own autoinstall (not a host's) has no host.
     expect(file("http/autoinstall/db.cfg")!.content).not.toContain("hostname");

@@ -17,7 +17,7 @@ describe("readStackConfig", () => {
   it("reads catalog path and servers with defaults", () => {
     const dir = tempDir({ "stacks/Pulumi.dev.yaml": `config:\n  provisioning:catalog: stacks/catalogs/example\n  provisioning:servers:\n${srv("a", 6969, 8080)}` });
     const c = readStackConfig(dir, "dev");
-    expect(c.catalogPath).toBe(path.join(dir, "stacks/catalogs/example"));
+    expect(c.catalogPaths).toEqual([path.join(dir, "stacks/catalogs/example")]);
     expect(c.servers[0]).toMatchObject({ name: "a", address: "127.0.0.1", labels: {} });
   });
   it("reports duplicate names and ports on one machine, and invalid ports, with lines", () => {
@@ -50,15 +50,15 @@ describe("readStackConfig", () => {
   it("values that did not come from the stack file (--config, an ESC environment) are named by their key, without a line", () => {
     const lines = issuesOf(() => checkStackConfig({ catalog: 7, servers: [], payloadRoots: ["relative/dir"] }, "/p", "s")).map(formatIssue);
     expect(lines).toEqual([
-      "(config) provisioning:catalog: expected a path string",
+      "(config) provisioning:catalog: expected a path, or a list of paths (one catalog)",
       '(config) provisioning:payloadRoots[0]: invalid payload root "relative/dir": expected an absolute, normalized folder',
     ]);
     // The same values in a stack file: located there.
     const file = path.join(tempDir({}), "Pulumi.s.yaml");
     const text = "config:\n  provisioning:catalog: 7\n";
-    expect(issuesOf(() => checkStackConfig({ catalog: 7 }, "/p", "s", { file, text })).map(formatIssue)).toEqual([`${file}:2 provisioning:catalog: expected a path string`]);
+    expect(issuesOf(() => checkStackConfig({ catalog: 7 }, "/p", "s", { file, text })).map(formatIssue)).toEqual([`${file}:2 provisioning:catalog: expected a path, or a list of paths (one catalog)`]);
     // A stack file that says something else than the program got (a --config override): no line.
-    expect(issuesOf(() => checkStackConfig({ catalog: 8 }, "/p", "s", { file, text })).map(formatIssue)).toEqual([`${file} provisioning:catalog: expected a path string`]);
+    expect(issuesOf(() => checkStackConfig({ catalog: 8 }, "/p", "s", { file, text })).map(formatIssue)).toEqual([`${file} provisioning:catalog: expected a path, or a list of paths (one catalog)`]);
   });
   it("reports a missing stack file", () => {
     expect(issuesOf(() => readStackConfig("/nonexistent", "x"))[0]!.message).toBe("cannot read stack config: ENOENT");

@@ -30,6 +30,12 @@ export interface FleetServer {
   address?: string;
   /** Where the daemons listen. @default - the address */
   bindAddress?: string;
+  /** @default a free port on 127.0.0.1 */
+  tftpPort?: number;
+  /** @default a free port on 127.0.0.1 */
+  httpPort?: number;
+  /** DHCP for PXE on the child (a server entry's `dhcp`). */
+  dhcp?: ServerInput["dhcp"];
 }
 
 export interface Fleet {
@@ -68,6 +74,8 @@ export async function createFleet(opts: {
   extraPorts?: number;
   /** Folder for the local children's roots. @default a folder of the fleet's, readable to all */
   localRootsIn?: string;
+  /** SSH children on a test segment: each sshd runs in this namespace, listening on this address. */
+  sshIn?: { netns: string; address: string };
 }): Promise<Fleet> {
   const stack = opts.stack ?? "test";
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "provisioning-fleet-"));
@@ -76,7 +84,7 @@ export async function createFleet(opts: {
   const catalogDir = path.join(work, "catalog");
   fs.cpSync(opts.catalog ?? EXAMPLE_CATALOG, catalogDir, { recursive: true });
 
-  const ssh = opts.transport === "ssh" ? await startSshChildren(opts.servers.length, { namePrefix: "sshd", extraPorts: opts.extraPorts ?? 0 }) : undefined;
+  const ssh = opts.transport === "ssh" ? await startSshChildren(opts.servers.length, { namePrefix: "sshd", extraPorts: opts.extraPorts ?? 0, ...(opts.sshIn ?? {}) }) : undefined;
   const roots: Record<string, string> = {};
   const secrets: Record<string, string> = { root_password_hash: ROOT_PASSWORD_HASH };
   const servers: ServerInput[] = [];
@@ -90,8 +98,8 @@ export async function createFleet(opts: {
       ...s,
       labels: s.labels ?? {},
       address: s.address ?? "127.0.0.1",
-      tftpPort: await freeUdpPort(),
-      httpPort: await freeTcpPort(),
+      tftpPort: s.tftpPort ?? (await freeUdpPort()),
+      httpPort: s.httpPort ?? (await freeTcpPort()),
       transport: child
         ? { kind: "ssh", host: child.host, port: child.port, user: child.user, privateKey: { secret: `ssh_key_${i}` }, hostKey: child.hostKey, root }
         : { kind: "local", root },

@@ -1,8 +1,9 @@
 // A PXE client under software emulation: qemu-system-x86_64 (TCG, no KVM needed) with an e1000
-// NIC whose option ROM (ipxe-qemu) PXE-boots from qemu's user-mode network. That network's
-// built-in TFTP server serves a child's `tftp/` directory, and the guest reaches the host's
-// loopback through the gateway 10.0.2.2 — so a child bound to 127.0.0.1 and rendered with
-// address 10.0.2.2 is what the guest sees as its provisioning server.
+// NIC. Either on qemu's user-mode network, whose built-in TFTP server serves a child's `tftp/`
+// directory (the guest reaches the host's loopback through the gateway 10.0.2.2), or on a real
+// segment: a tap device on a bridge in a network namespace, where the child's own DHCP, TFTP and
+// HTTP daemons answer. Firmware: SeaBIOS with the NIC's iPXE ROM (BIOS), OVMF (UEFI), or OVMF
+// with Microsoft's keys enrolled (Secure Boot, which needs SMM and a q35 machine).
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -21,8 +22,12 @@ export interface PxeVm {
 }
 
 export interface PxeVmOptions {
-  /** Directory qemu's TFTP server serves (a child's `<root>/tftp`). */
-  readonly tftpRoot: string;
+  /** Directory qemu's TFTP server serves (a child's `<root>/tftp`), for user-mode networking. */
+  readonly tftpRoot?: string;
+  /** A tap device in a network namespace (created and bridged already), instead of user-mode networking. */
+  readonly tap?: { readonly netns: string; readonly device: string; readonly mac: string };
+  /** @default "bios" */
+  readonly firmware?: "bios" | "uefi" | "secureboot";
   /** Where the serial log (and qemu's own output) go. */
   readonly workDir: string;
   /** @default "pxelinux.0" */
@@ -56,19 +61,33 @@ export function startPxeVm(opts: PxeVmOptions): PxeVm {
   const out = fs.openSync(qemuLog, "w");
   const bootFile = opts.bootFile ?? "pxelinux.0";
   // Option values are comma-separated lists for qemu: a comma in a path would split it.
-  if (/[,\s]/.test(opts.tftpRoot + bootFile)) throw new Error(`qemu cannot take a TFTP root or boot file with commas or spaces: ${opts.tftpRoot}`);
+  if (/[,\s]/.test(`${opts.tftpRoot ?? ""}${bootFile}${opts.workDir}`)) throw new Error(`qemu cannot take paths with commas or spaces: ${opts.tftpRoot} ${opts.workDir}`);
+  const firmware = opts.firmware ?? "bios";
+  const netdev = opts.tap ? `tap,id=n0,ifname=${opts.tap.device},script=no,downscript=no` : `user,id=n0,tftp=${opts.tftpRoot},bootfile=${bootFile}`;
+  const nic = `e1000,netdev=n0${opts.tap ? `,mac=${opts.tap.mac}` : ""}${firmware === "bios" ? "" : ",bootindex=1"}`;
+  const firmwareArgs: string[] = [];
+  if (firmware !== "bios") {
+    // Each VM its own copy of the variable store (the firmware writes boot entries into it).
+    const vars = path.join(opts.workDir, `${name}-OVMF_VARS.fd`);
+    fs.copyFileSync(firmware === "secureboot" ? "/usr/share/OVMF/OVMF_VARS_4M.ms.fd" : "/usr/share/OVMF/OVMF_VARS_4M.fd", vars);
+    const code = firmware === "secureboot" ? "/usr/share/OVMF/OVMF_CODE_4M.ms.fd" : "/usr/share/OVMF/OVMF_CODE_4M.fd";
+    if (firmware === "secureboot") firmwareArgs.push("-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on");
+    firmwareArgs.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${code}`, "-drive", `if=pflash,format=raw,unit=1,file=${vars}`);
+  }
   const args = [
     "-nographic",
     "-accel", "tcg",
     "-m", String(opts.memoryMb ?? 1024),
+    ...firmwareArgs,
     "-serial", `file:${serialLog}`,
     "-monitor", "none",
     "-no-reboot",
-    "-netdev", `user,id=n0,tftp=${opts.tftpRoot},bootfile=${bootFile}`,
-    "-device", "e1000,netdev=n0",
-    "-boot", "n",
+    "-netdev", netdev,
+    "-device", nic,
+    ...(firmware === "bios" ? ["-boot", "n"] : []),
   ];
-  const child = spawn("qemu-system-x86_64", args, { stdio: ["ignore", out, out] });
+  const command = opts.tap ? ["ip", ["netns", "exec", opts.tap.netns, "qemu-system-x86_64", ...args]] as const : (["qemu-system-x86_64", args] as const);
+  const child = spawn(command[0], command[1], { stdio: ["ignore", out, out] });
   fs.closeSync(out);
   running.add(child);
   let exited = false;

@@ -12,7 +12,7 @@ import { descendants } from "./processes";
  */
 export interface SshChild {
   name: string;
-  host: "127.0.0.1";
+  host: string;
   port: number;
   user: "root";
   /** OpenSSH private key text of the client key (shared by all children). */
@@ -46,6 +46,10 @@ export interface StartSshChildrenOptions {
   startTimeoutMs?: number;
   /** More ports each sshd listens on: the same child reached another way. @default 0 */
   extraPorts?: number;
+  /** Run each sshd in this network namespace (a child on a test segment). @default - the host's */
+  netns?: string;
+  /** The address each sshd listens on. @default "127.0.0.1" */
+  address?: string;
 }
 
 const SSHD = "/usr/sbin/sshd";
@@ -74,6 +78,7 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
   installExitHook();
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // privilege separation dir sshd insists on
   const base = mkdtempSync(path.join(os.tmpdir(), "sshd-fixture-"));
+  const address = opts.address ?? "127.0.0.1";
   const clientKey = path.join(base, "client_ed25519");
   keygen(clientKey, "provisioning-test-client");
   const privateKey = readFileSync(clientKey, "utf8");
@@ -91,7 +96,8 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
   /** Starts the child's sshd from its config and waits until it accepts connections. */
   const launch = async (name: string): Promise<void> => {
     const { config, port } = configs.get(name)!;
-    const p = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+    const command = opts.netns ? ["ip", ["netns", "exec", opts.netns, SSHD, "-D", "-e", "-f", config]] as const : ([SSHD, ["-D", "-e", "-f", config]] as const);
+    const p = spawn(command[0], command[1], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     p.stderr?.on("data", (c: Buffer) => {
       stderr += c.toString("utf8");
@@ -103,7 +109,7 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
     p.once("exit", () => live.delete(p));
     try {
       await Promise.race([
-        waitForTcpPort(port, "127.0.0.1", opts.startTimeoutMs ?? 10_000),
+        waitForTcpPort(port, address, opts.startTimeoutMs ?? 10_000),
         new Promise<never>((_, reject) =>
           p.once("exit", (code) => reject(new Error(`sshd for ${name} exited with ${code}: ${stderr.trim()}`))),
         ),
@@ -153,7 +159,7 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
       writeFileSync(
         config,
         [
-          ...ports.map((p) => `ListenAddress 127.0.0.1:${p}`),
+          ...ports.map((p) => `ListenAddress ${address}:${p}`),
           `HostKey ${hostKeyFile}`,
           `AuthorizedKeysFile ${authorizedKeys}`,
           "PermitRootLogin prohibit-password",
@@ -178,7 +184,7 @@ export async function startSshChildren(n: number, opts: StartSshChildrenOptions 
       roots.push(root);
       configs.set(name, { config, port });
       await launch(name);
-      children.push({ name, host: "127.0.0.1", port, user: "root", privateKey, hostKey, root, ports });
+      children.push({ name, host: address, port, user: "root", privateKey, hostKey, root, ports });
     }
   } catch (err) {
     await stop();

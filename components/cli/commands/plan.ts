@@ -1,7 +1,7 @@
 /** `provision plan --stack S [--json|--markdown|--html FILE] [--refresh] [--base REF]`: the engine's preview, grouped by server, with what each changed file says. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadCatalog } from "../../../src/catalog/load";
+import { loadCatalogInput } from "../../../src/catalog/load";
 import type { ServerTree } from "../../../src/render/render";
 import { type ChangeGroup, changesJson, groupChanges } from "../../../src/review/changeGroups";
 import { wantedKeys } from "../../../src/review/contents";
@@ -55,8 +55,8 @@ function previewErrors(stdout: string): string {
 
 /** The stack's servers rendered from its catalog as it is now (the state holds no origins and no text). */
 function renderNow(stack: StackConfig): ServerTree[] {
-  if (!stack.catalogPath) return [];
-  return runSandboxed<TreesResult>({ kind: "trees", catalog: loadCatalog(stack.catalogPath, { payloadRoots: stack.payloadRoots }), servers: stack.servers }).trees;
+  if (stack.catalogPaths.length === 0) return [];
+  return runSandboxed<TreesResult>({ kind: "trees", catalog: loadCatalogInput([...stack.catalogPaths], { payloadRoots: stack.payloadRoots }), servers: stack.servers }).trees;
 }
 
 /** Each changed file's catalog object, from the catalog now (or at the base, for a file it deletes). */

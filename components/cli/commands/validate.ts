@@ -16,7 +16,7 @@ export function validateCommand(opts: ValidateOptions): CommandResult {
     const { counts: c, warnings } = runSandboxed<ValidateResult>({ kind: "validate", catalog: loadCatalog(opts.catalog, { payloadRoots: opts.payloadRoots ?? [] }) });
     const summary =
       `ok: ${c.distributions} distributions, ${c.profiles} profiles, ${c.templates} templates` +
-      `${c.builtinTemplates ? ` (+${c.builtinTemplates} builtin)` : ""}, ${c.configFiles} config files, ${c.distributionProfiles} distribution profiles; ` +
+      `${c.builtinTemplates ? ` (+${c.builtinTemplates} builtin)` : ""}, ${c.configFiles} config files, ${c.distributionProfiles} distribution profiles${c.hosts ? `, ${c.hosts} host${c.hosts === 1 ? "" : "s"}` : ""}; ` +
       `${c.files} files rendered`;
     return ok(`${summary}\n`, warnings.map((w) => `${formatIssue(w)}\n`).join(""));
   });
