@@ -43,6 +43,8 @@ export interface ServerSummary {
   files: pulumi.Output<number>;
   manifestSha256: pulumi.Output<string>;
   profiles: pulumi.Output<string[]>;
+  /** The hosts it holds: name and MACs. */
+  hosts: pulumi.Output<{ name: string; macs: string[] }[]>;
   tftpUrl: pulumi.Output<string>;
   httpUrl: pulumi.Output<string>;
 }
@@ -110,7 +112,7 @@ export class CentralServer extends pulumi.ComponentResource {
           { parent: this, ...(barrier ? { dependsOn: [barrier] } : {}) },
         );
         members.push(child);
-        this.servers[c.server.name] = { files: child.fileCount, manifestSha256: child.manifestSha256, profiles: child.profiles, tftpUrl: child.tftpUrl, httpUrl: child.httpUrl };
+        this.servers[c.server.name] = { files: child.fileCount, manifestSha256: child.manifestSha256, profiles: child.profiles, hosts: child.hosts, tftpUrl: child.tftpUrl, httpUrl: child.httpUrl };
       }
       // One barrier per wave: each server of the next wave depends on it alone, not on every
       // server before it (the state records each dependency).

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { PXELINUX_HOST_DIR, macOfEntry } from "../src/render/layout";
 import type { ServerTree } from "../src/render/render";
 import { stateFiles, stateObjects } from "../src/state/serverState";
 import { TYPE, serverResourceName } from "./names";
@@ -42,6 +43,8 @@ export class ProvisioningServer extends pulumi.ComponentResource {
   public readonly fileCount: pulumi.Output<number>;
   /** The profiles it serves in its menus. */
   public readonly profiles: pulumi.Output<string[]>;
+  /** The hosts it holds (machines by MAC), with their MACs. */
+  public readonly hosts: pulumi.Output<{ name: string; macs: string[] }[]>;
   public readonly tftpUrl: pulumi.Output<string>;
   public readonly httpUrl: pulumi.Output<string>;
   /** The resource that places the child's daemons and files (waves depend on it). */
@@ -69,6 +72,11 @@ export class ProvisioningServer extends pulumi.ComponentResource {
     this.manifestSha256 = child.manifestSha256;
     this.fileCount = tree.apply((t) => t.files.length);
     this.profiles = tree.apply((t) => [...t.selection.profiles]);
+    this.hosts = tree.apply((t) =>
+      t.selection.objects
+        .filter((o) => o.kind === "host")
+        .map((o) => ({ name: o.name, macs: t.files.filter((f) => f.origin.kind === "host" && f.origin.name === o.name && f.path.startsWith(PXELINUX_HOST_DIR)).map((f) => macOfEntry(f.path)) })),
+    );
     const host = pulumi.output(args.address).apply((a) => (a.includes(":") ? `[${a}]` : a));
     const ports = pulumi.output(args.serve);
     this.tftpUrl = pulumi.interpolate`tftp://${host}:${ports.tftpPort}/`;

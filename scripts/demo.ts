@@ -74,6 +74,7 @@ interface Summary {
   files: number;
   manifestSha256: string;
   profiles: string[];
+  hosts: { name: string; macs: string[] }[];
   tftpUrl: string;
   httpUrl: string;
 }
@@ -95,6 +96,12 @@ async function start(): Promise<void> {
     const onChild = createHash("sha256").update(fs.readFileSync(path.join(rootOf(s), "manifest.json"))).digest("hex");
     console.log(s.name);
     console.log(`  profiles served : ${summary.profiles.join(", ") || "(none)"}`);
+    for (const h of summary.hosts) {
+      const entry = `pxelinux.cfg/01-${h.macs[0]!.replace(/:/g, "-")}`;
+      const served = fetchOver(`${summary.tftpUrl}${entry}`);
+      console.log(`  host            : ${h.name} (${h.macs.join(", ")}): ${entry} ${served ? `served (${served.length} bytes)` : "NOT SERVED"}`);
+      if (!served) process.exitCode = 1;
+    }
     console.log(`  files held      : ${summary.files}, listed in manifest.json (sha256 ${summary.manifestSha256.slice(0, 12)}…${onChild === summary.manifestSha256 ? ", as on the child" : `, BUT THE CHILD HOLDS ${onChild.slice(0, 12)}…`})`);
     console.log(`  TFTP            : ${summary.tftpUrl}  pxelinux.cfg/default ${menu ? `served (${menu.length} bytes)` : "NOT SERVED"}`);
     console.log(`  HTTP            : ${summary.httpUrl}  autoinstall/${first ?? "-"}.cfg ${ks ? `served (${ks.length} bytes)` : "NOT SERVED"}`);
@@ -103,6 +110,7 @@ async function start(): Promise<void> {
   console.log(`
 Next:
   npm run plan                        what an edit of stacks/catalogs/example would change (try one)
+                                      (or of stacks/hosts/dev.yaml: netboot: false for web-07)
   npm run plan -- --html plan.html    the same as a page: servers × catalog objects
   npm run pulumi -- up --stack ${stack}      apply it
   npm stop                            take the demo down (destroys the stack, stops its daemons)`);

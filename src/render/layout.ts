@@ -21,7 +21,10 @@ export const bootLoaderPath = (fileName: string) => `${TFTP_DIR}/${fileName}`;
 /** A MAC as PXELINUX spells it in file names: `01-` (Ethernet) then lower-case pairs with dashes. */
 export const macFileName = (mac: string) => `01-${mac.toLowerCase().replace(/:/g, "-")}`;
 /** Per host and MAC: the BIOS PXELINUX file, the UEFI GRUB entry, the iPXE entry (each found by the client's MAC). */
+export const PXELINUX_HOST_DIR = `${TFTP_DIR}/pxelinux.cfg/01-`;
 export const hostPxelinuxPath = (mac: string) => `${TFTP_DIR}/pxelinux.cfg/${macFileName(mac)}`;
+/** The MAC of a host's PXELINUX entry path (`…/01-52-54-00-12-34-07` → `52:54:00:12:34:07`). */
+export const macOfEntry = (entryPath: string) => entryPath.slice(entryPath.lastIndexOf("/01-") + 4).replace(/-/g, ":");
 export const hostGrubPath = (mac: string) => `${TFTP_DIR}/grub/hosts/${macFileName(mac)}.cfg`;
 export const hostIpxePath = (mac: string) => `${TFTP_DIR}/ipxe/hosts/${macFileName(mac)}.ipxe`;
 /** A host's own autoinstall and config files, rendered with its variables. */
