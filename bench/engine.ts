@@ -17,7 +17,8 @@ import { GROUPS, editTemplate, engineServers, groupTemplate, nodeTemplate, write
 import { type Stat, stat, timeAsync } from "./stats";
 
 export const PROGRAM = path.join(__dirname, "engine", "program.ts");
-export type Variant = "per-file" | "per-server";
+/** A template every server renders: editing it touches all N. */
+export const EVERY_SERVER_TEMPLATE = "base-tpl-0-0";
 
 export interface EngineFleet {
   readonly n: number;
@@ -32,7 +33,7 @@ export interface EngineFleet {
 /** A temp project over the bench program with `n` children (local unless `transports` says otherwise). */
 export async function createEngineFleet(
   n: number,
-  opts: { variant?: Variant; transports?: (i: number) => Record<string, unknown>; secrets?: Record<string, string> } = {},
+  opts: { transports?: (i: number) => Record<string, unknown>; secrets?: Record<string, string> } = {},
 ): Promise<EngineFleet> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "provisioning-bench-"));
   const catalogDir = path.join(work, "catalog");
@@ -45,7 +46,7 @@ export async function createEngineFleet(
     stack: "bench",
     main: PROGRAM,
     config: { "provisioning:catalog": catalogDir, "provisioning:servers": inputs },
-    env: { BENCH_PROGRAM_TIMING: timingFile, ...(opts.variant === "per-file" ? { BENCH_VARIANT: "per-file" } : {}) },
+    env: { BENCH_PROGRAM_TIMING: timingFile },
   });
   for (const [k, v] of Object.entries(opts.secrets ?? {})) await project.setConfig(`provisioning:${k}`, v, true);
   return {
@@ -95,17 +96,18 @@ export interface ChangeRow {
 }
 
 export interface EngineRow {
-  readonly variant: Variant;
   readonly n: number;
   readonly filesPerServer: number;
   readonly resources: number;
   readonly stateMb: number;
+  /** State bytes per server (the state file over N). */
+  readonly stateBytesPerServer: number;
   readonly initialUpMs: number;
   readonly noopPreview: Stat;
   readonly programMs: Stat;
   readonly changes: readonly ChangeRow[];
   /** `pulumi up` rewriting every file of every server (all modes flipped). */
-  readonly engineFull: Stat;
+  readonly engineFull?: Stat;
   readonly engineFullSteps: number;
   /** Every file written straight through the transport, no engine. */
   readonly directFull: Stat;
@@ -140,7 +142,6 @@ export interface EngineOptions {
   readonly repeats: number;
   /** Repeats of the two full re-push baselines (they are the slow part at large N). */
   readonly fullRepeats: number;
-  readonly variant: Variant;
   /** Also measure the k = N/10 change without a state write per step, to price those writes. */
   readonly skipCheckpoints?: boolean;
 }
@@ -156,9 +157,9 @@ async function checkpointing<T>(p: PulumiProject, skip: boolean, run: () => Prom
 }
 
 export async function benchEngine(o: EngineOptions, log: (s: string) => void): Promise<EngineRow> {
-  const { n, repeats, variant } = o;
-  const fleet = await createEngineFleet(n, { variant });
-  const tag = `engine ${variant} N=${n}`;
+  const { n, repeats } = o;
+  const fleet = await createEngineFleet(n);
+  const tag = `engine N=${n}`;
   try {
     const p = fleet.project;
     const initial = await timeAsync(() => p.up());
@@ -180,18 +181,21 @@ export async function benchEngine(o: EngineOptions, log: (s: string) => void): P
 
     const changes: ChangeRow[] = [];
     const skip: number[] = [];
-    const ks = [...new Set([1, Math.max(1, Math.floor(n / GROUPS))])];
+    // One server, a tenth (a group's template), all of them (a template every server renders).
+    const ks = [...new Set([1, Math.max(1, Math.floor(n / GROUPS)), n])];
     for (const k of ks) {
-      const template = k === 1 ? nodeTemplate(0) : groupTemplate(0);
-      const expected = fleet.servers.map((s) => s.name).filter((_, i) => (k === 1 ? i === 0 : i % GROUPS === 0));
+      const template = k === 1 ? nodeTemplate(0) : k === n ? EVERY_SERVER_TEMPLATE : groupTemplate(0);
+      const expected = fleet.servers.map((s) => s.name).filter((_, i) => (k === 1 ? i === 0 : k === n ? true : i % GROUPS === 0));
       if (expected.length !== k) throw new Error(`${tag}: template ${template} reaches ${expected.length} servers, not ${k}`);
       const previews: number[] = [];
       const ups: number[] = [];
       let touched: string[] = [];
       let steps = 0;
-      const rounds = repeats + (o.skipCheckpoints && k > 1 ? repeats : 0);
+      // The change touching all N is measured once: at 1,000 servers it is the slow one.
+      const reps = k === n && n > 1 ? 1 : repeats;
+      const rounds = reps + (o.skipCheckpoints && k > 1 && k < n ? repeats : 0);
       for (let r = 0; r < rounds; r++) {
-        const skipping = r >= repeats;
+        const skipping = r >= reps;
         editTemplate(fleet.catalogDir, template, `# revision ${r}`);
         const pv = await timeAsync(() => p.preview());
         const t = touchedServers(pv.value);
@@ -232,16 +236,16 @@ export async function benchEngine(o: EngineOptions, log: (s: string) => void): P
     log(`${tag}: direct re-copy of every file ${sec(stat(direct).median)}`);
     const files = render(resolveCatalog(loadCatalog(fleet.catalogDir)), fleet.servers[0]!).files.length;
     return {
-      variant,
       n,
       filesPerServer: files,
       resources,
       stateMb,
+      stateBytesPerServer: sf ? fs.statSync(sf).size / Math.max(1, n) : NaN,
       initialUpMs: initial.ms,
       noopPreview: stat(noop),
       programMs: stat(program),
       changes,
-      engineFull: stat(engineFull),
+      ...(engineFull.length ? { engineFull: stat(engineFull) } : {}),
       engineFullSteps,
       directFull: stat(direct),
       ...(skip.length ? { upSkipCheckpoints: stat(skip) } : {}),

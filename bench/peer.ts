@@ -13,6 +13,7 @@ import { startSshChildren } from "../test/support/sshd";
 import { ensureAnsible, runPlaybook, writeAnsibleWorkspace } from "./ansible";
 import { createEngineFleet, touchedServers } from "./engine";
 import { editTemplate, nodeTemplate } from "./engineCatalog";
+import { stageTrees } from "./stage";
 import { type Stat, stat, timeAsync } from "./stats";
 
 export interface PeerRow {
@@ -30,24 +31,6 @@ export interface PeerRow {
   readonly previewRatio: Stat;
   readonly applyRatio: Stat;
   readonly noopRatio?: Stat;
-}
-
-/** Writes each server's rendered tree under `staged/<server>/`, rewriting only files whose bytes changed. */
-function stageTrees(catalogDir: string, servers: readonly Server[], staged: string): number {
-  const catalog = resolveCatalog(loadCatalog(catalogDir));
-  let written = 0;
-  for (const server of servers) {
-    for (const f of render(catalog, server).files) {
-      const dest = path.join(staged, server.name, f.path);
-      const bytes = f.content !== undefined ? Buffer.from(f.content, "utf8") : fs.readFileSync(f.payload!.path!);
-      if (fs.existsSync(dest) && fs.readFileSync(dest).equals(bytes)) continue;
-      fs.mkdirSync(path.dirname(dest), { recursive: true });
-      fs.writeFileSync(dest, bytes);
-      fs.chmodSync(dest, parseInt(f.mode, 8));
-      written++;
-    }
-  }
-  return written;
 }
 
 const sec = (x: number) => `${(x / 1000).toFixed(1)} s`;
@@ -121,7 +104,7 @@ export async function benchPeer(n: number, repeats: number, withAnsibleNoop: boo
         const o2 = await timeAsync(() => p.up());
         const a2 = await runPlaybook(ansible, ws, false);
         if (!same(a2.changedHosts, expected)) throw new Error(`${tag}: Ansible's apply changed ${a2.changedHosts.join(", ")}, expected ${expected.join(", ")}`);
-        for (const f of ["http/files/node0/node0.conf", "manifest.json"]) {
+        for (const f of ["http/files/node0/node0.conf"]) {
           const a = (d: string) => fs.readFileSync(path.join(children[0]!.root, d, f), "utf8");
           if (a("ours") !== a("ansible")) throw new Error(`${tag}: ${f} differs between our push and Ansible's`);
         }

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createEngineFleet, type Variant } from "./engine";
+import { createEngineFleet } from "./engine";
 import { timeAsync } from "./stats";
 
 export interface ProcessProfile {
@@ -15,7 +15,6 @@ export interface ProcessProfile {
 }
 
 export interface ProfileRow {
-  readonly variant: Variant;
   readonly n: number;
   readonly resources: number;
   readonly wallMs: number;
@@ -104,8 +103,8 @@ function engineCpuSampler(dir: string): () => number {
   };
 }
 
-export async function profilePreview(n: number, variant: Variant, log: (s: string) => void, env: Record<string, string> = {}): Promise<ProfileRow> {
-  const fleet = await createEngineFleet(n, { variant });
+export async function profilePreview(n: number, log: (s: string) => void, env: Record<string, string> = {}): Promise<ProfileRow> {
+  const fleet = await createEngineFleet(n);
   Object.assign(fleet.project.env, env);
   try {
     await fleet.project.up();
@@ -122,9 +121,9 @@ export async function profilePreview(n: number, variant: Variant, log: (s: strin
       .filter((p) => p.cpuMs > 50)
       .sort((a, b) => b.cpuMs - a.cpuMs);
     const resources = Number(fs.readFileSync(fleet.timingFile, "utf8").trim().split("\n").pop()!.split(" ")[1]);
-    log(`profile ${variant} N=${n}: preview ${(ms / 1000).toFixed(1)} s; ${processes.map((p) => `${p.role} ${(p.cpuMs / 1000).toFixed(1)} cpu-s`).join(", ")}, engine ${(engineCpuMs / 1000).toFixed(1)} cpu-s`);
+    log(`profile N=${n}: preview ${(ms / 1000).toFixed(1)} s; ${processes.map((p) => `${p.role} ${(p.cpuMs / 1000).toFixed(1)} cpu-s`).join(", ")}, engine ${(engineCpuMs / 1000).toFixed(1)} cpu-s`);
     const note = envNote(env);
-    return { variant, n, resources, wallMs: ms, engineCpuMs, processes, ...(note ? { note } : {}) };
+    return { n, resources, wallMs: ms, engineCpuMs, processes, ...(note ? { note } : {}) };
   } finally {
     await fleet.dispose();
   }

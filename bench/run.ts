@@ -1,12 +1,12 @@
 /**
- * `npm run bench`: core, engine (preview and apply, two resource shapes) and peer (Ansible)
- * benchmarks, printed as tables; a full run also writes bench/RESULTS.md, bench/results.svg and
+ * `npm run bench`: core, engine (preview and apply up to 1,000 servers) and peers (an rsync
+ * fan-out and Ansible over the same sshd children) benchmarks, printed as tables; a full run also writes bench/RESULTS.md, bench/results.svg and
  * bench/results.json. Every figure is the median of repeats with min and max; ratios are taken
  * within the same run, since the machine may be shared.
  *
  *   npm run bench                      full run (writes the results files)
  *   BENCH_QUICK=1 npm run bench        smaller N and fewer repeats (prints only)
- *   npm run bench -- --only=core,peer  a subset: core, empty, engine (per server, the product), variant (per file, before 0.2), profile, peer
+ *   npm run bench -- --only=core,rsync a subset: core, empty, engine, profile, rsync, peer
  *   BENCH_MAX_MINUTES=25 npm run bench  no new task after 25 minutes (default: no limit; the rest is listed as not run)
  *   npm run bench -- --write           write the results files from a quick or partial run too
  *   BENCH_PEER_NS=2,10 npm run bench   other peer sizes (the peer is the slowest part on a loaded machine)
@@ -25,12 +25,13 @@ import { CORE_CATALOG, type CoreRow, benchCore, growthExponent } from "./core";
 import { type EngineRow, benchEmpty, benchEngine } from "./engine";
 import { type PeerRow, benchPeer } from "./peer";
 import { type ProfileRow, envNote, profilePreview } from "./profile";
+import { type RsyncRow, benchRsync, rsyncVersion } from "./rsync";
 import { type Stat, stat } from "./stats";
 
 const argv = process.argv.slice(2);
 const quick = process.env.BENCH_QUICK === "1" || argv.includes("--quick");
 const onlyArg = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
-const only = new Set(onlyArg ? onlyArg.split(",") : ["core", "empty", "engine", "variant", "profile", "peer"]);
+const only = new Set(onlyArg ? onlyArg.split(",") : ["core", "empty", "engine", "profile", "rsync", "peer"]);
 const mergeFrom = argv.find((a) => a.startsWith("--merge="))?.slice("--merge=".length);
 const write = argv.includes("--write") || argv.includes("--render") || (!quick && !onlyArg);
 
@@ -39,34 +40,36 @@ const write = argv.includes("--write") || argv.includes("--render") || (!quick &
 type Task =
   | { kind: "core"; ns: number[]; runs: number }
   | { kind: "empty"; repeats: number }
-  | { kind: "engine"; n: number; variant: "per-file" | "per-server"; repeats: number; fullRepeats: number; skipCheckpoints?: boolean }
+  | { kind: "engine"; n: number; repeats: number; fullRepeats: number; skipCheckpoints?: boolean }
+  | { kind: "rsync"; n: number; repeats: number }
   | { kind: "peer"; n: number; repeats: number; ansibleNoop: boolean }
-  | { kind: "profile"; n: number; variant: "per-file" | "per-server"; env?: Record<string, string> };
+  | { kind: "profile"; n: number; env?: Record<string, string> };
 
 const PLAN: Task[] = quick
   ? [
       { kind: "core", ns: [50, 200], runs: 3 },
       { kind: "empty", repeats: 2 },
-      { kind: "engine", n: 10, variant: "per-server", repeats: 2, fullRepeats: 1 },
-      { kind: "engine", n: 10, variant: "per-file", repeats: 2, fullRepeats: 1 },
-      { kind: "profile", n: 10, variant: "per-server" },
+      { kind: "engine", n: 10, repeats: 2, fullRepeats: 1 },
+      { kind: "profile", n: 10 },
+      { kind: "rsync", n: 10, repeats: 2 },
       { kind: "peer", n: 10, repeats: 2, ansibleNoop: true },
     ]
   : [
-      { kind: "core", ns: [50, 200, 500], runs: 5 },
+      { kind: "core", ns: [50, 200, 500, 1000], runs: 5 },
       { kind: "empty", repeats: 3 },
-      { kind: "engine", n: 10, variant: "per-server", repeats: 3, fullRepeats: 2, skipCheckpoints: true },
-      { kind: "engine", n: 10, variant: "per-file", repeats: 3, fullRepeats: 2, skipCheckpoints: true },
-      { kind: "profile", n: 10, variant: "per-server" },
-      { kind: "profile", n: 10, variant: "per-server", env: { PROVISIONING_SOURCE_MAPS: "1" } },
-      { kind: "profile", n: 10, variant: "per-file" },
+      { kind: "engine", n: 10, repeats: 3, fullRepeats: 2, skipCheckpoints: true },
+      { kind: "profile", n: 10 },
+      { kind: "profile", n: 10, env: { PROVISIONING_SOURCE_MAPS: "1" } },
+      { kind: "rsync", n: 10, repeats: 3 },
       { kind: "peer", n: 10, repeats: 2, ansibleNoop: true },
-      { kind: "engine", n: 50, variant: "per-server", repeats: 2, fullRepeats: 2, skipCheckpoints: true },
-      { kind: "engine", n: 200, variant: "per-server", repeats: 2, fullRepeats: 2, skipCheckpoints: true },
-      // An Ansible pass over 50 × 39 files takes about 14 minutes here, the slowest task of the
-      // plan: at 50 servers it measures what the comparison asks for (a check with the change,
-      // then the apply) and leaves out the extra no-op check it makes at 10.
-      { kind: "peer", n: 50, repeats: 2, ansibleNoop: false },
+      { kind: "engine", n: 50, repeats: 2, fullRepeats: 2, skipCheckpoints: true },
+      { kind: "rsync", n: 50, repeats: 2 },
+      { kind: "engine", n: 200, repeats: 2, fullRepeats: 1, skipCheckpoints: true },
+      { kind: "rsync", n: 200, repeats: 2 },
+      { kind: "profile", n: 200 },
+      // The 1,000-server size, once: first rollout, no-op and one-change previews, and updates
+      // touching 1, 100 and all 1,000 servers.
+      { kind: "engine", n: 1000, repeats: 1, fullRepeats: 0 },
     ];
 
 const started = Date.now();
@@ -88,6 +91,7 @@ interface Machine {
   readonly node: string;
   readonly pulumi: string;
   readonly ansibleCore: string;
+  readonly rsync?: string;
   readonly loadStart: string;
   readonly loadEnd: string;
   readonly date: string;
@@ -107,6 +111,13 @@ function machine(loadStart: number[]): Machine {
     node: process.version,
     pulumi: tryRun("pulumi", ["version"]),
     ansibleCore: ANSIBLE_CORE_VERSION,
+    rsync: (() => {
+      try {
+        return rsyncVersion();
+      } catch {
+        return "not installed";
+      }
+    })(),
     loadStart: loadStart.map((x) => x.toFixed(2)).join(" "),
     loadEnd: os.loadavg().map((x) => x.toFixed(2)).join(" "),
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
@@ -143,23 +154,28 @@ function coreTable(rows: readonly CoreRow[]): Table {
   };
 }
 
-const shape = (v: EngineRow["variant"]) => (v === "per-server" ? "per server (product)" : "per file (before 0.2)");
+const change = (r: EngineRow, k: number) => r.changes.find((c) => c.k === k);
+const tenth = (r: EngineRow) => r.changes.find((c) => c.k > 1 && c.k < r.n) ?? change(r, r.n)!;
 
 function previewTable(rows: readonly EngineRow[]): Table {
   return {
     title: "Engine, preview (`pulumi preview`, local children): seconds, median (min–max)",
-    headers: ["resources", "servers", "files/server", "state MB", "no-op preview", "program part", "k=1 preview", "k=N/10 preview", "k (named by the plan)"],
+    headers: ["servers", "files/server", "resources", "state MB", "state KB/server", "first rollout (up)", "no-op preview", "program part", "k=1 preview", "k=N/10 preview", "k=N preview", "k (named by the plan)"],
     rows: rows.map((r) => [
-      shape(r.variant),
       String(r.n),
       String(r.filesPerServer),
+      String(r.resources),
       r.stateMb.toFixed(1),
+      (r.stateBytesPerServer / 1024).toFixed(1),
+      s1(r.initialUpMs),
       fs_(r.noopPreview),
       fs_(r.programMs),
       fs_(r.changes[0]!.preview),
-      fs_(r.changes[r.changes.length - 1]!.preview),
+      fs_(tenth(r).preview),
+      fs_(change(r, r.n)!.preview),
       r.changes.map((c) => `${c.touched.length} (${c.steps} steps)`).join(", "),
     ]),
+    notes: ["First rollout: the initial `pulumi up` that creates every server's resource and places every file on the (empty) children."],
   };
 }
 
@@ -167,17 +183,17 @@ function applyTable(rows: readonly EngineRow[]): Table {
   const out: string[][] = [];
   for (const r of rows) {
     for (const c of r.changes) {
-      const ratio = c.up.median / r.engineFull.median;
+      const full = r.engineFull;
+      const ratio = full ? c.up.median / full.median : undefined;
       const target = c.k / r.n + 0.1;
       out.push([
-        shape(r.variant),
         String(r.n),
         String(c.k),
         (c.k / r.n).toFixed(2),
         fs_(c.up),
-        fs_(r.engineFull),
-        ratio.toFixed(2),
-        ratio <= target ? `yes (≤ ${target.toFixed(2)})` : `no (> ${target.toFixed(2)})`,
+        full ? fs_(full) : "not run",
+        ratio !== undefined ? ratio.toFixed(2) : "-",
+        ratio !== undefined ? (ratio <= target ? `yes (≤ ${target.toFixed(2)})` : `no (> ${target.toFixed(2)})`) : "-",
         fs_(r.directFull),
         (c.up.median / r.directFull.median).toFixed(1),
       ]);
@@ -185,11 +201,24 @@ function applyTable(rows: readonly EngineRow[]): Table {
   }
   return {
     title: "Engine, apply (`pulumi up` of the change touching k of N) against the full re-push: seconds, median (min–max)",
-    headers: ["resources", "N", "k", "k/N", "up (ours)", "full re-push (engine)", "ours / full", "≤ k/N + 0.10", "re-copy, no engine", "ours / re-copy"],
+    headers: ["N", "k", "k/N", "up (ours)", "full re-push (engine)", "ours / full", "≤ k/N + 0.10", "re-copy, no engine", "ours / re-copy"],
     rows: out,
     notes: [
       "Full re-push (engine): the same program with every file's mode flipped, so every file is rewritten through its provider in one `pulumi up`.",
       "Re-copy, no engine: every file of every server written straight through the local transport (what a push-everything script does).",
+    ],
+  };
+}
+
+function rsyncTable(rows: readonly RsyncRow[]): Table {
+  return {
+    title: "Peer: the same trees to the same sshd children, ours (ssh transport) against an rsync fan-out (`rsync -a --delete` over ssh, 8 at a time): seconds, median (min–max)",
+    headers: ["servers", "files", "no-op: ours", "no-op: rsync --dry-run", "ratio", "1 change: our preview", "render + rsync --dry-run", "ratio", "our up", "rsync", "ratio"],
+    rows: rows.map((r) => [String(r.n), String(r.files), fs_(r.oursNoop), fs_(r.rsyncNoop), fr(r.noopRatio), fs_(r.oursPreview), fs_(r.rsyncPreview), fr(r.previewRatio), fs_(r.oursUp), fs_(r.rsyncApply), fr(r.applyRatio)]),
+    notes: [
+      "Ratios are ours / rsync, per repeat (measured back to back), then median (min–max); below 1 we are faster.",
+      "One change: one template edit that changes one server's config file; both sides must name exactly that server and leave the same bytes.",
+      "Our preview compares against the state and contacts no child; rsync's dry run lists every file (size and time) on every child over ssh.",
     ],
   };
 }
@@ -201,7 +230,7 @@ function peerTable(rows: readonly PeerRow[]): Table {
     rows: rows.map((r) => [String(r.n), String(r.files), fs_(r.oursNoop), r.ansibleNoop ? fs_(r.ansibleNoop) : "not run", r.noopRatio ? fr(r.noopRatio) : "-", fs_(r.oursPreview), fs_(r.ansibleCheck), fr(r.previewRatio), fs_(r.oursUp), fs_(r.ansibleApply), fr(r.applyRatio)]),
     notes: [
       "Ratios are ours / Ansible, per repeat (measured back to back), then median (min–max).",
-      "One change: one template edit that changes one server's config file and its manifest.json; both sides must name exactly that server.",
+      "One change: one template edit that changes one server's config file; both sides must name exactly that server.",
       "Our preview compares against the state (no child contacted); Ansible's check reads every file's checksum on every child.",
       ...(rows.some((r) => !r.ansibleNoop) ? ["Ansible's no-op check runs only where one pass takes a few minutes (10 servers here); at 10 it took about as long as its check with the change."] : []),
       "Ansible's preview time includes rendering the trees into its staging folder.",
@@ -216,22 +245,13 @@ function profileTable(empty: { preview: Stat; up: Stat } | undefined, rows: read
     const fixed = empty?.preview.median ?? 0;
     const perRes = (r.noopPreview.median - fixed) / r.resources;
     // Per resource only where resources are many; with ten, the noise of the fixed cost swamps it.
-    if (r.resources >= 100) out.push([`${shape(r.variant)}, N=${r.n}: no-op preview beyond the fixed cost, per resource`, `${perRes.toFixed(1)} ms × ${r.resources} resources`]);
-    out.push([`${shape(r.variant)}, N=${r.n}: program (load, render, register) share of the no-op preview`, `${((100 * r.programMs.median) / r.noopPreview.median).toFixed(0)} %`]);
+    if (r.resources >= 100) out.push([`N=${r.n}: no-op preview beyond the fixed cost, per resource`, `${perRes.toFixed(1)} ms × ${r.resources} resources`]);
+    out.push([`N=${r.n}: program (load, render, register) share of the no-op preview`, `${((100 * r.programMs.median) / r.noopPreview.median).toFixed(0)} %`]);
+    out.push([`N=${r.n}: state per server`, `${(r.stateBytesPerServer / 1024).toFixed(1)} KB (${r.stateMb.toFixed(1)} MB in all)`]);
     if (r.upSkipCheckpoints) {
-      const c = r.changes[r.changes.length - 1]!;
-      out.push([`${shape(r.variant)}, N=${r.n}, k=${c.k}: up without, and with, a state write per step (${c.steps} steps, state ${r.stateMb.toFixed(1)} MB)`, `${fs_(r.upSkipCheckpoints)} vs ${fs_(c.up)}`]);
+      const c = tenth(r);
+      out.push([`N=${r.n}, k=${c.k}: up without, and with, a state write per step (${c.steps} steps, state ${r.stateMb.toFixed(1)} MB)`, `${fs_(r.upSkipCheckpoints)} vs ${fs_(c.up)}`]);
     }
-  }
-  const fine = new Map(rows.filter((r) => r.variant === "per-file").map((r) => [r.n, r]));
-  for (const r of rows.filter((x) => x.variant === "per-server")) {
-    const f = fine.get(r.n);
-    if (!f) continue;
-    const last = (x: EngineRow) => x.changes[x.changes.length - 1]!;
-    out.push([
-      `N=${r.n}: per-server / per-file${mergedMachines.length ? " (rows from different bench processes at different loads: the CPU profile below compares within one)" : ""}`,
-      `no-op preview ${(r.noopPreview.median / f.noopPreview.median).toFixed(2)}, k=N/10 preview ${(last(r).preview.median / last(f).preview.median).toFixed(2)}, k=N/10 up ${(last(r).up.median / last(f).up.median).toFixed(2)}, initial up ${(r.initialUpMs / f.initialUpMs).toFixed(2)}`,
-    ]);
   }
   return { title: "Profile: where the engine's time goes", headers: ["what", "figure"], rows: out };
 }
@@ -243,7 +263,7 @@ function cpuTable(rows: readonly ProfileRow[]): Table {
     const program = r.processes.find((p) => p.role === "program");
     const host = r.processes.find((p) => p.role === "provider");
     const cpu = (p: typeof program) => (p ? (p.cpuMs / 1000).toFixed(1) : "-");
-    out.push([`${shape(r.variant)}, N=${r.n} (${r.resources} resources)${r.note ? `, ${r.note}` : ""}`, "total", s1(r.wallMs), cpu(program), cpu(host), (r.engineCpuMs / 1000).toFixed(1)]);
+    out.push([`N=${r.n} (${r.resources} resources)${r.note ? `, ${r.note}` : ""}`, "total", s1(r.wallMs), cpu(program), cpu(host), (r.engineCpuMs / 1000).toFixed(1)]);
     for (const g of groups) {
       const v = (p: typeof program) => (p?.groups[g] !== undefined ? (p.groups[g]! / 1000).toFixed(2) : "-");
       if (v(program) === "-" && v(host) === "-") continue;
@@ -261,54 +281,51 @@ function cpuTable(rows: readonly ProfileRow[]): Table {
 function targets(rows: readonly EngineRow[]): string[] {
   const ok = (b: boolean) => (b ? "met" : "NOT met");
   const out: string[] = [];
-  for (const r of rows.filter((x) => x.variant === "per-server")) {
-    const first = r.changes[0]!;
-    if (r.n >= 200) {
-      out.push(
-        `${shape(r.variant)}, ${r.n} servers × ${r.filesPerServer} files: no-op preview ${s1(r.noopPreview.median)} s (target < 60 s: ${ok(r.noopPreview.median < 60_000)}); ` +
-          `one-change preview ${s1(first.preview.median)} s (target < 30 s: ${ok(first.preview.median < 30_000)}).`,
-      );
-    }
-    const applies = r.changes.map((c) => {
-      const ratio = c.up.median / r.engineFull.median;
-      const target = c.k / r.n + 0.1;
-      return `k=${c.k}: ${ratio.toFixed(2)} (target ≤ ${target.toFixed(2)}: ${ok(ratio <= target)})`;
-    });
-    out.push(`${shape(r.variant)}, ${r.n} servers: apply of the change touching k, as a share of the full re-push: ${applies.join("; ")}.`);
+  for (const r of rows.filter((x) => x.n >= 1000)) {
+    const k1 = change(r, 1)!;
+    const k100 = r.changes.find((c) => c.k === Math.floor(r.n / 10));
+    const all = change(r, r.n)!;
+    out.push(
+      `${r.n} servers × ${r.filesPerServer} files: no-op preview ${s1(r.noopPreview.median)} s (target ≤ 20 s: ${ok(r.noopPreview.median <= 20_000)}); ` +
+        `one-change preview ${s1(k1.preview.median)} s (≤ 20 s: ${ok(k1.preview.median <= 20_000)}); ` +
+        `up touching 1: ${s1(k1.up.median)} s (≤ 25 s: ${ok(k1.up.median <= 25_000)}); ` +
+        (k100 ? `up touching ${k100.k}: ${s1(k100.up.median)} s (≤ 60 s: ${ok(k100.up.median <= 60_000)}); ` : "") +
+        `first rollout ${s1(r.initialUpMs)} s and a change touching all ${s1(all.up.median)} s (≤ 600 s: ${ok(r.initialUpMs <= 600_000 && all.up.median <= 600_000)}).`,
+    );
   }
+  for (const r of rows) out.push(`${r.n} servers: state ${(r.stateBytesPerServer / 1024).toFixed(1)} KB per server (target ≤ 4 KB: ${ok(r.stateBytesPerServer <= 4096)}).`);
   return out;
 }
 
-function chart(core: readonly CoreRow[], engine: readonly EngineRow[], peer: readonly PeerRow[], m: Machine): string {
+function chart(core: readonly CoreRow[], engine: readonly EngineRow[], rsync: readonly RsyncRow[], peer: readonly PeerRow[], m: Machine): string {
   const panels: Panel[] = [];
   if (core.length) panels.push({ title: "Core: resolve + select + render", unit: "s", bars: core.map((r) => ({ label: `N=${r.n}`, value: toS(r.total), series: "core" })) });
-  const perFile = engine.filter((r) => r.variant === "per-file");
-  const perServer = engine.filter((r) => r.variant === "per-server");
-  const previewBars = (rows: readonly EngineRow[]) =>
-    rows.flatMap((r) => [
-      { label: `${r.variant} N=${r.n} no-op`, value: toS(r.noopPreview), series: r.variant },
-      ...r.changes.map((c) => ({ label: `${r.variant} N=${r.n} k=${c.k}`, value: toS(c.preview), series: r.variant })),
-    ]);
-  if (engine.length) panels.push({ title: "Engine: pulumi preview", unit: "s", bars: [...previewBars(perServer), ...previewBars(perFile)], reference: { value: 60, label: "60 s" } });
-  const ratioBars = (rows: readonly EngineRow[]) =>
-    rows.flatMap((r) =>
-      r.changes.flatMap((c) => [
-        { label: `${r.variant} N=${r.n} k=${c.k}: up / full re-push`, value: one(c.up.median / r.engineFull.median), series: r.variant },
-        { label: `${r.variant} N=${r.n} k=${c.k}: k/N + 0.10 (target)`, value: one(c.k / r.n + 0.1), series: "target" },
-      ]),
-    );
-  if (engine.length) panels.push({ title: "Engine: apply of the change / full re-push through the engine (lower is better)", unit: "ratio", bars: [...ratioBars(perServer), ...ratioBars(perFile)], reference: { value: 1, label: "1" } });
-  if (peer.length)
+  if (engine.length)
     panels.push({
-      title: "Peer: ours / Ansible (below 1: we are faster)",
-      unit: "ratio",
-      bars: peer.flatMap((r) => [
-        ...(r.noopRatio ? [{ label: `N=${r.n} no-op preview / no-op check`, value: r.noopRatio, series: "ours / Ansible" }] : []),
-        { label: `N=${r.n} preview / check --diff`, value: r.previewRatio, series: "ours / Ansible" },
-        { label: `N=${r.n} up / apply`, value: r.applyRatio, series: "ours / Ansible" },
-      ]),
-      reference: { value: 1, label: "1" },
+      title: "Engine: pulumi preview",
+      unit: "s",
+      bars: engine.flatMap((r) => [{ label: `N=${r.n} no-op`, value: toS(r.noopPreview), series: "preview" }, ...r.changes.map((c) => ({ label: `N=${r.n} k=${c.k}`, value: toS(c.preview), series: "preview" }))]),
+      reference: { value: 20, label: "20 s" },
     });
+  if (engine.length)
+    panels.push({
+      title: "Engine: pulumi up of the change touching k",
+      unit: "s",
+      bars: engine.flatMap((r) => [{ label: `N=${r.n} first rollout`, value: one(r.initialUpMs / 1000), series: "up" }, ...r.changes.map((c) => ({ label: `N=${r.n} k=${c.k}`, value: toS(c.up), series: "up" }))]),
+    });
+  const peers = [
+    ...rsync.flatMap((r) => [
+      { label: `rsync N=${r.n} no-op`, value: r.noopRatio, series: "ours / rsync" },
+      { label: `rsync N=${r.n} 1-change preview`, value: r.previewRatio, series: "ours / rsync" },
+      { label: `rsync N=${r.n} 1-change apply`, value: r.applyRatio, series: "ours / rsync" },
+    ]),
+    ...peer.flatMap((r) => [
+      ...(r.noopRatio ? [{ label: `Ansible N=${r.n} no-op`, value: r.noopRatio, series: "ours / Ansible" }] : []),
+      { label: `Ansible N=${r.n} 1-change preview`, value: r.previewRatio, series: "ours / Ansible" },
+      { label: `Ansible N=${r.n} 1-change apply`, value: r.applyRatio, series: "ours / Ansible" },
+    ]),
+  ];
+  if (peers.length) panels.push({ title: "Peers: ours / theirs (below 1: we are faster)", unit: "ratio", bars: peers, reference: { value: 1, label: "1" } });
   return svgChart("pulumi-provisioning benchmarks", `${m.date} · ${m.nproc} cores ${m.cpuModel} · ${m.memoryGb} GiB · load ${m.loadStart} → ${m.loadEnd} · medians with min–max whiskers`, panels);
 }
 
@@ -318,13 +335,14 @@ async function main(): Promise<void> {
     // --merge=a.json,b.json adds the rows of other runs' results (same machine, same session).
     const saved = JSON.parse(fs.readFileSync(path.join(__dirname, "results.json"), "utf8"));
     savedMachine = saved.machine;
-    const merged = { core: saved.core, empty: saved.empty, engine: saved.engine, peer: saved.peer, profiles: saved.profiles ?? [], skipped: saved.skipped ?? [] };
+    const merged = { core: saved.core, empty: saved.empty, engine: saved.engine, rsync: saved.rsync ?? [], peer: saved.peer, profiles: saved.profiles ?? [], skipped: saved.skipped ?? [] };
     for (const file of mergeFrom ? mergeFrom.split(",") : []) {
       const other = JSON.parse(fs.readFileSync(file, "utf8"));
       merged.core.push(...(other.core ?? []));
       merged.empty ??= other.empty;
       merged.engine.push(...(other.engine ?? []));
       merged.peer.push(...(other.peer ?? []));
+      merged.rsync.push(...(other.rsync ?? []));
       merged.profiles.push(...(other.profiles ?? []));
       mergedMachines.push(other.machine);
     }
@@ -332,16 +350,17 @@ async function main(): Promise<void> {
     const done = (t: Task) =>
       t.kind === "core" ? merged.core.length > 0
       : t.kind === "empty" ? merged.empty !== undefined
-      : t.kind === "engine" ? merged.engine.some((r: EngineRow) => r.n === t.n && r.variant === t.variant)
-      : t.kind === "profile" ? merged.profiles.some((r: ProfileRow) => r.n === t.n && r.variant === t.variant && r.note === envNote(t.env))
+      : t.kind === "engine" ? merged.engine.some((r: EngineRow) => r.n === t.n)
+      : t.kind === "profile" ? merged.profiles.some((r: ProfileRow) => r.n === t.n && r.note === envNote(t.env))
+      : t.kind === "rsync" ? merged.rsync.some((r: RsyncRow) => r.n === t.n)
       : merged.peer.some((r: PeerRow) => r.n === t.n);
     merged.skipped = (saved.plan as Task[]).filter((t) => !done(t)).map((t) => JSON.stringify(t));
-    report([], merged.core, merged.empty, merged.engine, merged.peer, merged.profiles, merged.skipped, true);
+    report([], merged.core, merged.empty, merged.engine, merged.rsync, merged.peer, merged.profiles, merged.skipped, true);
     return;
   }
   const loadStart = os.loadavg();
   const peerNs = process.env.BENCH_PEER_NS?.split(",").map(Number);
-  const tasks = PLAN.filter((t) => only.has(t.kind === "engine" ? (t.variant === "per-server" ? "engine" : "variant") : t.kind))
+  const tasks = PLAN.filter((t) => only.has(t.kind))
     // BENCH_PEER_NS=2,10 replaces the peer sizes (the peer is the slowest part on a loaded machine).
     .flatMap((t): Task[] => (t.kind === "peer" && peerNs ? (t.n === 10 ? peerNs.map((n) => ({ ...t, n })) : []) : [t]));
   const maxMin = Number(process.env.BENCH_MAX_MINUTES ?? Infinity);
@@ -349,6 +368,7 @@ async function main(): Promise<void> {
   const core: CoreRow[] = [];
   let empty: { preview: Stat; up: Stat } | undefined;
   const engine: EngineRow[] = [];
+  const rsync: RsyncRow[] = [];
   const peer: PeerRow[] = [];
   const profiles: ProfileRow[] = [];
   const skipped: string[] = [];
@@ -361,37 +381,39 @@ async function main(): Promise<void> {
     if (t.kind === "core") core.push(...benchCore(t.ns, t.runs, log));
     else if (t.kind === "empty") empty = await benchEmpty(t.repeats, log);
     else if (t.kind === "engine") engine.push(await benchEngine(t, log));
-    else if (t.kind === "profile") profiles.push(await profilePreview(t.n, t.variant, log, t.env));
+    else if (t.kind === "profile") profiles.push(await profilePreview(t.n, log, t.env));
+    else if (t.kind === "rsync") rsync.push(await benchRsync(t.n, t.repeats, log));
     else peer.push(await benchPeer(t.n, t.repeats, t.ansibleNoop, log));
-    report(loadStart, core, empty, engine, peer, profiles, skipped, false);
+    report(loadStart, core, empty, engine, rsync, peer, profiles, skipped, false);
   }
-  report(loadStart, core, empty, engine, peer, profiles, skipped, true);
+  report(loadStart, core, empty, engine, rsync, peer, profiles, skipped, true);
 }
-
-const byShapeThenN = (a: EngineRow, b: EngineRow) => a.variant.localeCompare(b.variant) || a.n - b.n;
 
 function report(
   loadStart: number[],
   core: CoreRow[],
   empty: { preview: Stat; up: Stat } | undefined,
   engineRows: EngineRow[],
+  rsyncRows: RsyncRow[],
   peerRows: PeerRow[],
   profiles: ProfileRow[],
   skipped: string[],
   print: boolean,
 ): void {
   const m = machine(loadStart);
-  const engine = [...engineRows].sort(byShapeThenN);
+  const engine = [...engineRows].sort((a, b) => a.n - b.n);
+  const rsync = [...rsyncRows].sort((a, b) => a.n - b.n);
   const peer = [...peerRows].sort((a, b) => a.n - b.n);
   const tables: Table[] = [];
   if (core.length) tables.push(coreTable(core));
   if (engine.length) tables.push(previewTable(engine), applyTable(engine));
+  if (rsync.length) tables.push(rsyncTable(rsync));
   if (peer.length) tables.push(peerTable(peer));
   if (engine.length || empty) tables.push(profileTable(empty, engine));
   if (profiles.length) tables.push(cpuTable(profiles));
   const goals = targets(engine);
 
-  const machineLine = `${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GiB, ${m.kernel}, Node ${m.node}, Pulumi ${m.pulumi}, ansible-core ${m.ansibleCore}; load average (1, 5, 15 min) ${m.loadStart} at start, ${m.loadEnd} at end; finished ${m.date} after ${m.minutes} min`;
+  const machineLine = `${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GiB, ${m.kernel}, Node ${m.node}, Pulumi ${m.pulumi}, ansible-core ${m.ansibleCore}, ${m.rsync ?? "rsync"}; load average (1, 5, 15 min) ${m.loadStart} at start, ${m.loadEnd} at end; finished ${m.date} after ${m.minutes} min`;
   if (print) {
     console.log(`\nMachine: ${machineLine}\n`);
     for (const t of tables) console.log(`${t.title}\n\n${textTable(t.headers, t.rows)}\n${(t.notes ?? []).map((n) => `  ${n}`).join("\n")}\n`);
@@ -400,8 +422,8 @@ function report(
   }
   if (!write) return;
   const dir = __dirname;
-  fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify({ machine: m, plan: PLAN, skipped, core, empty, engine, peer, profiles }, null, 2) + "\n");
-  fs.writeFileSync(path.join(dir, "results.svg"), chart(core, engine, peer, m));
+  fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify({ machine: m, plan: PLAN, skipped, core, empty, engine, rsync, peer, profiles }, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, "results.svg"), chart(core, engine, rsync, peer, m));
   const md = [
     "# Benchmark results",
     "",

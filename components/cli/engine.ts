@@ -3,7 +3,7 @@
  * with the project's program, see pulumiHost.ts) in the project directory and hands back its
  * output. Arguments go to the process as an argv array, never through a shell.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { packageRoot } from "../packageRoot";
 
@@ -32,4 +32,18 @@ export function runPulumi(projectDir: string, args: readonly string[], env: Node
  */
 export function previewJson(projectDir: string, stack: string, opts: { refresh?: boolean } = {}): EngineRun {
   return runPulumi(projectDir, ["preview", "--json", "--stack", stack, ...(opts.refresh ? ["--refresh"] : [])]);
+}
+
+/** `pulumi <args>` in `projectDir`, without blocking: several stacks' runs at once. */
+export function runPulumiAsync(projectDir: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<EngineRun> {
+  const { command, args: argv } = provisionPulumiCommand(args);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { cwd: projectDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (d: Buffer) => out.push(d));
+    child.stderr.on("data", (d: Buffer) => err.push(d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+  });
 }

@@ -34,10 +34,12 @@ export const COMMANDS: readonly CommandHelp[] = [
   },
   {
     name: "plan",
-    synopsis: "plan --stack S [--json|--markdown] [--html FILE] [--refresh] [--base REF]",
+    synopsis: "plan --stack S | --stacks GLOB [--json|--markdown] [--html FILE] [--refresh] [--base REF]",
     summary: "runs `pulumi preview` on the stack and groups its steps by server, object and file, with each file's masked diff and the rollout order",
     options: [
       ["--stack S", "the stack to preview"],
+      ["--stacks GLOB", "site stacks: every stack whose stack file matches (e.g. 'site-*'), previewed in parallel, one report; servers named <stack>/<server>"],
+      ["--parallel N", "with --stacks: at most N stacks at once (default 4)"],
       ["--base REF", "render the catalog at this git revision for the text before each change (CI: the merge base); without it, the content store of this machine"],
       ["--json", "the same shape as impact --json, from the engine"],
       ["--markdown", "a pull-request comment"],
@@ -49,9 +51,15 @@ export const COMMANDS: readonly CommandHelp[] = [
   },
   {
     name: "up",
-    synopsis: "up --stack S --wave N",
-    summary: "applies one rollout wave: `pulumi up` targeted at exactly the changes of that wave's servers",
-    options: [["--stack S", "the stack"], ["--wave N", "the wave number"], ["--project DIR", "the Pulumi project (default: the current directory)"]],
+    synopsis: "up --stack S --wave N | up --stacks GLOB [--wave N]",
+    summary: "applies one rollout wave (`pulumi up` targeted at exactly that wave's changes); with --stacks, every matching stack in parallel, one result line each",
+    options: [
+      ["--stack S", "the stack"],
+      ["--wave N", "the wave number (required with --stack; with --stacks, only that wave of each stack)"],
+      ["--stacks GLOB", "site stacks: every stack whose stack file matches, at once; exit 1 if any failed"],
+      ["--parallel N", "with --stacks: at most N stacks at once (default 4)"],
+      ["--project DIR", "the Pulumi project (default: the current directory)"],
+    ],
     example: "provision up --stack dev --wave 0",
   },
   {

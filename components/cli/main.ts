@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { impactCommand } from "./commands/impact";
 import { planCommand } from "./commands/plan";
 import { selectCommand } from "./commands/select";
+import { sitesPlanCommand, sitesUpCommand } from "./commands/sites";
 import { upCommand } from "./commands/up";
 import { validateCommand } from "./commands/validate";
 import { COMMANDS, type CommandHelp, commandUsage, usage } from "./help";
@@ -24,6 +25,8 @@ const OPTIONS = {
   wave: { type: "string" },
   refresh: { type: "boolean", default: false },
   base: { type: "string" },
+  stacks: { type: "string" },
+  parallel: { type: "string" },
   "payload-root": { type: "string", multiple: true },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -88,6 +91,36 @@ export function run(argv: readonly string[]): CommandResult {
   }
 }
 
+/**
+ * Commands over several stacks at once (`plan --stacks`, `up --stacks`) run their stacks in
+ * parallel, so they are asynchronous; every other command is `run`.
+ */
+export async function runAsync(argv: readonly string[]): Promise<CommandResult> {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: typeof OPTIONS }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
+  } catch {
+    return run(argv);
+  }
+  const { values, positionals } = parsed;
+  const verb = positionals[0];
+  if (values.stacks === undefined || values.help || (verb !== "plan" && verb !== "up")) return run(argv);
+  const command = COMMANDS.find((c) => c.name === verb)!;
+  const usage = (message: string): CommandResult => ({ stdout: "", stderr: `provision: ${message}\n\n${commandUsage(command)}`, exitCode: 2 });
+  if (values.stack !== undefined) return usage("--stack and --stacks are exclusive");
+  if (positionals.length > 1) return usage(`${verb} takes no argument`);
+  const parallel = values.parallel !== undefined ? Number(values.parallel) : undefined;
+  if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1)) return usage(`--parallel takes a number of stacks, got "${values.parallel}"`);
+  const common = { stacks: values.stacks, ...(parallel ? { parallel } : {}), ...(values.project !== undefined ? { projectDir: values.project } : {}) };
+  if (verb === "up") {
+    if (values.wave !== undefined && !/^\d+$/.test(values.wave)) return usage(`--wave takes a wave number, got "${values.wave}"`);
+    return sitesUpCommand({ ...common, ...(values.wave !== undefined ? { wave: Number(values.wave) } : {}) });
+  }
+  if (values.json && values.markdown) return usage("--json and --markdown are exclusive");
+  const format = values.json ? "json" : values.markdown ? "markdown" : "text";
+  return sitesPlanCommand({ ...common, format, refresh: values.refresh, ...(values.html !== undefined ? { html: values.html } : {}), ...(values.base !== undefined ? { base: values.base } : {}) });
+}
+
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   if (argv[0] === "pulumi") {
     // Everything after `pulumi` belongs to the Pulumi CLI, `--help` included.
@@ -100,7 +133,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
     return;
   }
-  const r = run(argv);
+  const r = await runAsync(argv);
   if (r.stdout) process.stdout.write(r.stdout);
   if (r.stderr) process.stderr.write(r.stderr);
   process.exitCode = r.exitCode;

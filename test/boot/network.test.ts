@@ -145,7 +145,7 @@ describe("unattended installs on a real network segment", () => {
     }
     // Both ran iPXE, which found the host's own entry by MAC.
     expect(bios.serial).toContain("01-52-54-00-5e-00-01.ipxe");
-    expect(uefi.serial).toContain("snponly.efi");
+    expect(uefi.serial).toMatch(/iPXE/);
     expect(uefi.serial).toContain("01-52-54-00-5e-00-02.ipxe");
   }, BOOT_LIMIT_MS + 5 * 60_000);
 
@@ -171,7 +171,7 @@ describe("unattended installs on a real network segment", () => {
     console.info(`network: netboot off, BIOS to local boot ${local.seconds} s; the other host to preseed GET ${other.seconds} s (in parallel)`);
     expect(accessLines(accessLog, `/autoinstall/hosts/${HOSTS.bios.name}.cfg`, offset)).toEqual([]);
     expect(other.result.status).toBe(200);
-    expect(other.serial).toContain("Host bios-02: installs profile debian12-serial");
+    expect(other.serial).toContain("Host bios-02: installing profile debian12-serial");
   }, BOOT_LIMIT_MS + 5 * 60_000);
 
   it("server mode: the child is the DHCP server; a Secure Boot guest gets its reserved address and installs through shim and GRUB", async () => {

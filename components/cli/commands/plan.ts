@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { loadCatalogInput } from "../../../src/catalog/load";
 import type { ServerTree } from "../../../src/render/render";
 import { type ChangeGroup, changesJson, groupChanges } from "../../../src/review/changeGroups";
-import { wantedKeys } from "../../../src/review/contents";
+import { type Contents, wantedKeys } from "../../../src/review/contents";
 import { planFromPreview, type Plan, type PlannedFile } from "../../../src/plan/fromPreview";
 import { parsePreviewJson } from "../../../src/plan/previewJson";
 import type { TreesResult } from "../../../src/renderJob";
@@ -14,7 +14,7 @@ import { placesOf, type ReportContext } from "../../../src/report/reportContext"
 import { type StackConfig, readStackConfig } from "../../../src/stackConfig";
 import { runSandboxed } from "../../sandbox";
 import { renderAtBase } from "../baseRevision";
-import { previewJson } from "../engine";
+import { type EngineRun, previewJson } from "../engine";
 import { reviewContents } from "../reviewContents";
 import { type CommandResult, guard, ok } from "../result";
 
@@ -34,13 +34,17 @@ export interface PlanOptions {
 
 /** Runs the real preview and groups it; a failed preview is exit 1 with the CLI's messages. */
 export function enginePlan(projectDir: string, stack: string, opts: { refresh?: boolean; servers?: readonly string[] } = {}): Plan | CommandResult {
-  const run = previewJson(projectDir, stack, opts);
+  return planOfPreview(previewJson(projectDir, stack, opts), stack, opts.servers);
+}
+
+/** A preview run as a plan, or its failure as exit 1 with the CLI's messages. */
+export function planOfPreview(run: EngineRun, stack: string, servers?: readonly string[]): Plan | CommandResult {
   if (run.code !== 0) {
     const hint = /no stack named/.test(run.stderr + run.stdout) ? `provision: the stack ${stack} does not exist yet: \`npm start\` creates the demo's, \`provision pulumi stack init ${stack}\` any other\n` : "";
     return { stdout: "", stderr: `provision: pulumi preview failed (exit ${run.code})\n${previewErrors(run.stdout)}${run.stderr}${hint}`, exitCode: 1 };
   }
   // The stack's servers: those the preview has no step for are listed as unchanged.
-  return planFromPreview(parsePreviewJson(run.stdout), opts.servers);
+  return planFromPreview(parsePreviewJson(run.stdout), servers);
 }
 
 /** Diagnostics of a failed `preview --json` (they are in the JSON document on stdout). */
@@ -54,7 +58,7 @@ function previewErrors(stdout: string): string {
 }
 
 /** The stack's servers rendered from its catalog as it is now (the state holds no origins and no text). */
-function renderNow(stack: StackConfig): ServerTree[] {
+export function renderNow(stack: StackConfig): ServerTree[] {
   if (stack.catalogPaths.length === 0) return [];
   return runSandboxed<TreesResult>({ kind: "trees", catalog: loadCatalogInput([...stack.catalogPaths], { payloadRoots: stack.payloadRoots }), servers: stack.servers }).trees;
 }
@@ -68,11 +72,23 @@ function withOrigins(plan: Plan, trees: readonly ServerTree[]): Plan {
   return { ...plan, files };
 }
 
-/** The plan with what each changed file says, grouped across servers. */
-export function reviewOf(plan: Plan, now: readonly ServerTree[], base?: readonly ServerTree[]): { plan: Plan; changes: ChangeGroup[] } {
+/** The plan with what each changed file says (grouped across servers), and the texts it shows. */
+export function reviewOf(plan: Plan, now: readonly ServerTree[], base?: readonly ServerTree[]): { plan: Plan; changes: ChangeGroup[]; contents: Contents } {
   const reviewed = withOrigins(plan, [...(base ?? []), ...now]);
   const contents = reviewContents(wantedKeys(reviewed.files), { now, ...(base ? { base } : {}) });
-  return { plan: reviewed, changes: groupChanges(reviewed.files, contents) };
+  return { plan: reviewed, changes: groupChanges(reviewed.files, contents), contents };
+}
+
+/** A plan in every format: the chosen one on stdout, the HTML page written when asked for. */
+export function planOutput(plan: Plan, changes: readonly ChangeGroup[], ctx: ReportContext, opts: { format?: PlanOptions["format"]; html?: string; title: string }): CommandResult {
+  let note = "";
+  if (opts.html) {
+    fs.writeFileSync(opts.html, impactHtml(plan.impact, ctx, { title: opts.title }));
+    note = `wrote ${opts.html}\n`;
+  }
+  const format = opts.format ?? "text";
+  const body = format === "json" ? `${JSON.stringify({ ...plan.impact, changes: changesJson(changes) }, null, 2)}\n` : format === "markdown" ? impactMarkdown(plan.impact, ctx) : impactText(plan.impact, ctx);
+  return ok(body, note);
 }
 
 export function planCommand(opts: PlanOptions): CommandResult {
@@ -85,13 +101,6 @@ export function planCommand(opts: PlanOptions): CommandResult {
     if (!("impact" in found)) return found;
     const { plan, changes } = reviewOf(found, renderNow(stack), base);
     const ctx: ReportContext = { servers: placesOf(stack.servers), files: plan.files, notes: plan.notes, warnings: plan.warnings, changes };
-    let note = "";
-    if (opts.html) {
-      fs.writeFileSync(opts.html, impactHtml(plan.impact, ctx, { title: `Provisioning plan: stack ${opts.stack}` }));
-      note = `wrote ${opts.html}\n`;
-    }
-    const format = opts.format ?? "text";
-    const body = format === "json" ? `${JSON.stringify({ ...plan.impact, changes: changesJson(changes) }, null, 2)}\n` : format === "markdown" ? impactMarkdown(plan.impact, ctx) : impactText(plan.impact, ctx);
-    return ok(body, note);
+    return planOutput(plan, changes, ctx, { ...(opts.format ? { format: opts.format } : {}), ...(opts.html ? { html: opts.html } : {}), title: `Provisioning plan: stack ${opts.stack}` });
   });
 }
