@@ -388,4 +388,9 @@ else
   rm -f "$DNSMASQ_PID" "$ROOT/etc/dnsmasq.args" "$ROOT/etc/dnsmasq.hosts"
 fi
 
-echo "serving tftp://$LISTEN:$TFTP_PORT and http://$LISTEN:$HTTP_PORT from $ROOT, dhcp $dhcp_state (supervisor: $SUPERVISOR)"
+log "supervisor: $SUPERVISOR"
+if [ "$dhcp_state" = on ]; then
+  echo "serving tftp://$LISTEN:$TFTP_PORT and http://$LISTEN:$HTTP_PORT from $ROOT, and DHCP for PXE"
+else
+  echo "serving tftp://$LISTEN:$TFTP_PORT and http://$LISTEN:$HTTP_PORT from $ROOT"
+fi

@@ -123,15 +123,17 @@ describe("the HTML report in headless chromium", () => {
     const shown = changes.filter((g) => g.diff.kind !== "manifest");
     expect(await page.locator("section.change").count()).toBe(shown.length);
     // The kickstart edit: one section for every kickstart on every server it reaches.
-    const ks = shown.find((g) => g.diff.kind === "text" && g.diff.diff.includes("+selinux --permissive"))!;
+    const ks = shown.find((g) => g.diff.kind === "text" && g.diff.diff.includes("-selinux --enforcing"))!;
     expect(ks.paths.length).toBeGreaterThan(1);
     expect(ks.servers.length).toBeGreaterThan(1);
-    const section = page.locator(`section.change[data-servers="${ks.servers.join(" ")}"]`).filter({ hasText: "+selinux --permissive" });
+    const section = page.locator(`section.change[data-paths="${ks.paths.join(" ")}"][data-servers="${ks.servers.join(" ")}"]`);
     expect(await section.count()).toBe(1);
     expect(await section.locator("pre.diff span.del").allTextContents()).toEqual(["-selinux --enforcing"]);
     expect(await section.locator("pre.diff span.add").allTextContents()).toEqual(["+selinux --permissive"]);
     expect(await section.locator("pre.diff").textContent()).toContain("rootpw --iscrypted [secret:root_password_hash]");
-    expect(await page.locator("pre.diff span.add", { hasText: "+selinux --permissive" }).count()).toBe(1);
+    // Each change once: the edit's section, and files created or deleted whole, each a change of its own.
+    const removing = shown.filter((g) => g.diff.kind === "text" && g.diff.diff.split("\n").includes("-selinux --enforcing"));
+    expect(await page.locator("pre.diff span.del", { hasText: "-selinux --enforcing" }).count()).toBe(removing.length);
     const colours = await section.evaluate((el) => ["add", "del", "ctx"].map((c) => getComputedStyle(el.querySelector(`pre.diff span.${c}`)!).backgroundColor));
     expect(new Set(colours).size).toBe(3);
     for (const name of ks.servers) expect(await section.locator(".facts").textContent()).toContain(name);

@@ -26,10 +26,10 @@ describe("site stacks: one catalog, a stack per site, applied and planned in par
   const roots: string[] = [];
 
   const stackFile = (site: string) => path.join(project.dir, "stacks", `Pulumi.${site}.yaml`);
-  async function servers(site: string, rootOf: (server: string) => string = (s) => path.join(work, site, s)) {
+  async function servers(site: string) {
     return Promise.all(
       ["pxe-1", "pxe-2"].map(async (name, i) => {
-        const root = rootOf(name);
+        const root = path.join(work, site, name);
         roots.push(root);
         return { name, site, arch: ["x86_64"], profiles: i === 0 ? ["web*"] : ["db"], transport: { kind: "local", root }, address: "127.0.0.1", tftpPort: await freeUdpPort(), httpPort: await freeTcpPort(), wave: i };
       }),
@@ -86,7 +86,7 @@ describe("site stacks: one catalog, a stack per site, applied and planned in par
     expect(edit[0]!.servers).toEqual(Object.keys(plan.servers).sort());
     const md = await run(["plan", "--stacks", "site-*", "--markdown"]);
     expect(md.stdout.split("+# reviewed across sites")).toHaveLength(2);
-    expect(md.stdout).toContain("site a: 2, site b: 2, site c: 2");
+    expect(md.stdout).toContain("site site-a: 2, site site-b: 2, site site-c: 2");
   });
 
   it("up --stacks --wave 0: the first wave of every site; the plan then names the second waves only", async () => {
@@ -98,18 +98,29 @@ describe("site stacks: one catalog, a stack per site, applied and planned in par
   });
 
   it("a failing stack fails alone: named, the others applied, exit 1", async () => {
-    // site-c's second child cannot be made: its root lies below a regular file.
-    const blocker = path.join(work, "not-a-folder");
-    fs.writeFileSync(blocker, "");
-    await writeStack("site-c", await servers("site-c", (s) => (s === "pxe-2" ? path.join(blocker, s) : path.join(work, "site-c", s))));
-    const r = await run(["up", "--stacks", "site-*"]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^site-a: all servers: 1 updated in \d+ s$/m);
-    expect(r.stdout).toMatch(/^site-b: all servers: 1 updated in \d+ s$/m);
-    expect(r.stdout).toMatch(/^site-c: failed after \d+ s/m);
-    expect(r.stderr).toContain("provision: 1 of 3 stacks failed");
+    // site-c's second child cannot take its new kickstart: a regular file stands where its folder goes.
+    const dir = path.join(work, "site-c", "pxe-2", "http", "autoinstall");
+    fs.renameSync(dir, `${dir}.away`);
+    fs.writeFileSync(dir, "not a directory\n");
+    try {
+      const r = await run(["up", "--stacks", "site-*"]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^site-a: all servers: 1 updated in \d+ s$/m);
+      expect(r.stdout).toMatch(/^site-b: all servers: 1 updated in \d+ s$/m);
+      expect(r.stdout).toMatch(/^site-c: failed after \d+ s/m);
+      expect(r.stderr).toContain("provision: 1 of 3 stacks failed");
+      expect(r.stderr).toContain("pxe-2: write http/autoinstall/db.cfg");
+    } finally {
+      fs.rmSync(dir);
+      fs.renameSync(`${dir}.away`, dir);
+    }
+    // Fixed, the next run applies what is left: only site-c had anything to do.
+    const again = await run(["up", "--stacks", "site-*"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^site-a: all servers: no changes in \d+ s$/m);
+    expect(again.stdout).toMatch(/^site-c: all servers: 1 updated in \d+ s$/m);
     const none = await run(["up", "--stacks", "nowhere-*"]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no stack file Pulumi.<stack>.yaml with a stack name matching "nowhere-*"');
-  });
+  }, 10 * 60_000);
 });

@@ -18,7 +18,8 @@ interface StateResource {
 
 /** What the state holds of a server: its files' entries (content keys) and the manifest it placed last. */
 async function stateOf(fleet: Fleet, server: string): Promise<unknown> {
-  const { stdout } = await fleet.project.ok(["stack", "export", "--stack", "test"]);
+  // Secrets decrypted: the engine may encrypt an unchanged value anew whenever it writes the state.
+  const { stdout } = await fleet.project.ok(["stack", "export", "--show-secrets", "--stack", "test"]);
   const r = (JSON.parse(stdout) as { deployment: { resources: StateResource[] } }).deployment.resources.find((x) => serverResourceOf(x.urn) === server)!;
   return { files: r.inputs?.files, manifestSha256: r.outputs?.manifestSha256 };
 }
