@@ -6,7 +6,7 @@
  *
  *   npm run bench                      full run (writes the results files)
  *   BENCH_QUICK=1 npm run bench        smaller N and fewer repeats (prints only)
- *   npm run bench -- --only=core,rsync a subset: core, empty, engine, profile, rsync, peer
+ *   npm run bench -- --only=core,rsync a subset: core, empty, engine, sites, profile, rsync, peer
  *   BENCH_MAX_MINUTES=25 npm run bench  no new task after 25 minutes (default: no limit; the rest is listed as not run)
  *   npm run bench -- --write           write the results files from a quick or partial run too
  *   BENCH_PEER_NS=2,10 npm run bench   other peer sizes (the peer is the slowest part on a loaded machine)
@@ -26,12 +26,13 @@ import { type EngineRow, benchEmpty, benchEngine } from "./engine";
 import { type PeerRow, benchPeer } from "./peer";
 import { type ProfileRow, envNote, profilePreview } from "./profile";
 import { type RsyncRow, benchRsync, rsyncVersion } from "./rsync";
+import { type SitesRow, benchSites } from "./sites";
 import { type Stat, stat } from "./stats";
 
 const argv = process.argv.slice(2);
 const quick = process.env.BENCH_QUICK === "1" || argv.includes("--quick");
 const onlyArg = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
-const only = new Set(onlyArg ? onlyArg.split(",") : ["core", "empty", "engine", "profile", "rsync", "peer"]);
+const only = new Set(onlyArg ? onlyArg.split(",") : ["core", "empty", "engine", "sites", "profile", "rsync", "peer"]);
 const mergeFrom = argv.find((a) => a.startsWith("--merge="))?.slice("--merge=".length);
 const write = argv.includes("--write") || argv.includes("--render") || (!quick && !onlyArg);
 
@@ -42,6 +43,7 @@ type Task =
   | { kind: "empty"; repeats: number }
   | { kind: "engine"; n: number; repeats: number; fullRepeats: number; skipCheckpoints?: boolean }
   | { kind: "rsync"; n: number; repeats: number }
+  | { kind: "sites"; n: number; stacks: number; parallel: number; repeats: number }
   | { kind: "peer"; n: number; repeats: number; ansibleNoop: boolean }
   | { kind: "profile"; n: number; env?: Record<string, string> };
 
@@ -51,6 +53,7 @@ const PLAN: Task[] = quick
       { kind: "empty", repeats: 2 },
       { kind: "engine", n: 10, repeats: 2, fullRepeats: 1 },
       { kind: "profile", n: 10 },
+      { kind: "sites", n: 20, stacks: 4, parallel: 4, repeats: 1 },
       { kind: "rsync", n: 10, repeats: 2 },
       { kind: "peer", n: 10, repeats: 2, ansibleNoop: true },
     ]
@@ -58,18 +61,21 @@ const PLAN: Task[] = quick
       { kind: "core", ns: [50, 200, 500, 1000], runs: 5 },
       { kind: "empty", repeats: 3 },
       { kind: "engine", n: 10, repeats: 3, fullRepeats: 2, skipCheckpoints: true },
+      // The 1,000-server size, once, early (its targets are the headline): first rollout, no-op
+      // and one-change previews, and updates touching 1, 100 and all 1,000 servers.
+      { kind: "engine", n: 1000, repeats: 1, fullRepeats: 0 },
+      // The same 1,000 servers as ten site stacks, applied and planned four stacks at a time.
+      { kind: "sites", n: 1000, stacks: 10, parallel: 4, repeats: 1 },
       { kind: "profile", n: 10 },
       { kind: "profile", n: 10, env: { PROVISIONING_SOURCE_MAPS: "1" } },
       { kind: "rsync", n: 10, repeats: 3 },
-      { kind: "peer", n: 10, repeats: 2, ansibleNoop: true },
       { kind: "engine", n: 50, repeats: 2, fullRepeats: 2, skipCheckpoints: true },
       { kind: "rsync", n: 50, repeats: 2 },
       { kind: "engine", n: 200, repeats: 2, fullRepeats: 1, skipCheckpoints: true },
       { kind: "rsync", n: 200, repeats: 2 },
       { kind: "profile", n: 200 },
-      // The 1,000-server size, once: first rollout, no-op and one-change previews, and updates
-      // touching 1, 100 and all 1,000 servers.
-      { kind: "engine", n: 1000, repeats: 1, fullRepeats: 0 },
+      // Ansible last: the slowest task, and the weaker peer.
+      { kind: "peer", n: 10, repeats: 2, ansibleNoop: true },
     ];
 
 const started = Date.now();
@@ -210,6 +216,34 @@ function applyTable(rows: readonly EngineRow[]): Table {
   };
 }
 
+function sitesTable(rows: readonly SitesRow[], engine: readonly EngineRow[]): Table {
+  const out: string[][] = [];
+  for (const r of rows) {
+    const single = engine.find((e) => e.n === r.n);
+    const vs = (sites: number, one: number | undefined) => (one ? `${s1(sites)} (${(sites / one).toFixed(2)} of one stack's ${s1(one)})` : s1(sites));
+    out.push([
+      String(r.n),
+      `${r.stacks} × ${r.n / r.stacks}`,
+      String(r.parallel),
+      vs(r.firstUpMs, single?.initialUpMs),
+      fs_(r.noopPlan),
+      fs_(r.oneChangePlan),
+      fs_(r.oneChangeUp),
+      s1(r.allChangePlanMs),
+      vs(r.allChangeUpMs, single ? change(single, single.n)?.up.median : undefined),
+    ]);
+  }
+  return {
+    title: "Site stacks: the same servers split into stacks over one catalog, `provision plan|up --stacks 'site-*' --parallel P` (local children): seconds, median (min–max)",
+    headers: ["servers", "stacks × servers", "stacks at once", "first rollout (up)", "no-op plan", "1 change: plan", "1 change: up", "change touching all: plan", "change touching all: up"],
+    rows: out,
+    notes: [
+      "Each stack is its own Pulumi CLI run over its own state; a plan here is `provision plan --json`, which also renders the review of every change (the engine tables time `pulumi preview` alone).",
+      "In parentheses: the share of the same step in one stack holding all the servers (the engine table's row of the same N), same run.",
+    ],
+  };
+}
+
 function rsyncTable(rows: readonly RsyncRow[]): Table {
   return {
     title: "Peer: the same trees to the same sshd children, ours (ssh transport) against an rsync fan-out (`rsync -a --delete` over ssh, 8 at a time): seconds, median (min–max)",
@@ -335,7 +369,7 @@ async function main(): Promise<void> {
     // --merge=a.json,b.json adds the rows of other runs' results (same machine, same session).
     const saved = JSON.parse(fs.readFileSync(path.join(__dirname, "results.json"), "utf8"));
     savedMachine = saved.machine;
-    const merged = { core: saved.core, empty: saved.empty, engine: saved.engine, rsync: saved.rsync ?? [], peer: saved.peer, profiles: saved.profiles ?? [], skipped: saved.skipped ?? [] };
+    const merged = { core: saved.core, empty: saved.empty, engine: saved.engine, sites: saved.sites ?? [], rsync: saved.rsync ?? [], peer: saved.peer, profiles: saved.profiles ?? [], skipped: saved.skipped ?? [] };
     for (const file of mergeFrom ? mergeFrom.split(",") : []) {
       const other = JSON.parse(fs.readFileSync(file, "utf8"));
       merged.core.push(...(other.core ?? []));
@@ -343,6 +377,7 @@ async function main(): Promise<void> {
       merged.engine.push(...(other.engine ?? []));
       merged.peer.push(...(other.peer ?? []));
       merged.rsync.push(...(other.rsync ?? []));
+      merged.sites.push(...(other.sites ?? []));
       merged.profiles.push(...(other.profiles ?? []));
       mergedMachines.push(other.machine);
     }
@@ -353,9 +388,10 @@ async function main(): Promise<void> {
       : t.kind === "engine" ? merged.engine.some((r: EngineRow) => r.n === t.n)
       : t.kind === "profile" ? merged.profiles.some((r: ProfileRow) => r.n === t.n && r.note === envNote(t.env))
       : t.kind === "rsync" ? merged.rsync.some((r: RsyncRow) => r.n === t.n)
+      : t.kind === "sites" ? merged.sites.some((r: SitesRow) => r.n === t.n && r.stacks === t.stacks)
       : merged.peer.some((r: PeerRow) => r.n === t.n);
     merged.skipped = (saved.plan as Task[]).filter((t) => !done(t)).map((t) => JSON.stringify(t));
-    report([], merged.core, merged.empty, merged.engine, merged.rsync, merged.peer, merged.profiles, merged.skipped, true);
+    report([], merged.core, merged.empty, merged.engine, merged.sites, merged.rsync, merged.peer, merged.profiles, merged.skipped, true);
     return;
   }
   const loadStart = os.loadavg();
@@ -369,6 +405,7 @@ async function main(): Promise<void> {
   let empty: { preview: Stat; up: Stat } | undefined;
   const engine: EngineRow[] = [];
   const rsync: RsyncRow[] = [];
+  const sites: SitesRow[] = [];
   const peer: PeerRow[] = [];
   const profiles: ProfileRow[] = [];
   const skipped: string[] = [];
@@ -383,10 +420,11 @@ async function main(): Promise<void> {
     else if (t.kind === "engine") engine.push(await benchEngine(t, log));
     else if (t.kind === "profile") profiles.push(await profilePreview(t.n, log, t.env));
     else if (t.kind === "rsync") rsync.push(await benchRsync(t.n, t.repeats, log));
+    else if (t.kind === "sites") sites.push(await benchSites(t.n, t.stacks, t.parallel, t.repeats, log));
     else peer.push(await benchPeer(t.n, t.repeats, t.ansibleNoop, log));
-    report(loadStart, core, empty, engine, rsync, peer, profiles, skipped, false);
+    report(loadStart, core, empty, engine, sites, rsync, peer, profiles, skipped, false);
   }
-  report(loadStart, core, empty, engine, rsync, peer, profiles, skipped, true);
+  report(loadStart, core, empty, engine, sites, rsync, peer, profiles, skipped, true);
 }
 
 function report(
@@ -394,6 +432,7 @@ function report(
   core: CoreRow[],
   empty: { preview: Stat; up: Stat } | undefined,
   engineRows: EngineRow[],
+  sitesRows: SitesRow[],
   rsyncRows: RsyncRow[],
   peerRows: PeerRow[],
   profiles: ProfileRow[],
@@ -407,6 +446,7 @@ function report(
   const tables: Table[] = [];
   if (core.length) tables.push(coreTable(core));
   if (engine.length) tables.push(previewTable(engine), applyTable(engine));
+  if (sitesRows.length) tables.push(sitesTable(sitesRows, engine));
   if (rsync.length) tables.push(rsyncTable(rsync));
   if (peer.length) tables.push(peerTable(peer));
   if (engine.length || empty) tables.push(profileTable(empty, engine));
@@ -422,7 +462,7 @@ function report(
   }
   if (!write) return;
   const dir = __dirname;
-  fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify({ machine: m, plan: PLAN, skipped, core, empty, engine, rsync, peer, profiles }, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify({ machine: m, plan: PLAN, skipped, core, empty, engine, sites: sitesRows, rsync, peer, profiles }, null, 2) + "\n");
   fs.writeFileSync(path.join(dir, "results.svg"), chart(core, engine, rsync, peer, m));
   const md = [
     "# Benchmark results",
