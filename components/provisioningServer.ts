@@ -19,7 +19,7 @@ export interface ProvisioningServerArgs {
   /** Address PXE clients reach the child at. */
   readonly address: pulumi.Input<string>;
   /** Fingerprint of every catalog object (`kind/name`): the server records the version of each it holds. */
-  readonly fingerprints: pulumi.Input<Readonly<Record<string, string>>>;
+  readonly fingerprints: Readonly<Record<string, string>>;
   /**
    * Whether the tree prints secrets: the manifest's sha256 then covers the real bytes of those
    * files and is a secret too. @default true (when not known yet)
@@ -61,7 +61,9 @@ export class ProvisioningServer extends pulumi.ComponentResource {
         ...(args.credentials !== undefined ? { credentials: args.credentials } : {}),
         serve: args.serve,
         files: tree.apply(stateFiles),
-        objects: pulumi.all([tree, args.fingerprints]).apply(([t, fps]) => stateObjects(t, fps)),
+        // The fingerprints stay a plain object in this closure: passed through pulumi.all, the SDK
+        // would wrap each of the catalog's entries in an Output, for every server (quadratic).
+        objects: tree.apply((t) => stateObjects(t, args.fingerprints)),
         ...(args.secrets !== undefined ? { secrets: args.secrets as pulumi.Input<Record<string, string>> } : {}),
         ...(args.secretVersions !== undefined ? { secretVersions: args.secretVersions } : {}),
       },
