@@ -7,6 +7,7 @@
  *   npm run bench                      full run (writes the results files)
  *   BENCH_QUICK=1 npm run bench        smaller N and fewer repeats (prints only)
  *   npm run bench -- --only=core,rsync a subset: core, empty, engine, sites, profile, rsync, peer
+ *   npm run bench -- --sizes=1000      only the tasks of these server counts (with core, empty as asked)
  *   BENCH_MAX_MINUTES=25 npm run bench  no new task after 25 minutes (default: no limit; the rest is listed as not run)
  *   npm run bench -- --write           write the results files from a quick or partial run too
  *   BENCH_PEER_NS=2,10 npm run bench   other peer sizes (the peer is the slowest part on a loaded machine)
@@ -33,8 +34,10 @@ const argv = process.argv.slice(2);
 const quick = process.env.BENCH_QUICK === "1" || argv.includes("--quick");
 const onlyArg = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
 const only = new Set(onlyArg ? onlyArg.split(",") : ["core", "empty", "engine", "sites", "profile", "rsync", "peer"]);
+const sizesArg = argv.find((a) => a.startsWith("--sizes="))?.slice("--sizes=".length);
+const sizes = sizesArg ? new Set(sizesArg.split(",").map(Number)) : undefined;
 const mergeFrom = argv.find((a) => a.startsWith("--merge="))?.slice("--merge=".length);
-const write = argv.includes("--write") || argv.includes("--render") || (!quick && !onlyArg);
+const write = argv.includes("--write") || argv.includes("--render") || (!quick && !onlyArg && !sizesArg);
 
 // Tasks run in this order (most telling comparisons first); results are written after each one,
 // so an interrupted run still leaves the sections it finished.
@@ -396,7 +399,7 @@ async function main(): Promise<void> {
   }
   const loadStart = os.loadavg();
   const peerNs = process.env.BENCH_PEER_NS?.split(",").map(Number);
-  const tasks = PLAN.filter((t) => only.has(t.kind))
+  const tasks = PLAN.filter((t) => only.has(t.kind) && (!sizes || !("n" in t) || sizes.has(t.n)))
     // BENCH_PEER_NS=2,10 replaces the peer sizes (the peer is the slowest part on a loaded machine).
     .flatMap((t): Task[] => (t.kind === "peer" && peerNs ? (t.n === 10 ? peerNs.map((n) => ({ ...t, n })) : []) : [t]));
   const maxMin = Number(process.env.BENCH_MAX_MINUTES ?? Infinity);
