@@ -19,6 +19,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { findPulumi } from "../components/cli/toolchain";
 import { textTable } from "../src/report/table";
 import { ANSIBLE_CORE_VERSION } from "./ansible";
 import { type Panel, svgChart } from "./chart";
@@ -118,7 +119,7 @@ function machine(loadStart: number[]): Machine {
     memoryGb: (os.totalmem() / 2 ** 30).toFixed(1),
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
-    pulumi: tryRun("pulumi", ["version"]),
+    pulumi: tryRun(findPulumi().bin, ["version"]),
     ansibleCore: ANSIBLE_CORE_VERSION,
     rsync: (() => {
       try {

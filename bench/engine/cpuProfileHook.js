@@ -16,7 +16,9 @@ if (dir) {
     written = true;
     session.post("Profiler.stop", (err, res) => {
       if (err || !res) return;
-      const role = process.argv.some((a) => a.includes("dynamic-provider")) ? "provider-host" : process.argv.some((a) => a.endsWith("pulumi.ts")) ? "program" : "other";
+      // The only other Node process of a run is the program with its in-process language host
+      // (the renderer starts with an empty environment, so without this hook).
+      const role = process.argv.some((a) => a.includes("dynamic-provider")) ? "provider-host" : "program";
       fs.writeFileSync(path.join(dir, `${role}-${process.pid}.cpuprofile`), JSON.stringify(res.profile));
     });
   };
