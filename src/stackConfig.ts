@@ -92,8 +92,11 @@ export function checkStackConfig(values: StackValues, projectDir: string, stack:
   const written = ((located?.value ?? {}) as { config?: Record<string, unknown> }).config ?? {};
   const file = from && located ? from.file : "(config)";
   const given: Record<string, unknown> = { [CATALOG_KEY]: values.catalog, [SERVERS_KEY]: values.servers, [PAYLOAD_ROOTS_KEY]: values.payloadRoots };
-  // A line only when the file says what the program got (a --config flag or an ESC environment may say otherwise).
-  const lineOf = (p: PropertyKey[]) => (located && canonicalJson(written[String(p[0])]) === canonicalJson(given[String(p[0])]) ? lineAt(located.doc, located.lc, ["config", ...p]) : 0);
+  // A line only when the file says what the program got (a --config flag or an ESC environment may
+  // say otherwise). Compared once per key: a comparison per line asked would be quadratic in the servers.
+  const holds = new Map<string, boolean>();
+  const fileHolds = (key: string) => holds.get(key) ?? holds.set(key, canonicalJson(written[key]) === canonicalJson(given[key])).get(key)!;
+  const lineOf = (p: PropertyKey[]) => (located && fileHolds(String(p[0])) ? lineAt(located.doc, located.lc, ["config", ...p]) : 0);
   const issues: CatalogIssue[] = [];
   const isPaths = (v: unknown): v is string | string[] => typeof v === "string" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string"));
   if (values.catalog !== undefined && !isPaths(values.catalog)) issues.push({ file, line: lineOf([CATALOG_KEY]), path: CATALOG_KEY, message: "expected a path, or a list of paths (one catalog)", severity: "error" });
