@@ -73,8 +73,9 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
 }
 
 export function parseStackConfig(text: string, file: string, projectDir: string, stack: string): StackConfig {
-  const config = ((parseStackFile({ file, text }).value ?? {}) as { config?: Record<string, unknown> }).config ?? {};
-  return checkStackConfig({ catalog: config[CATALOG_KEY], servers: config[SERVERS_KEY], payloadRoots: config[PAYLOAD_ROOTS_KEY] }, projectDir, stack, { file, text });
+  const parsed = parseStackFile({ file, text });
+  // The values are the file's own: every line found is theirs.
+  return checkValues(valuesOf(parsed.value), projectDir, stack, { file, doc: parsed.doc, lc: parsed.lc, keys: new Set(STACK_KEYS) });
 }
 
 function parseStackFile(f: StackFile): { doc: Document; lc: LineCounter; value: unknown } {
@@ -83,20 +84,39 @@ function parseStackFile(f: StackFile): { doc: Document; lc: LineCounter; value: 
   return parsed;
 }
 
+const STACK_KEYS = [CATALOG_KEY, SERVERS_KEY, PAYLOAD_ROOTS_KEY] as const;
+
+function valuesOf(parsed: unknown): StackValues {
+  const config = ((parsed ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+  return { catalog: config[CATALOG_KEY], servers: config[SERVERS_KEY], payloadRoots: config[PAYLOAD_ROOTS_KEY] };
+}
+
+/** A parsed stack file, and the keys whose values in it are those being checked (their lines are theirs). */
+interface Located {
+  readonly file: string;
+  readonly doc: Document;
+  readonly lc: LineCounter;
+  readonly keys: ReadonlySet<string>;
+}
+
 /**
  * Checks the settings of a stack (the program's way: values from `pulumi.Config`). Issues point
  * at the stack file's lines when it holds these very values, else at `(config)`.
  */
 export function checkStackConfig(values: StackValues, projectDir: string, stack: string, from?: StackFile): StackConfig {
-  const located = from ? parseStackFile(from) : undefined;
-  const written = ((located?.value ?? {}) as { config?: Record<string, unknown> }).config ?? {};
-  const file = from && located ? from.file : "(config)";
-  const given: Record<string, unknown> = { [CATALOG_KEY]: values.catalog, [SERVERS_KEY]: values.servers, [PAYLOAD_ROOTS_KEY]: values.payloadRoots };
+  if (!from) return checkValues(values, projectDir, stack);
+  const parsed = parseStackFile(from);
+  const written = valuesOf(parsed.value);
   // A line only when the file says what the program got (a --config flag or an ESC environment may
-  // say otherwise). Compared once per key: a comparison per line asked would be quadratic in the servers.
-  const holds = new Map<string, boolean>();
-  const fileHolds = (key: string) => holds.get(key) ?? holds.set(key, canonicalJson(written[key]) === canonicalJson(given[key])).get(key)!;
-  const lineOf = (p: PropertyKey[]) => (located && fileHolds(String(p[0])) ? lineAt(located.doc, located.lc, ["config", ...p]) : 0);
+  // say otherwise): compared once per key, up front.
+  const same = (k: keyof StackValues) => canonicalJson(written[k]) === canonicalJson(values[k]);
+  const keys = new Set([...(same("catalog") ? [CATALOG_KEY] : []), ...(same("servers") ? [SERVERS_KEY] : []), ...(same("payloadRoots") ? [PAYLOAD_ROOTS_KEY] : [])]);
+  return checkValues(values, projectDir, stack, { file: from.file, doc: parsed.doc, lc: parsed.lc, keys });
+}
+
+function checkValues(values: StackValues, projectDir: string, stack: string, located?: Located): StackConfig {
+  const file = located ? located.file : "(config)";
+  const lineOf = (p: PropertyKey[]) => (located?.keys.has(String(p[0])) ? lineAt(located.doc, located.lc, ["config", ...p]) : 0);
   const issues: CatalogIssue[] = [];
   const isPaths = (v: unknown): v is string | string[] => typeof v === "string" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string"));
   if (values.catalog !== undefined && !isPaths(values.catalog)) issues.push({ file, line: lineOf([CATALOG_KEY]), path: CATALOG_KEY, message: "expected a path, or a list of paths (one catalog)", severity: "error" });
