@@ -55,8 +55,10 @@ export function stackArg(args: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** Global flags of the CLI that take a value as the next argument. */
+const GLOBAL_VALUE_FLAGS = ["-C", "--cwd", "--color", "--tracing", "--profiling", "--memprofilerate", "-v", "--verbose"];
 /** Flags of `pulumi stack init|select|rm` that take a value (the value is not the stack name). */
-const VALUE_FLAGS = new Set(["--secrets-provider", "--copy-config-from", "--teams", "--cwd", "-C", "--color"]);
+const VALUE_FLAGS = new Set(["--secrets-provider", "--copy-config-from", "--teams", ...GLOBAL_VALUE_FLAGS]);
 
 /** Whether the stack's config file opts in to the development passphrase. */
 export function usesDevPassphrase(projectDir: string, project: ProjectFile, stack: string): boolean {
@@ -144,6 +146,22 @@ async function runWithInlineHost(cli: PulumiCli, args: readonly string[], verbIn
   return code;
 }
 
+/**
+ * Where the command that runs the program is in `args`, or -1: only the command itself counts
+ * (`stack import` and `config refresh` run no program).
+ */
+export function programVerbIndex(args: readonly string[]): number {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.startsWith("-")) {
+      if (GLOBAL_VALUE_FLAGS.includes(a)) i++;
+      continue;
+    }
+    return PROGRAM_VERBS.has(a) ? i : -1;
+  }
+  return -1;
+}
+
 /** Runs `pulumi <args>` in the current directory's project; resolves with its exit code. */
 export async function hostPulumi(args: readonly string[]): Promise<number> {
   const cli = findPulumi();
@@ -156,7 +174,7 @@ export async function hostPulumi(args: readonly string[]): Promise<number> {
   }
   const env = pulumiEnv(cli, { devPassphrase });
   if (found) ensureFileBackend(env, found.dir, found.project);
-  const verbIndex = args.findIndex((a) => PROGRAM_VERBS.has(a));
+  const verbIndex = programVerbIndex(args);
   if (verbIndex < 0 || !found || hasLanguageHost(cli)) {
     return spawnSync(cli.bin, args, { stdio: "inherit", env }).status ?? 1;
   }

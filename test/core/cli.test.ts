@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { run } from "../../components/cli/main";
+import { programVerbIndex } from "../../components/cli/pulumiHost";
 import { tempDir } from "./helpers";
 
 const example = path.resolve(__dirname, "../../stacks/catalogs/example");
@@ -75,5 +76,17 @@ describe("cli", () => {
   it("bin/provision.js launches", () => {
     const out = execFileSync(process.execPath, [path.resolve(__dirname, "../../bin/provision.js"), "validate", example], { encoding: "utf8" });
     expect(out).toMatch(/^ok: /);
+  });
+});
+
+describe("provision pulumi: which commands run the program in-process", () => {
+  it("the command itself, after global flags; not a subcommand that shares a verb's name", () => {
+    expect(programVerbIndex(["up", "--yes"])).toBe(0);
+    expect(programVerbIndex(["--cwd", "import", "preview", "--json"])).toBe(2);
+    expect(programVerbIndex(["-C=dir", "refresh"])).toBe(1);
+    expect(programVerbIndex(["stack", "import", "--file", "f.json"])).toBe(-1);
+    expect(programVerbIndex(["config", "refresh"])).toBe(-1);
+    expect(programVerbIndex(["stack", "export", "--stack", "up"])).toBe(-1);
+    expect(programVerbIndex(["--non-interactive"])).toBe(-1);
   });
 });
