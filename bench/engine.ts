@@ -14,6 +14,7 @@ import { LocalTransport } from "../components/transports/local";
 import type { Transport } from "../components/transports/transport";
 import { createProject, type PreviewJson, type PulumiProject } from "../test/support/pulumi";
 import { GROUPS, editTemplate, engineServers, groupTemplate, nodeTemplate, writeEngineCatalog } from "./engineCatalog";
+import { type StatePart, stateParts } from "./stateParts";
 import { type Stat, stat, timeAsync } from "./stats";
 
 export const PROGRAM = path.join(__dirname, "engine", "program.ts");
@@ -102,6 +103,8 @@ export interface EngineRow {
   readonly stateMb: number;
   /** State bytes per server (the state file over N). */
   readonly stateBytesPerServer: number;
+  /** What the middle server's entries in the state after the first rollout are made of. */
+  readonly stateParts?: StatePart[];
   readonly initialUpMs: number;
   readonly noopPreview: Stat;
   readonly programMs: Stat;
@@ -166,6 +169,7 @@ export async function benchEngine(o: EngineOptions, log: (s: string) => void): P
     log(`${tag}: initial up ${sec(initial.ms)}`);
     const sf = stateFile(fleet);
     const stateMb = sf ? fs.statSync(sf).size / 2 ** 20 : NaN;
+    const parts = sf ? stateParts(JSON.parse(fs.readFileSync(sf, "utf8")), fleet.servers[Math.floor(n / 2)]!.name) : undefined;
     const { resources } = lastProgramTiming(fleet);
 
     const noop: number[] = [];
@@ -241,6 +245,7 @@ export async function benchEngine(o: EngineOptions, log: (s: string) => void): P
       resources,
       stateMb,
       stateBytesPerServer: sf ? fs.statSync(sf).size / Math.max(1, n) : NaN,
+      ...(parts ? { stateParts: parts } : {}),
       initialUpMs: initial.ms,
       noopPreview: stat(noop),
       programMs: stat(program),

@@ -294,6 +294,19 @@ function profileTable(empty: { preview: Stat; up: Stat } | undefined, rows: read
   return { title: "Profile: where the engine's time goes", headers: ["what", "figure"], rows: out };
 }
 
+/** The parts of one server's state, at the largest fleet measured. */
+function statePartsTable(rows: readonly EngineRow[]): Table | undefined {
+  const r = rows.filter((x) => x.stateParts).sort((a, b) => b.n - a.n)[0];
+  if (!r) return undefined;
+  const total = r.stateParts!.reduce((a, p) => a + p.bytes, 0);
+  return {
+    title: `State of one server (of ${r.n}) after the first rollout: bytes of the compact JSON the file backend writes, by part`,
+    headers: ["part", "bytes", "share"],
+    rows: [...r.stateParts!.map((p) => [p.part, String(p.bytes), `${((100 * p.bytes) / total).toFixed(0)} %`]), ["its component and resource in all", String(total), ""]],
+    notes: ["The state per server in the tables above is the whole file over N: it also holds a share of the stack, its CentralServer, provider and stack key."],
+  };
+}
+
 function cpuTable(rows: readonly ProfileRow[]): Table {
   const groups = [...new Set(rows.flatMap((r) => r.processes.flatMap((p) => Object.keys(p.groups))))].sort();
   const out: string[][] = [];
@@ -454,6 +467,8 @@ function report(
   if (rsync.length) tables.push(rsyncTable(rsync));
   if (peer.length) tables.push(peerTable(peer));
   if (engine.length || empty) tables.push(profileTable(empty, engine));
+  const parts = statePartsTable(engine);
+  if (parts) tables.push(parts);
   if (profiles.length) tables.push(cpuTable(profiles));
   const goals = targets(engine);
 
