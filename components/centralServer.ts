@@ -8,6 +8,7 @@ import type { Server } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
 import type { TreesResult } from "../src/renderJob";
 import { contentKey, sha256Hex } from "../src/state/contentKey";
+import { DynamicProvider } from "./dynamicResource";
 import { STACK_KEY, TYPE, waveBarrierName } from "./names";
 import type { Credentials, TransportProps } from "./provider/connection";
 import type { ServeProps } from "./provider/serverProvider";
@@ -87,7 +88,8 @@ export class CentralServer extends pulumi.ComponentResource {
     for (const t of rendered.trees) putTexts(t, store);
 
     const secretOf = secretLookup(args.secrets);
-    const stackKey = new RecordResource(STACK_KEY, { record: "keys the versions of secret values", withKey: true }, { parent: this });
+    const provider = new DynamicProvider(name);
+    const stackKey = new RecordResource(STACK_KEY, { record: "keys the versions of secret values", withKey: true }, { parent: this, provider });
 
     const waves = [...new Set(checked.map((c) => c.server.wave ?? 0))].sort((a, b) => a - b);
     let barrier: RecordResource | undefined;
@@ -109,14 +111,14 @@ export class CentralServer extends pulumi.ComponentResource {
             secrets: secrets as pulumi.Output<Record<string, string>>,
             secretVersions: secretVersions(stackKey.key, secrets) as pulumi.Output<Record<string, string>>,
           },
-          { parent: this, ...(barrier ? { dependsOn: [barrier] } : {}) },
+          { parent: this, providers: [provider], ...(barrier ? { dependsOn: [barrier] } : {}) },
         );
         members.push(child);
         this.servers[c.server.name] = { files: child.fileCount, manifestSha256: child.manifestSha256, profiles: child.profiles, hosts: child.hosts, tftpUrl: child.tftpUrl, httpUrl: child.httpUrl };
       }
-      // One barrier per wave: each server of the next wave depends on it alone, not on every
-      // server before it (the state records each dependency).
-      barrier = new RecordResource(waveBarrierName(wave), { record: { wave } }, { parent: this, dependsOn: members.map((m) => m.resource) });
+      // One barrier before each later wave: each of its servers depends on the barrier alone,
+      // not on every server before it (the state records each dependency).
+      if (wave !== waves[waves.length - 1]) barrier = new RecordResource(waveBarrierName(wave), { record: { wave } }, { parent: this, provider, dependsOn: members.map((m) => m.resource) });
     }
     // Nothing more in the state: it is rewritten after every step of an update.
     this.registerOutputs({});

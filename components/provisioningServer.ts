@@ -1,11 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PXELINUX_HOST_DIR, macOfEntry } from "../src/render/layout";
 import type { ServerTree } from "../src/render/render";
-import { stateFiles, stateObjects } from "../src/state/serverState";
+import { byDirectory } from "../src/state/fileEntries";
+import { stateFiles } from "../src/state/serverState";
 import { TYPE, serverResourceName } from "./names";
 import type { Credentials, TransportProps } from "./provider/connection";
 import type { ServeProps } from "./provider/serverProvider";
+import { putObjectList } from "./objectLists";
 import { ServerResource } from "./serverResource";
+import { ContentStore } from "./store";
+import { hideCallSites } from "./untraced";
 
 export interface ProvisioningServerArgs {
   /** The child's rendered tree (secrets as tokens); an Output when it waits on another resource (an address). */
@@ -51,8 +55,14 @@ export class ProvisioningServer extends pulumi.ComponentResource {
   public readonly resource: ServerResource;
 
   constructor(name: string, args: ProvisioningServerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(TYPE.server, name, {}, opts);
+    const restore = hideCallSites();
+    try {
+      super(TYPE.server, name, {}, opts);
+    } finally {
+      restore();
+    }
     const tree = pulumi.output(args.tree) as pulumi.Output<ServerTree>;
+    const store = new ContentStore();
     const child = new ServerResource(
       serverResourceName(name),
       {
@@ -60,10 +70,10 @@ export class ProvisioningServer extends pulumi.ComponentResource {
         transport: args.transport,
         ...(args.credentials !== undefined ? { credentials: args.credentials } : {}),
         serve: args.serve,
-        files: tree.apply(stateFiles),
+        files: tree.apply((t) => byDirectory(stateFiles(t))),
         // The fingerprints stay a plain object in this closure: passed through pulumi.all, the SDK
         // would wrap each of the catalog's entries in an Output, for every server (quadratic).
-        objects: tree.apply((t) => stateObjects(t, args.fingerprints)),
+        objects: tree.apply((t) => putObjectList(store, t, args.fingerprints)),
         ...(args.secrets !== undefined ? { secrets: args.secrets as pulumi.Input<Record<string, string>> } : {}),
         ...(args.secretVersions !== undefined ? { secretVersions: args.secretVersions } : {}),
       },

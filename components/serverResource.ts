@@ -10,7 +10,9 @@ export class ServerResource extends DynamicResource {
   declare public readonly serving: pulumi.Output<boolean>;
 
   constructor(name: string, props: ServerResourceInputs, opts?: pulumi.CustomResourceOptions) {
-    // The credentials and secret values stay secrets in the outputs the provider echoes.
-    super("server", name, { ...props, manifestSha256: undefined, serving: undefined }, { ...opts, additionalSecretOutputs: ["credentials", "secrets", ...(opts?.additionalSecretOutputs ?? [])] });
+    // The credentials and secret values stay secrets in the outputs the provider echoes (named
+    // only where given: the state keeps the list for every server).
+    const echoed = (["credentials", "secrets"] as const).filter((k) => props[k] !== undefined);
+    super("server", name, { ...props, manifestSha256: undefined, serving: undefined }, { ...opts, additionalSecretOutputs: [...echoed, ...(opts?.additionalSecretOutputs ?? [])] });
   }
 }

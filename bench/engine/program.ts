@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "../../src";
+import { type FilesByDirectory, byDirectory, flatFiles } from "../../src/state/fileEntries";
 import { CentralServer } from "../../components";
 
 const t0 = Date.now();
@@ -23,9 +24,9 @@ void central;
 /** Every file of every server with another mode: the state's entries all change. */
 function overrideModes(mode: string): pulumi.ResourceTransformation {
   return (args) => {
-    const files = (args.props as { files?: pulumi.Input<Record<string, string>> }).files;
+    const files = (args.props as { files?: pulumi.Input<FilesByDirectory> }).files;
     if (args.type !== "pulumi-nodejs:dynamic:Resource" || files === undefined) return undefined;
-    const changed = pulumi.output(files).apply((f) => Object.fromEntries(Object.entries(f).map(([p, e]) => [p, `${e.split(" ")[0]} m=${mode}`])));
+    const changed = pulumi.output(files).apply((f) => byDirectory(Object.fromEntries(Object.entries(flatFiles(f)).map(([p, e]) => [p, `${e.split(" ")[0]} m=${mode}`]))));
     return { props: { ...args.props, files: changed }, opts: args.opts };
   };
 }

@@ -14,7 +14,9 @@ import { loadCatalogInput } from "../../src/catalog/load";
 import type { ServerTree } from "../../src/render/render";
 import type { TreesResult } from "../../src/renderJob";
 import { type StackConfig, parseStackConfig, stackFilePath } from "../../src/stackConfig";
+import { putObjectList } from "../objectLists";
 import { runSandboxed } from "../sandbox";
+import { ContentStore } from "../store";
 
 export class BaseRevisionError extends Error {
   override readonly name = "BaseRevisionError";
@@ -80,7 +82,11 @@ export function renderAtBase(ref: string, stack: StackConfig, projectDir: string
     }
     try {
       const catalog = loadCatalogInput(catalogsThen.map((rel) => path.join(tree, rel)), { payloadRoots: stack.payloadRoots, readPayloads: false });
-      return runSandboxed<TreesResult>({ kind: "trees", catalog, servers }).trees;
+      const { trees, fingerprints } = runSandboxed<TreesResult>({ kind: "trees", catalog, servers });
+      // What each server held at the base, where the plan looks for it (objectLists.ts).
+      const store = new ContentStore();
+      for (const t of trees) putObjectList(store, t, fingerprints);
+      return trees;
     } catch (e) {
       if (!(e instanceof CatalogError)) throw e;
       // Issues name files as `REF:path` rather than the temporary folder.

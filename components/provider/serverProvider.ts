@@ -10,8 +10,8 @@
 // host; imports nothing from the program.
 import { randomUUID } from "node:crypto";
 import { canonicalJson } from "../../src/util/canonical";
-import { sha256Hex } from "../../src/state/contentKey";
-import { decodeEntry } from "../../src/state/fileEntries";
+import { sha256Hex, sha256PrefixOfKey } from "../../src/state/contentKey";
+import { type FilesByDirectory, decodeEntry, flatFiles } from "../../src/state/fileEntries";
 import { unmask } from "../../src/render/secretTokens";
 import { MANIFEST_PATH, type Manifest, manifestText, parseManifest } from "../../src/render/manifest";
 import { DHCP_DIR } from "../../src/render/layout";
@@ -42,10 +42,10 @@ export interface ServerProps {
   /** SSH private key and passphrase: a Pulumi secret. */
   credentials?: Credentials;
   serve: ServeProps;
-  /** path → entry: content key, mode, secrets printed (fileEntries.ts). */
-  files: Record<string, string>;
-  /** `kind/name` of every catalog object the server holds (the plan names changed objects from it). */
-  objects: string[];
+  /** directory → file name → entry: content key, mode, secrets printed (fileEntries.ts). */
+  files: FilesByDirectory;
+  /** Content key of the server's object list, `kind/name@version` each (components/objectLists.ts). */
+  objects: string;
   /** Values of the secrets the files print: a Pulumi secret. */
   secrets?: Record<string, string>;
   /** A version per secret (a keyed hash, not a secret): a new value re-writes the files that print it. */
@@ -74,8 +74,10 @@ export interface ServerOutputs {
 // As many as the SSH transport runs at once on one connection (sshd's MaxSessions is 10).
 const PARALLEL_FILES = 8;
 
-const digestOf = (p: Pick<ServerProps, "files" | "secretVersions">) => sha256Hex(canonicalJson({ files: p.files, secretVersions: p.secretVersions ?? {} })).slice(0, 32);
-const objectsDigestOf = (p: Pick<ServerProps, "objects">) => sha256Hex(canonicalJson(p.objects)).slice(0, 32);
+// Of the files by path, as the state recorded it when it held them so (0.5).
+const digestOf = (p: Pick<ServerProps, "files" | "secretVersions">) => sha256Hex(canonicalJson({ files: flatFiles(p.files), secretVersions: p.secretVersions ?? {} })).slice(0, 32);
+// The digest of the list's text, as the state recorded it when it held the list itself.
+const objectsDigestOf = (p: Pick<ServerProps, "objects">) => sha256PrefixOfKey(p.objects);
 
 const rootOf = (t: TransportProps) => (t.kind === "local" ? localRoot(t.root) : t.root);
 
@@ -115,8 +117,9 @@ interface Desired {
 
 function desiredFiles(p: ServerProps, store: ContentStore): Desired[] {
   // Every path is checked before anything reaches the child (the transports check again).
-  for (const path of Object.keys(p.files)) validateRelPath(path, p.server);
-  return Object.entries(p.files).map(([path, raw]) => {
+  const files = flatFiles(p.files);
+  for (const path of Object.keys(files)) validateRelPath(path, p.server);
+  return Object.entries(files).map(([path, raw]) => {
     const entry = decodeEntry(raw);
     const blob = store.get(entry.key);
     if (entry.secrets.length === 0) return { path, mode: entry.mode, sha256: blob.sha256, size: blob.size, blobPath: blob.path };

@@ -2,21 +2,22 @@
  * The engine's plan in the impact shape: `pulumi preview --json` steps grouped by server.
  *
  * - Files: a server is one resource (`<server>`, parent: its ProvisioningServer) whose `files`
- *   input maps each path to the content key of its bytes (src/state/fileEntries.ts). Comparing
- *   the old inputs with the new names each file that is created, updated or deleted, by the
- *   same rule the provider applies (`fileChanges`); a secret whose version changed updates every
+ *   input maps each path (by directory) to the content key of its bytes
+ *   (src/state/fileEntries.ts). Comparing the old inputs with the new names each file that is
+ *   created, updated or deleted, by the same rule the provider applies (`fileChanges`); a secret whose version changed updates every
  *   file that prints it; a refresh's `drift` output updates the files it found changed. The
  *   child's manifest.json changes with them (`withManifest`).
- * - Objects: the server's `objects` input lists the catalog objects it holds, each with a version
- *   of its definition (serverState.ts): the objects each server gained, lost, or holds with a
- *   changed definition, even when none of its files changed.
+ * - Objects: the server's `objects` input is the content key of the list of catalog objects it
+ *   holds, each with a version of its definition (serverState.ts; a state written before 0.6
+ *   holds the list itself): the objects each server gained, lost, or holds with a changed
+ *   definition, even when none of its files changed. The caller reads the lists by key.
  * - `pulumi preview --json` leaves out unchanged ("same") steps, so a server without a step is
  *   unchanged; servers the caller names (from stack config) are listed as such.
  *
  * Pure: preview document in, plain data out. Secret values stay `[secret]` as the CLI masks them.
  */
 import type { Impact, Op, ServerImpact } from "../impact";
-import { fileChanges, type FileOp } from "../state/fileEntries";
+import { fileChanges, type FileOp, flatFiles } from "../state/fileEntries";
 import { MANIFEST_PATH } from "../render/layout";
 import { type PlannedFile, type SecretChange, plannedFile } from "../review/plannedFile";
 import { parseObjectEntry, withManifest } from "../state/serverState";
@@ -50,12 +51,22 @@ type Record_ = Record<string, unknown>;
 const inputsOf = (s: ResourceState | undefined) => (s?.inputs ?? {}) as Record_;
 const outputsOf = (s: ResourceState | undefined) => (s?.outputs ?? {}) as Record_;
 const mapOf = (v: unknown): Record<string, string> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, string>) : {});
-const listOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+
+/** A server's object list by the content key its state holds; undefined when it is not known here. */
+export type ObjectLists = (key: string) => readonly string[] | undefined;
+
+/** The `objects` input: a content key, or the list itself in a state written before 0.6. */
+function objectsOf(v: unknown, lists: ObjectLists): readonly string[] | undefined {
+  if (Array.isArray(v)) return v.map(String);
+  return typeof v === "string" ? lists(v) : [];
+}
 
 interface ServerAcc {
   files: Map<string, PlannedFile>;
-  objectsBefore?: string[];
-  objectsAfter?: string[];
+  objectsBefore?: readonly string[];
+  objectsAfter?: readonly string[];
+  /** An object list the caller does not know: the objects are not named. */
+  objectsUnknown?: boolean;
   notes: string[];
   urns: string[];
   stepSeen: boolean;
@@ -79,8 +90,10 @@ function objectOps(before: readonly string[], after: readonly string[]): { kind:
 /**
  * @param stackServers every server of the stack (from its config): those without any step in the
  *   preview are listed as unchanged. @default - only servers with steps are listed
+ * @param objectLists the servers' object lists by content key. @default - none known: a server
+ *   whose list changed names no objects, and the plan warns
  */
-export function planFromPreview(preview: PreviewJson, stackServers: readonly string[] = []): Plan {
+export function planFromPreview(preview: PreviewJson, stackServers: readonly string[] = [], objectLists: ObjectLists = () => undefined): Plan {
   const acc = new Map<string, ServerAcc>();
   const get = (server: string) => {
     let a = acc.get(server);
@@ -108,10 +121,12 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
     const oldOut = outputsOf(step.oldState);
     const created = step.op === "create";
     const deleted = step.op === "delete";
-    const before = created ? {} : mapOf(oldIn.files);
-    const after = deleted ? {} : mapOf(newIn.files);
-    a.objectsBefore = created ? [] : listOf(oldIn.objects);
-    a.objectsAfter = deleted ? [] : listOf(newIn.objects);
+    const before = created ? {} : flatFiles(oldIn.files);
+    const after = deleted ? {} : flatFiles(newIn.files);
+    const sameList = !created && !deleted && oldIn.objects === newIn.objects;
+    a.objectsBefore = created || sameList ? [] : objectsOf(oldIn.objects, objectLists);
+    a.objectsAfter = deleted || sameList ? [] : objectsOf(newIn.objects, objectLists);
+    a.objectsUnknown = a.objectsBefore === undefined || a.objectsAfter === undefined;
     if (!op) continue;
     const versionsBefore = mapOf(oldIn.secretVersions);
     const versionsAfter = mapOf(newIn.secretVersions);
@@ -140,13 +155,15 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
     const a = acc.get(name)!;
     const planned = [...a.files.values()].sort((x, y) => compareStrings(x.path, y.path));
     // A server without a step holds the same objects at the same versions.
-    const objects = a.stepSeen ? objectOps(a.objectsBefore ?? [], a.objectsAfter ?? []) : [];
+    const objects = a.stepSeen && !a.objectsUnknown ? objectOps(a.objectsBefore ?? [], a.objectsAfter ?? []) : [];
     servers[name] = { status: planned.length > 0 || a.notes.length > 0 ? "update" : "same", objects: objects as ServerImpact["objects"], files: planned.map((f) => ({ path: f.path, op: f.op })) };
     files[name] = planned;
     notes[name] = a.notes;
     urns[name] = a.urns;
   }
   const warnings = (preview.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message.trim().replace(/^warning: /, ""));
+  const unknown = [...acc.keys()].filter((n) => acc.get(n)!.objectsUnknown).sort(compareStrings);
+  if (unknown.length > 0) warnings.push(`the catalog objects that ${unknown.length === 1 ? `server ${unknown[0]}` : `${unknown.length} servers`} held before are not known on this machine (its content store lacks their lists): \`--base REF\` renders them; their files are planned as usual`);
   return { impact: { touched: Object.keys(servers).filter((n) => servers[n]!.status === "update"), servers }, files, notes, urns, warnings };
 }
 

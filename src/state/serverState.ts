@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { ServerTree } from "../render/render";
 import { MANIFEST_PATH } from "../render/layout";
-import { compareStrings } from "../util/canonical";
+import { canonicalJson, compareStrings } from "../util/canonical";
 import { type FileOp, encodeEntry } from "./fileEntries";
 
 /** path → entry (fileEntries.ts) for every file of the tree. */
@@ -21,6 +21,22 @@ export function stateFiles(tree: ServerTree): Record<string, string> {
  */
 export function stateObjects(tree: ServerTree, fingerprints: Readonly<Record<string, string>>): string[] {
   return tree.selection.objects.map((o) => objectEntry(`${o.kind}/${o.name}`, fingerprints[`${o.kind}/${o.name}`] ?? "")).sort(compareStrings);
+}
+
+/**
+ * The text of a server's object list as the content store keeps it; the state holds its content
+ * key. The same bytes whose digest the state held beside the list itself before (0.5).
+ */
+export const objectListText = (entries: readonly string[]) => canonicalJson(entries);
+
+/** An object list read back from its text; undefined when it is not one. */
+export function parseObjectList(text: string): string[] | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) && v.every((e) => typeof e === "string") ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export const objectEntry = (key: string, fingerprint: string) => `${key}@${createHash("sha256").update(fingerprint).digest("base64url").slice(0, 8)}`;

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { storedObjectLists } from "../../components/objectLists";
 import { sha256Hex } from "../../src/state/contentKey";
 import { NETBOOT_PAYLOAD_ROOTS } from "../../scripts/netboot";
 import { expectedBytes } from "../support/converged";
@@ -171,7 +172,8 @@ describe("a PXE client under qemu boots from a child the engine set up", () => {
       expect(files.sort()).toEqual([`${SERVER}/${AUTOINSTALL}`, `${SERVER}/manifest.json`]);
       // One step, the server's: its files, and the version of the one object whose definition changed.
       expect(steps.map((s) => serverResourceOf(s.urn))).toEqual([SERVER]);
-      const objects = (state?: { inputs?: Record<string, unknown> }) => (state?.inputs?.objects ?? []) as string[];
+      // The state holds the content key of the object list; the list is in this machine's store.
+      const objects = (state?: { inputs?: Record<string, unknown> }) => storedObjectLists()(state?.inputs?.objects as string) ?? [];
       const [oldObjects, newObjects] = [objects(steps[0]!.oldState), objects(steps[0]!.newState)];
       expect(newObjects.filter((o) => !oldObjects.includes(o)).map((o) => o.split("@")[0])).toEqual(["template/preseed-netboot"]);
 

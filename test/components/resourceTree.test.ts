@@ -4,6 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { catalogFingerprints, encodeEntry, loadCatalogInput, readStackConfig, render, resolveCatalog, stateObjects } from "../../src";
+import { isContentKey } from "../../src/state/contentKey";
+import { byDirectory, flatFiles } from "../../src/state/fileEntries";
+import { storedObjectLists } from "../../components/objectLists";
 
 interface Declared {
   type: string;
@@ -14,6 +17,7 @@ interface Declared {
 }
 
 const declared: Declared[] = [];
+const providers: { name: string; inputs: Record<string, unknown> }[] = [];
 const repoRoot = path.resolve(__dirname, "..", "..");
 
 beforeAll(async () => {
@@ -21,11 +25,12 @@ beforeAll(async () => {
     {
       newResource: (args) => {
         // Only what this program creates may appear: anything else is a bug in the test setup.
-        if (!args.type.startsWith("provisioning:index:") && args.type !== "pulumi-nodejs:dynamic:Resource") {
+        if (!args.type.startsWith("provisioning:index:") && args.type !== "pulumi-nodejs:dynamic:Resource" && args.type !== "pulumi:providers:pulumi-nodejs") {
           throw new Error(`unexpected resource type ${args.type}`);
         }
         const d = declared.find((x) => x.name === args.name && x.type === args.type);
         if (d) d.inputs = args.inputs;
+        if (args.type === "pulumi:providers:pulumi-nodejs") providers.push({ name: args.name, inputs: args.inputs });
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call: () => {
@@ -60,9 +65,11 @@ describe("the resource tree of the dev stack", () => {
     const byParent = (parent: string) => declared.filter((d) => d.parent === parent);
     const top = byParent("central");
     expect(top.filter((d) => d.type === "provisioning:index:ProvisioningServer").map((d) => d.name).sort()).toEqual(stack.servers.map((s) => s.name).sort());
-    // No component per catalog object: the stack key and one barrier per wave are the only other resources.
+    // No component per catalog object: the stack key and a barrier before each later wave are the only other resources.
     const records = top.filter((d) => d.type === "pulumi-nodejs:dynamic:Resource").map((d) => d.name).sort();
-    expect(records).toEqual(["stack-key", "wave-0", "wave-1"]);
+    expect(records).toEqual(["stack-key", "wave-0"]);
+    // One provider for them, holding no configuration (the default one would hold the whole stack's).
+    expect(providers).toEqual([{ name: "central", inputs: {} }]);
     const catalog = resolveCatalog(loadCatalogInput([...stack.catalogPaths]));
     const fingerprints = catalogFingerprints(catalog);
 
@@ -72,15 +79,18 @@ describe("the resource tree of the dev stack", () => {
       const inputs = declared.find((d) => d.name === server.name && d.type === "pulumi-nodejs:dynamic:Resource")!.inputs!;
       const tree = render(catalog, server);
       // Every file by its content key; nothing else of it: no bytes, no path of this checkout.
-      expect(inputs.files).toEqual(Object.fromEntries(tree.files.map((f) => [f.path, encodeEntry(f)])));
+      expect(inputs.files).toEqual(byDirectory(Object.fromEntries(tree.files.map((f) => [f.path, encodeEntry(f)]))));
+      expect(flatFiles(inputs.files)).toEqual(Object.fromEntries(tree.files.map((f) => [f.path, encodeEntry(f)])));
       expect(JSON.stringify(inputs)).not.toContain(repoRoot);
-      // Each object it holds with the version of its definition.
-      expect(inputs.objects).toEqual(stateObjects(tree, fingerprints));
-      expect((inputs.objects as string[]).every((o) => /^[a-zA-Z]+\/[^@]+@[A-Za-z0-9_-]{8}$/.test(o))).toBe(true);
+      // The content key of its object list: each object it holds with the version of its definition.
+      expect(isContentKey(inputs.objects as string)).toBe(true);
+      const objects = storedObjectLists()(inputs.objects as string)!;
+      expect(objects).toEqual(stateObjects(tree, fingerprints));
+      expect(objects.every((o) => /^[a-zA-Z]+\/[^@]+@[A-Za-z0-9_-]{8}$/.test(o))).toBe(true);
     }
     // The dev stack prints a secret: the files that do say so, and their server gets its value.
     const east = declared.find((d) => d.name === "pxe-east" && d.type === "pulumi-nodejs:dynamic:Resource")!.inputs!;
-    expect(Object.values(east.files as Record<string, string>).some((e) => e.endsWith("s=root_password_hash"))).toBe(true);
+    expect(Object.values(flatFiles(east.files)).some((e) => e.endsWith("s=root_password_hash"))).toBe(true);
     // (the mocks hand over a secret as Pulumi's wire form: the value under `value`)
     expect((east.secrets as { value?: unknown }).value ?? east.secrets).toEqual({ root_password_hash: "value-of-root_password_hash" });
 

@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { flatFiles } from "../../src/state/fileEntries";
 import { unmask } from "../../src/render/secretTokens";
 import { createFleet, serverResourceOf, treeOnDisk, type Fleet } from "../support/fleet";
 import { planJson, provision, provisionOk } from "../support/provisionCli";
@@ -21,7 +22,7 @@ async function stateOf(fleet: Fleet, server: string): Promise<unknown> {
   // Secrets decrypted: the engine may encrypt an unchanged value anew whenever it writes the state.
   const { stdout } = await fleet.project.ok(["stack", "export", "--show-secrets", "--stack", "test"]);
   const r = (JSON.parse(stdout) as { deployment: { resources: StateResource[] } }).deployment.resources.find((x) => serverResourceOf(x.urn) === server)!;
-  return { files: r.inputs?.files, manifestSha256: r.outputs?.manifestSha256 };
+  return { files: flatFiles(r.inputs?.files), manifestSha256: r.outputs?.manifestSha256 };
 }
 
 const bytesOf = (fleet: Fleet, server: string) => new Map([...treeOnDisk(fleet.roots[server]!)].map(([p, b]) => [p, b.toString("base64")]));

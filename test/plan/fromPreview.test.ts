@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { planFromPreview } from "../../src/plan/fromPreview";
 import { parsePreviewJson } from "../../src/plan/previewJson";
-import { componentStep, doc, key, recordStep, serverStep, type FileSpec } from "./previewDoc";
+import { componentStep, doc, key, knownLists, recordStep, serverStep, type FileSpec } from "./previewDoc";
 
 const ks = (k: string, secrets: string[] = []): FileSpec => ({ path: "http/autoinstall/web.cfg", key: key(k), secrets });
 const menu = (k: string): FileSpec => ({ path: "tftp/pxelinux.cfg/default", key: key(k) });
@@ -62,7 +62,7 @@ describe("planFromPreview", () => {
 
   it("names objects from the servers' object lists: gained, lost, or held at another version", () => {
     const next = ["profile/web@p2", "template/ks@t1", "template/net@n1", "template/pxelinux-menu@m1"];
-    const plan = planFromPreview(doc([serverStep("update", "a", { files: [ks("1"), motd("1")], objects: OBJECTS }, { files: [ks("2")], objects: next })]));
+    const plan = planFromPreview(doc([serverStep("update", "a", { files: [ks("1"), motd("1")], objects: OBJECTS }, { files: [ks("2")], objects: next })]), [], knownLists);
     expect(plan.impact.servers["a"]!.objects).toEqual([
       { kind: "configFile", name: "motd", op: "delete" },
       { kind: "profile", name: "web", op: "update" },
@@ -70,8 +70,24 @@ describe("planFromPreview", () => {
     ]);
   });
 
+  it("reads a state written before 0.6 (files by path, the object list itself) as one written now", () => {
+    const next = ["profile/web@p2", "template/ks@t1", "template/pxelinux-menu@m1"];
+    const legacy = planFromPreview(doc([serverStep("update", "a", { files: [ks("1"), motd("1")], objects: OBJECTS, legacy: true }, { files: [ks("2")], objects: next })]), [], knownLists);
+    const now = planFromPreview(doc([serverStep("update", "a", { files: [ks("1"), motd("1")], objects: OBJECTS }, { files: [ks("2")], objects: next })]), [], knownLists);
+    expect(legacy.impact).toEqual(now.impact);
+    expect(legacy.impact.servers["a"]!.files.map((f) => `${f.op} ${f.path}`)).toEqual(["update http/autoinstall/web.cfg", "delete http/files/web/motd", "update manifest.json"]);
+    expect(legacy.impact.servers["a"]!.objects.map((o) => `${o.op} ${o.kind}/${o.name}`)).toEqual(["delete configFile/motd", "update profile/web"]);
+  });
+
+  it("object lists this machine has not seen: no objects named, a warning says why, the files planned as usual", () => {
+    const plan = planFromPreview(doc([serverStep("update", "a", { files: [ks("1")], objects: OBJECTS }, { files: [ks("2")], objects: ["profile/web@p9"] }), serverStep("update", "b", { files: [ks("1")], objects: OBJECTS }, { files: [ks("2")], objects: OBJECTS })]));
+    expect(plan.impact.servers["a"]!.objects).toEqual([]);
+    expect(plan.impact.servers["a"]!.files.map((f) => f.path)).toEqual(["http/autoinstall/web.cfg", "manifest.json"]);
+    expect(plan.warnings).toEqual([expect.stringMatching(/^the catalog objects that server a held before are not known on this machine .*--base REF/)]);
+  });
+
   it("an object whose definition changed but none of its files: listed, the server stays untouched", () => {
-    const plan = planFromPreview(doc([serverStep("update", "a", { files: [motd("1")], objects: OBJECTS }, { files: [motd("1")], objects: OBJECTS.map((o) => o.replace("@c1", "@c2")) })]));
+    const plan = planFromPreview(doc([serverStep("update", "a", { files: [motd("1")], objects: OBJECTS }, { files: [motd("1")], objects: OBJECTS.map((o) => o.replace("@c1", "@c2")) })]), [], knownLists);
     expect(plan.impact.touched).toEqual([]);
     expect(plan.impact.servers["a"]).toEqual({ status: "same", objects: [{ kind: "configFile", name: "motd", op: "update" }], files: [] });
   });
@@ -79,6 +95,8 @@ describe("planFromPreview", () => {
   it("a new server creates all of its files and objects; a removed one deletes them", () => {
     const plan = planFromPreview(
       doc([componentStep("create", "new"), serverStep("create", "new", undefined, { files: [ks("1")], objects: OBJECTS }), componentStep("delete", "gone"), serverStep("delete", "gone", { files: [ks("1")], objects: OBJECTS }, undefined)]),
+      [],
+      knownLists,
     );
     expect(plan.impact.touched).toEqual(["gone", "new"]);
     expect(plan.impact.servers["new"]!.objects.map((o) => o.op)).toEqual(OBJECTS.map(() => "create"));

@@ -1,8 +1,11 @@
 // Builds `pulumi preview --json` documents shaped like the engine's for the stack program:
 // central → ProvisioningServer(<server>) → the server's resource `<server>` (content keys of its
-// files, the objects it holds with their versions, secret versions).
-import { encodeEntry } from "../../src/state/fileEntries";
+// files by directory, the content key of its object list, secret versions).
+import { byDirectory, encodeEntry } from "../../src/state/fileEntries";
+import type { ObjectLists } from "../../src/plan/fromPreview";
 import type { PreviewJson, PreviewStep } from "../../src/plan/previewJson";
+import { contentKey, sha256Hex } from "../../src/state/contentKey";
+import { objectListText } from "../../src/state/serverState";
 
 const STACK = "test";
 const PROJECT = "provisioning";
@@ -30,14 +33,29 @@ export interface ServerState {
   secretVersions?: Record<string, string>;
   serve?: Record<string, unknown>;
   transport?: Record<string, unknown>;
+  /** The shape a state written before 0.6 holds: files by path, the object list itself. */
+  legacy?: boolean;
 }
+
+const lists = new Map<string, readonly string[]>();
+
+/** The content key of an object list, as the program puts it in the store. */
+export function objectListKey(objects: readonly string[]): string {
+  const text = objectListText(objects);
+  const k = contentKey(sha256Hex(text));
+  lists.set(k, [...objects]);
+  return k;
+}
+
+/** Every object list these documents name, by key: the content store of a machine that ran the program. */
+export const knownLists: ObjectLists = (k) => lists.get(k);
 
 const inputs = (server: string, s: ServerState) => ({
   server,
   transport: s.transport ?? { kind: "local", root: `/srv/${server}` },
   serve: s.serve ?? { tftpPort: 69, httpPort: 80, bindAddress: "127.0.0.1", install: true, script: key("script") },
-  files: Object.fromEntries(s.files.map((f) => [f.path, encodeEntry({ key: f.key, mode: f.mode ?? "0644", secrets: f.secrets ?? [] })])),
-  objects: s.objects ?? [],
+  files: ((flat) => (s.legacy ? flat : byDirectory(flat)))(Object.fromEntries(s.files.map((f) => [f.path, encodeEntry({ key: f.key, mode: f.mode ?? "0644", secrets: f.secrets ?? [] })]))),
+  objects: s.legacy ? (s.objects ?? []) : objectListKey(s.objects ?? []),
   ...(s.secretVersions ? { secretVersions: s.secretVersions, secrets: "[secret]" } : {}),
   __provider: "exports.handler = …",
 });

@@ -6,7 +6,7 @@ import { planFromPreview } from "../../src/plan/fromPreview";
 import { impactHtml } from "../../src/report/htmlReport";
 import { impactMarkdown, impactSummary, impactText } from "../../src/report/impactReport";
 import type { ReportContext } from "../../src/report/reportContext";
-import { doc, key, serverStep } from "./previewDoc";
+import { doc, key, knownLists, serverStep } from "./previewDoc";
 
 const names = Array.from({ length: 12 }, (_, i) => `pxe-${String(i).padStart(2, "0")}`);
 const OBJECTS = ["configFile/motd@c1", "profile/web@p1", "template/ks@t1"];
@@ -19,7 +19,7 @@ function twelve() {
     serverStep("update", "pxe-03", { files: [ks], objects: OBJECTS }, { files: [{ ...ks, key: key("ks2") }], objects: OBJECTS.map((o) => o.replace("@t1", "@t2")) }),
     serverStep("update", "pxe-07", { files: [], objects: OBJECTS }, { files: [{ path: "http/files/web/nginx", key: key("ng") }], objects: [...OBJECTS, "configFile/nginx@n1"].sort() }),
   ];
-  const plan = planFromPreview(doc(steps), names);
+  const plan = planFromPreview(doc(steps), names, knownLists);
   const ctx: ReportContext = {
     servers: Object.fromEntries(names.map((n, i) => [n, { site: i % 2 ? "east" : "west", wave: n === "pxe-03" ? 1 : 0 }])),
     files: Object.fromEntries(Object.entries(plan.files).map(([n, fs]) => [n, fs.map((f) => ({ ...f, ...(ORIGINS[f.path] ? { origin: ORIGINS[f.path] } : {}) }))])),

@@ -14,6 +14,7 @@ import { SshTransport } from "../../components/transports/ssh";
 import type { Transport } from "../../components/transports/transport";
 import { run } from "../../components/cli/main";
 import { EXAMPLE_CATALOG } from "../support/fleet";
+import { byDirectory } from "../../src/state/fileEntries";
 import { startSshChildren, type SshChild, type SshChildren } from "../support/sshd";
 
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
@@ -166,8 +167,13 @@ function belowValidation(label: string, open: (root: string) => Transport, newRo
       const { words, landed } = hostile();
       const serve = { tftpPort: 1069, httpPort: 1080, bindAddress: "127.0.0.1", install: false, script: "x" };
       for (const w of words) {
-        const props = { server: "s", transport: { kind: "local" as const, root }, serve, files: { [`http/${w}`]: "AAAAAAAAAAAAAAAAAAAAAA" }, objects: [] };
+        const props = { server: "s", transport: { kind: "local" as const, root }, serve, files: byDirectory({ [`http/${w}`]: "AAAAAAAAAAAAAAAAAAAAAA" }), objects: "AAAAAAAAAAAAAAAAAAAAAA" };
         await expect(serverProvider.create(props)).rejects.toThrow(/unsafe path/);
+      }
+      // A state's map by directory names the same paths: a hostile directory or file name in it is refused too.
+      const hostileMaps: Record<string, Record<string, string>>[] = [{ "../etc": { passwd: "AAAAAAAAAAAAAAAAAAAAAA" } }, { http: { "../../x": "AAAAAAAAAAAAAAAAAAAAAA" } }];
+      for (const files of hostileMaps) {
+        await expect(serverProvider.create({ server: "s", transport: { kind: "local" as const, root }, serve, files, objects: "AAAAAAAAAAAAAAAAAAAAAA" })).rejects.toThrow(/unsafe path/);
       }
       expect(fs.readdirSync(root)).toEqual([]);
       expect(landed()).toBe(false);

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFleet, serverResourceOf, type Fleet } from "../support/fleet";
 import { sha256Hex } from "../../src/state/contentKey";
+import { flatFiles } from "../../src/state/fileEntries";
 import { startPayloadServer } from "../support/payloadServer";
 import { startPostgres, type Postgres } from "../support/postgres";
 import { expectConverged } from "../support/converged";
@@ -38,7 +39,7 @@ describe("a stack whose state is in PostgreSQL", () => {
     expect(new Set(urns).size).toBe(urns.length);
     const placed = state.deployment.resources.flatMap((r) => {
       const server = serverResourceOf(r.urn);
-      return server ? Object.keys((r.inputs?.files ?? {}) as object).map((p) => `${server}/${p}`) : [];
+      return server ? Object.keys(flatFiles(r.inputs?.files)).map((p) => `${server}/${p}`) : [];
     });
     const rendered = fleet.servers.flatMap((s) => fleet.expectedTree(s.name).files.map((f) => `${s.name}/${f.path}`));
     expect(placed.sort()).toEqual(rendered.sort());

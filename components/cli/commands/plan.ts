@@ -12,6 +12,7 @@ import { impactHtml } from "../../../src/report/htmlReport";
 import { impactMarkdown, impactText } from "../../../src/report/impactReport";
 import { placesOf, type ReportContext } from "../../../src/report/reportContext";
 import { type StackConfig, readStackConfig } from "../../../src/stackConfig";
+import { storedObjectLists } from "../../objectLists";
 import { runSandboxed } from "../../sandbox";
 import { renderAtBase } from "../baseRevision";
 import { type EngineRun, previewJson } from "../engine";
@@ -44,7 +45,7 @@ export function planOfPreview(run: EngineRun, stack: string, servers?: readonly 
     return { stdout: "", stderr: `provision: pulumi preview failed (exit ${run.code})\n${previewErrors(run.stdout)}${run.stderr}${hint}`, exitCode: 1 };
   }
   // The stack's servers: those the preview has no step for are listed as unchanged.
-  return planFromPreview(parsePreviewJson(run.stdout), servers);
+  return planFromPreview(parsePreviewJson(run.stdout), servers, storedObjectLists());
 }
 
 /** Diagnostics of a failed `preview --json` (they are in the JSON document on stdout). */
