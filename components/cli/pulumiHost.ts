@@ -55,10 +55,10 @@ export function stackArg(args: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** Global flags of the CLI that take a value as the next argument. */
-const GLOBAL_VALUE_FLAGS = ["-C", "--cwd", "--color", "--tracing", "--profiling", "--memprofilerate", "-v", "--verbose"];
+/** Global flags of the CLI that take no value. */
+const GLOBAL_SWITCHES = ["--non-interactive", "--emoji", "--logtostderr", "--logflow", "--disable-integrity-checking", "--fully-qualify-stack-names", "-h", "--help"];
 /** Flags of `pulumi stack init|select|rm` that take a value (the value is not the stack name). */
-const VALUE_FLAGS = new Set(["--secrets-provider", "--copy-config-from", "--teams", ...GLOBAL_VALUE_FLAGS]);
+const VALUE_FLAGS = new Set(["--secrets-provider", "--copy-config-from", "--teams", "--cwd", "-C", "--color"]);
 
 /** Whether the stack's config file opts in to the development passphrase. */
 export function usesDevPassphrase(projectDir: string, project: ProjectFile, stack: string): boolean {
@@ -154,7 +154,9 @@ export function programVerbIndex(args: readonly string[]): number {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a.startsWith("-")) {
-      if (GLOBAL_VALUE_FLAGS.includes(a)) i++;
+      // As the CLI reads them: a flag before the command takes the next argument as its value,
+      // unless it is a switch or carries its value (`-s dev up`, `--non-interactive up`).
+      if (!a.includes("=") && !GLOBAL_SWITCHES.includes(a)) i++;
       continue;
     }
     return PROGRAM_VERBS.has(a) ? i : -1;

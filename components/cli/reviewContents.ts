@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import type { ServerTree } from "../../src/render/render";
 import { type BlobFacts, type Contents, asRenderedText, mergeContents, missingKeys, treeContents } from "../../src/review/contents";
+import { isContentKey } from "../../src/state/contentKey";
 import { ContentStore } from "../store";
 
 /**
@@ -18,7 +19,8 @@ export function storeContents(store: ContentStore, keys: Iterable<string>, opts:
   const texts: Record<string, string> = {};
   const blobs: Record<string, BlobFacts> = {};
   for (const key of keys) {
-    if (!store.has(key)) continue;
+    // Keys come from the state: one that is not a content key names nothing in the store.
+    if (!isContentKey(key) || !store.has(key)) continue;
     const blob = store.get(key);
     blobs[key] = { sha256: blob.sha256, size: blob.size };
     const text = opts.texts !== false && blob.size <= 4 * 1024 * 1024 ? asRenderedText(fs.readFileSync(blob.path)) : undefined;

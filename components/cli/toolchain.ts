@@ -65,8 +65,26 @@ export function findPulumi(): PulumiCli {
     return { bin: fs.realpathSync(bin), pinned: true };
   }
   const bin = onPath("pulumi");
-  if (!bin) throw new ToolchainError("the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/), version 3.248.0 or later");
+  if (!bin) throw new ToolchainError(`the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/), version ${MIN_CLI} or later`);
+  const version = spawnSync(bin, ["version"], { encoding: "utf8" }).stdout?.trim() ?? "";
+  if (!supportedCli(version)) {
+    // Older engines replace a resource whose provider changes (0.6 moved every server to a provider
+    // of its own): the replaced resource's delete would remove what the child holds.
+    throw new ToolchainError(`the Pulumi CLI on PATH (${bin}) is ${version || "of an unknown version"}: this package needs ${MIN_CLI} or later`);
+  }
   return { bin, pinned: false };
+}
+
+/** The oldest Pulumi CLI this package runs with (the one its tests pin). */
+export const MIN_CLI = "3.248.0";
+
+/** Whether `pulumi version` printed MIN_CLI or later. */
+export function supportedCli(version: string): boolean {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version.trim());
+  if (!m) return false;
+  const [want, have] = [MIN_CLI.split(".").map(Number), m.slice(1, 4).map(Number)];
+  for (let i = 0; i < 3; i++) if (have[i]! !== want[i]!) return have[i]! > want[i]!;
+  return true;
 }
 
 /** Whether Pulumi's Node language host sits beside the CLI (a standard install has it). */

@@ -20,6 +20,7 @@ import type { Impact, Op, ServerImpact } from "../impact";
 import { fileChanges, type FileOp, flatFiles } from "../state/fileEntries";
 import { MANIFEST_PATH } from "../render/layout";
 import { type PlannedFile, type SecretChange, plannedFile } from "../review/plannedFile";
+import { isContentKey } from "../state/contentKey";
 import { parseObjectEntry, withManifest } from "../state/serverState";
 import { compareStrings } from "../util/canonical";
 import type { PreviewJson, PreviewStep, ResourceState } from "./previewJson";
@@ -61,12 +62,17 @@ function objectsOf(v: unknown, lists: ObjectLists): readonly string[] | undefine
   return typeof v === "string" ? lists(v) : [];
 }
 
+/** A new `objects` input the preview cannot know yet (the server's tree waits on another resource's output). */
+const pending = (v: unknown) => typeof v === "string" && !isContentKey(v);
+
 interface ServerAcc {
   files: Map<string, PlannedFile>;
   objectsBefore?: readonly string[];
   objectsAfter?: readonly string[];
-  /** An object list the caller does not know: the objects are not named. */
+  /** An object list held before that the caller does not know: the objects are not named. */
   objectsUnknown?: boolean;
+  /** The new object list is not known before the update: the objects are not named. */
+  objectsPending?: boolean;
   notes: string[];
   urns: string[];
   stepSeen: boolean;
@@ -124,9 +130,11 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
     const before = created ? {} : flatFiles(oldIn.files);
     const after = deleted ? {} : flatFiles(newIn.files);
     const sameList = !created && !deleted && oldIn.objects === newIn.objects;
+    a.objectsPending = !deleted && pending(newIn.objects);
     a.objectsBefore = created || sameList ? [] : objectsOf(oldIn.objects, objectLists);
-    a.objectsAfter = deleted || sameList ? [] : objectsOf(newIn.objects, objectLists);
-    a.objectsUnknown = a.objectsBefore === undefined || a.objectsAfter === undefined;
+    a.objectsAfter = deleted || sameList || a.objectsPending ? [] : objectsOf(newIn.objects, objectLists);
+    a.objectsUnknown = !a.objectsPending && (a.objectsBefore === undefined || a.objectsAfter === undefined);
+    const sameObjects = sameList || (a.objectsBefore !== undefined && a.objectsAfter !== undefined && !a.objectsPending && JSON.stringify(a.objectsBefore) === JSON.stringify(a.objectsAfter));
     if (!op) continue;
     const versionsBefore = mapOf(oldIn.secretVersions);
     const versionsAfter = mapOf(newIn.secretVersions);
@@ -139,12 +147,12 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
     const ops = withManifest(inputOps, serverOp);
     // What a refresh found changed on the child is written again.
     const drift = mapOf(oldOut.drift);
-    for (const path of Object.keys(drift)) if ((path in after || path === MANIFEST_PATH) && !ops.has(path) && !deleted) ops.set(path, "update");
+    for (const path of Object.keys(drift)) if ((Object.hasOwn(after, path) || path === MANIFEST_PATH) && !ops.has(path) && !deleted) ops.set(path, "update");
     for (const [path, fileOp] of [...ops].sort((x, y) => compareStrings(x[0], y[0]))) {
-      const drifted = path in drift && fileOp === "update" ? { drift: drift[path]! } : {};
+      const drifted = Object.hasOwn(drift, path) && fileOp === "update" ? { drift: drift[path]! } : {};
       a.files.set(path, plannedFile(path, fileOp, { before: before[path], after: after[path], secretChanges, ...drifted }));
     }
-    if (step.op === "update") a.notes.push(...notesOf(oldIn, newIn, oldOut, ops.size > 0));
+    if (step.op === "update") a.notes.push(...notesOf(oldIn, newIn, oldOut, ops.size > 0, sameObjects));
   }
 
   const servers: Record<string, ServerImpact> = {};
@@ -155,7 +163,7 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
     const a = acc.get(name)!;
     const planned = [...a.files.values()].sort((x, y) => compareStrings(x.path, y.path));
     // A server without a step holds the same objects at the same versions.
-    const objects = a.stepSeen && !a.objectsUnknown ? objectOps(a.objectsBefore ?? [], a.objectsAfter ?? []) : [];
+    const objects = a.stepSeen && !a.objectsUnknown && !a.objectsPending ? objectOps(a.objectsBefore ?? [], a.objectsAfter ?? []) : [];
     servers[name] = { status: planned.length > 0 || a.notes.length > 0 ? "update" : "same", objects: objects as ServerImpact["objects"], files: planned.map((f) => ({ path: f.path, op: f.op })) };
     files[name] = planned;
     notes[name] = a.notes;
@@ -174,13 +182,13 @@ function isBelowServer(step: PreviewStep): boolean {
 }
 
 /** What an update of a server does besides its files. */
-function notesOf(oldIn: Record_, newIn: Record_, oldOut: Record_, filesChange: boolean): string[] {
+function notesOf(oldIn: Record_, newIn: Record_, oldOut: Record_, filesChange: boolean, sameObjects: boolean): string[] {
   const notes: string[] = [];
   const same = (k: string) => JSON.stringify(oldIn[k] ?? null) === JSON.stringify(newIn[k] ?? null);
   if (oldOut.serving === false) notes.push("its daemons were found stopped: the bootstrap starts them again");
   if (!same("serve")) notes.push("its daemons' settings changed: the bootstrap runs again");
   if (!same("transport")) notes.push("it is reached another way: the files stay on the child (it is asked who it is before anything moves)");
   // Credentials are secret both before and after: a change shows only as an update nothing else explains.
-  if (notes.length === 0 && !filesChange && same("objects")) notes.push("its credentials changed: no file is written");
+  if (notes.length === 0 && !filesChange && sameObjects) notes.push("its credentials changed: no file is written");
   return notes;
 }

@@ -1,9 +1,9 @@
 /**
- * How a server's files appear in the engine's state and preview: one map, path → entry, where an
- * entry is a short string — the content key, then ` m=MODE` when the mode is not 0644, then
- * ` s=NAME,…` when the file prints secrets. No bytes, no checkout path, no secret: the preview
- * names every changed file from two such maps, and a server's state stays a few kilobytes.
- */
+ * How a server's files appear in the engine's state and preview: one map, path → entry (grouped
+ * by directory in the state, `byDirectory`), where an entry is a short string — the content key,
+ * then ` m=MODE` when the mode is not 0644, then ` s=NAME,…` when the file prints secrets. No
+ * bytes, no checkout path, no secret: the preview names every changed file from two such maps,
+ * and a server's state stays a few kilobytes. */
 import { DEFAULT_FILE_MODE } from "../render/layout";
 import { compareStrings } from "../util/canonical";
 
@@ -37,23 +37,28 @@ export function decodeEntry(s: string): FileEntry {
 export type FilesByDirectory = Record<string, Record<string, string>>;
 
 export function byDirectory(files: Readonly<Record<string, string>>): FilesByDirectory {
-  const out: FilesByDirectory = {};
+  const dirs = new Map<string, [string, string][]>();
   for (const [path, entry] of Object.entries(files)) {
+    // Paths are relative to the child's root: one with a leading slash would read back without it.
+    if (path === "" || path.startsWith("/") || path.endsWith("/")) throw new Error(`not a file path relative to the child's root: ${JSON.stringify(path)}`);
     const slash = path.lastIndexOf("/");
-    (out[path.slice(0, Math.max(slash, 0))] ??= {})[path.slice(slash + 1)] = entry;
+    const dir = path.slice(0, Math.max(slash, 0));
+    if (!dirs.has(dir)) dirs.set(dir, []);
+    dirs.get(dir)!.push([path.slice(slash + 1), entry]);
   }
-  return out;
+  // Built with fromEntries: a directory or file named `__proto__` is a key like any other.
+  return Object.fromEntries([...dirs].map(([dir, names]) => [dir, Object.fromEntries(names)]));
 }
 
 /** path → entry, from the state's map by directory or from a flat map (a state written before 0.6). */
 export function flatFiles(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!v || typeof v !== "object" || Array.isArray(v)) return out;
+  const out: [string, string][] = [];
+  if (!v || typeof v !== "object" || Array.isArray(v)) return {};
   for (const [key, value] of Object.entries(v)) {
-    if (typeof value === "string") out[key] = value;
-    else if (value && typeof value === "object") for (const [name, entry] of Object.entries(value)) if (typeof entry === "string") out[key === "" ? name : `${key}/${name}`] = entry;
+    if (typeof value === "string") out.push([key, value]);
+    else if (value && typeof value === "object") for (const [name, entry] of Object.entries(value)) if (typeof entry === "string") out.push([key === "" ? name : `${key}/${name}`, entry]);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 export type FileOp = "create" | "update" | "delete";

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { ServerTree } from "../render/render";
 import { MANIFEST_PATH } from "../render/layout";
 import { canonicalJson, compareStrings } from "../util/canonical";
+import { contentKey, sha256Hex } from "./contentKey";
 import { type FileOp, encodeEntry } from "./fileEntries";
 
 /** path → entry (fileEntries.ts) for every file of the tree. */
@@ -28,6 +29,9 @@ export function stateObjects(tree: ServerTree, fingerprints: Readonly<Record<str
  * key. The same bytes whose digest the state held beside the list itself before (0.5).
  */
 export const objectListText = (entries: readonly string[]) => canonicalJson(entries);
+
+/** The content key of an object list (the value of a server's `objects` input). */
+export const objectListKey = (entries: readonly string[]) => contentKey(sha256Hex(objectListText(entries)));
 
 /** An object list read back from its text; undefined when it is not one. */
 export function parseObjectList(text: string): string[] | undefined {

@@ -11,18 +11,16 @@ import * as serverProvider from "../../components/provider/serverProvider";
 import { ContentStore } from "../../components/store";
 import { contentKey, sha256Hex, sha256PrefixOfKey } from "../../src/state/contentKey";
 import { byDirectory, flatFiles } from "../../src/state/fileEntries";
-import { objectListText, parseObjectList } from "../../src/state/serverState";
+import { objectListKey, objectListText, parseObjectList } from "../../src/state/serverState";
 
 const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "server-state-0.5.json"), "utf8")) as {
   inputs: { files: Record<string, string>; objects: string[] } & Record<string, unknown>;
   outputs: serverProvider.ServerOutputs;
 };
 
-/** The inputs 0.6 declares for the same server: its list put in a store, the files grouped. */
+/** The inputs 0.6 declares for the same server: its list's content key, the files grouped. */
 function inputsNow(files: Record<string, string>, objects: readonly string[]): serverProvider.ServerProps {
-  const text = objectListText(objects);
-  const store = new ContentStore(fs.mkdtempSync(path.join(os.tmpdir(), "upgrade-store-")));
-  return { ...(fixture.inputs as unknown as serverProvider.ServerProps), files: byDirectory(files), objects: store.putText(text, sha256Hex(text)) };
+  return { ...(fixture.inputs as unknown as serverProvider.ServerProps), files: byDirectory(files), objects: objectListKey(objects) };
 }
 
 describe("a state written by 0.5", () => {
@@ -49,6 +47,11 @@ describe("a state written by 0.5", () => {
     expect(parseObjectList('[1]')).toBeUndefined();
     const sha = sha256Hex("x");
     expect(sha256PrefixOfKey(contentKey(sha))).toBe(sha.slice(0, 32));
+    // A directory or file named like a prototype key stays a key; a path that is not relative is refused.
+    const odd = { "http/__proto__/x": "a", "http/files/constructor": "b", top: "c" };
+    expect(flatFiles(byDirectory(odd))).toEqual(odd);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+    for (const bad of ["/etc/passwd", "", "http/"]) expect(() => byDirectory({ [bad]: "a" })).toThrow(/not a file path relative/);
   });
 });
 

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { run } from "../../components/cli/main";
 import { programVerbIndex } from "../../components/cli/pulumiHost";
+import { supportedCli } from "../../components/cli/toolchain";
 import { tempDir } from "./helpers";
 
 const example = path.resolve(__dirname, "../../stacks/catalogs/example");
@@ -83,10 +84,20 @@ describe("provision pulumi: which commands run the program in-process", () => {
   it("the command itself, after global flags; not a subcommand that shares a verb's name", () => {
     expect(programVerbIndex(["up", "--yes"])).toBe(0);
     expect(programVerbIndex(["--cwd", "import", "preview", "--json"])).toBe(2);
+    expect(programVerbIndex(["--color=never", "preview"])).toBe(1);
     expect(programVerbIndex(["-C=dir", "refresh"])).toBe(1);
     expect(programVerbIndex(["stack", "import", "--file", "f.json"])).toBe(-1);
     expect(programVerbIndex(["config", "refresh"])).toBe(-1);
     expect(programVerbIndex(["stack", "export", "--stack", "up"])).toBe(-1);
     expect(programVerbIndex(["--non-interactive"])).toBe(-1);
+    expect(programVerbIndex(["-s", "dev", "up"])).toBe(2);
+    expect(programVerbIndex(["--non-interactive", "up"])).toBe(1);
+  });
+});
+
+describe("an installed Pulumi CLI", () => {
+  it("is used from 3.248.0 on: older engines replace resources whose provider changes", () => {
+    for (const v of ["v3.248.0", "v3.249.1", "v3.300.0-alpha.1", "v4.0.0", "3.248.0"]) expect(supportedCli(v), v).toBe(true);
+    for (const v of ["v3.247.9", "v3.150.0", "v2.99.0", "", "warning: something\nv3.250.0"]) expect(supportedCli(v), v).toBe(false);
   });
 });

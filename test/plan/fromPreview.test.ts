@@ -86,6 +86,19 @@ describe("planFromPreview", () => {
     expect(plan.warnings).toEqual([expect.stringMatching(/^the catalog objects that server a held before are not known on this machine .*--base REF/)]);
   });
 
+  it("a server whose new tree waits on another resource: its objects are not named yet, and no warning", () => {
+    const step = serverStep("update", "a", { files: [ks("1")], objects: OBJECTS }, { files: [ks("2")], objects: OBJECTS });
+    (step.newState!.inputs as Record<string, unknown>).objects = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const plan = planFromPreview(doc([step]), [], knownLists);
+    expect(plan.impact.servers["a"]!.objects).toEqual([]);
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it("on a state written before 0.6, a change of credentials alone still says so", () => {
+    const plan = planFromPreview(doc([serverStep("update", "a", { files: [ks("1")], objects: OBJECTS, legacy: true }, { files: [ks("1")], objects: OBJECTS })]), [], knownLists);
+    expect(plan.notes["a"]).toEqual(["its credentials changed: no file is written"]);
+  });
+
   it("an object whose definition changed but none of its files: listed, the server stays untouched", () => {
     const plan = planFromPreview(doc([serverStep("update", "a", { files: [motd("1")], objects: OBJECTS }, { files: [motd("1")], objects: OBJECTS.map((o) => o.replace("@c1", "@c2")) })]), [], knownLists);
     expect(plan.impact.touched).toEqual([]);

@@ -4,8 +4,7 @@
 import { byDirectory, encodeEntry } from "../../src/state/fileEntries";
 import type { ObjectLists } from "../../src/plan/fromPreview";
 import type { PreviewJson, PreviewStep } from "../../src/plan/previewJson";
-import { contentKey, sha256Hex } from "../../src/state/contentKey";
-import { objectListText } from "../../src/state/serverState";
+import { objectListKey } from "../../src/state/serverState";
 
 const STACK = "test";
 const PROJECT = "provisioning";
@@ -39,10 +38,9 @@ export interface ServerState {
 
 const lists = new Map<string, readonly string[]>();
 
-/** The content key of an object list, as the program puts it in the store. */
-export function objectListKey(objects: readonly string[]): string {
-  const text = objectListText(objects);
-  const k = contentKey(sha256Hex(text));
+/** The content key of an object list, remembered as the program's store would hold it. */
+function registered(objects: readonly string[]): string {
+  const k = objectListKey(objects);
   lists.set(k, [...objects]);
   return k;
 }
@@ -55,7 +53,7 @@ const inputs = (server: string, s: ServerState) => ({
   transport: s.transport ?? { kind: "local", root: `/srv/${server}` },
   serve: s.serve ?? { tftpPort: 69, httpPort: 80, bindAddress: "127.0.0.1", install: true, script: key("script") },
   files: ((flat) => (s.legacy ? flat : byDirectory(flat)))(Object.fromEntries(s.files.map((f) => [f.path, encodeEntry({ key: f.key, mode: f.mode ?? "0644", secrets: f.secrets ?? [] })]))),
-  objects: s.legacy ? (s.objects ?? []) : objectListKey(s.objects ?? []),
+  objects: s.legacy ? (s.objects ?? []) : registered(s.objects ?? []),
   ...(s.secretVersions ? { secretVersions: s.secretVersions, secrets: "[secret]" } : {}),
   __provider: "exports.handler = …",
 });
