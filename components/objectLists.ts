@@ -5,6 +5,7 @@
  * where the program put them: now, at every run before (the lists the state names), and at the
  * `--base` revision.
  */
+import * as fs from "node:fs";
 import type { ServerTree } from "../src/render/render";
 import { isContentKey, sha256Hex } from "../src/state/contentKey";
 import { objectListText, parseObjectList, stateObjects } from "../src/state/serverState";
@@ -23,7 +24,8 @@ const MAX_LIST_BYTES = 1024 * 1024;
 /** The object lists the store holds, by content key (a value of the state: anything else is no list). */
 export function storedObjectLists(store: ContentStore = new ContentStore()): ObjectLists {
   return (key) => {
-    if (!isContentKey(key) || !store.has(key) || store.get(key).size > MAX_LIST_BYTES) return undefined;
-    return parseObjectList(store.readText(key));
+    if (!isContentKey(key) || !store.has(key)) return undefined;
+    const blob = store.get(key);
+    return blob.size > MAX_LIST_BYTES ? undefined : parseObjectList(fs.readFileSync(blob.path, "utf8"));
   };
 }

@@ -48,7 +48,7 @@ describe("a state written by 0.5", () => {
     const sha = sha256Hex("x");
     expect(sha256PrefixOfKey(contentKey(sha))).toBe(sha.slice(0, 32));
     // A directory or file named like a prototype key stays a key; a path that is not relative is refused.
-    const odd = { "http/__proto__/x": "a", "http/files/constructor": "b", top: "c" };
+    const odd = JSON.parse('{"__proto__/x": "a", "http/__proto__": "b", "http/files/constructor": "c", "top": "d"}') as Record<string, string>;
     expect(flatFiles(byDirectory(odd))).toEqual(odd);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
     for (const bad of ["/etc/passwd", "", "http/"]) expect(() => byDirectory({ [bad]: "a" })).toThrow(/not a file path relative/);

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { storedObjectLists } from "../../components/objectLists";
 import { flatFiles } from "../../src/state/fileEntries";
-import { type Fleet, createFleet } from "../support/fleet";
+import { type Fleet, createFleet, treeOnDisk } from "../support/fleet";
 import { changes } from "../support/pulumi";
 
 interface StateResource {
@@ -43,16 +43,7 @@ function as05(d: Deployment, config: Record<string, unknown>): Deployment {
 
 /** Each file of a child with its bytes and modification time. */
 function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory() && !["run", "log", "etc"].includes(path.relative(root, full))) walk(full);
-      else if (e.isFile()) out[path.relative(root, full)] = `${fs.statSync(full).mtimeMs} ${fs.readFileSync(full).toString("base64").length}`;
-    }
-  };
-  walk(root);
-  return out;
+  return Object.fromEntries([...treeOnDisk(root)].map(([rel, bytes]) => [rel, `${fs.statSync(path.join(root, rel)).mtimeMs} ${bytes.toString("base64")}`]));
 }
 
 describe("a stack whose state 0.5 wrote", () => {
