@@ -9,8 +9,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { isInside, isRefusal, readCatalogFile, realOrSelf } from "../../src/catalog/catalogFile";
 import { CatalogError } from "../../src/catalog/errors";
-import { loadCatalogInput } from "../../src/catalog/load";
+import { MAX_CATALOG_FILE_BYTES, loadCatalogInput } from "../../src/catalog/load";
 import type { ServerTree } from "../../src/render/render";
 import type { TreesResult } from "../../src/renderJob";
 import { type StackConfig, parseStackConfig, stackFilePath } from "../../src/stackConfig";
@@ -72,12 +73,21 @@ export function renderAtBase(ref: string, stack: StackConfig, projectDir: string
     const untar = spawnSync("tar", ["-xf", tar, "-C", tree, "--no-same-owner", "--no-same-permissions"], { encoding: "utf8" });
     if (untar.status !== 0) throw new BaseRevisionError(`--base: cannot unpack the catalog at ${ref}: ${untar.stderr.trim()}`);
 
+    // The revision is untrusted like any catalog: a catalog folder committed as a link out of the tree is not read.
+    const outOfTree = catalogsThen.filter((rel) => !isInside(realOrSelf(path.join(tree, rel)), realOrSelf(tree)));
+    if (outOfTree.length > 0) {
+      throw new CatalogError(outOfTree.map((rel) => ({ file: `${ref}:${rel}`, line: 0, path: "", message: `at ${ref}: cannot read catalog: it is a symbolic link that leads outside the revision`, severity: "error" })));
+    }
     let servers = stack.servers;
     if (relStack !== undefined && paths.includes(relStack)) {
-      try {
-        servers = parseStackConfig(fs.readFileSync(path.join(tree, relStack), "utf8"), `${ref}:${relStack}`, path.join(tree, relProject!), stack.stack).servers;
-      } catch {
-        // A stack file the base cannot parse: render today's servers (texts are found by content key, whichever server rendered them).
+      // A stack file the base cannot read or parse: render today's servers (texts are found by content key, whichever server rendered them).
+      const read = readCatalogFile(path.join(tree, relStack), [tree], MAX_CATALOG_FILE_BYTES);
+      if (!isRefusal(read)) {
+        try {
+          servers = parseStackConfig(read.bytes.toString("utf8"), `${ref}:${relStack}`, path.join(tree, relProject!), stack.stack).servers;
+        } catch {
+          servers = stack.servers;
+        }
       }
     }
     try {

@@ -8,9 +8,8 @@
  * one of the allowed payload roots the stack names. Anything else — an SSH key, the passphrase
  * file, `../../etc/shadow` — is a located error, and nothing is read.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { sha256Hex } from "../state/contentKey";
+import { hashCatalogFile, isInside, isRefusal, realOrSelf } from "./catalogFile";
 import type { CatalogIssue } from "./errors";
 import type { Origin, Payload } from "./schema";
 
@@ -36,30 +35,6 @@ export interface PayloadConfinement {
   readonly readPayloads?: boolean;
 }
 
-// Hashing is the only slow part of loading: memoize by path+mtime+size for repeated loads (impact, bench).
-const hashCache = new Map<string, string>();
-
-function hashFile(abs: string): { sha256: string; size: number } {
-  const st = fs.statSync(abs);
-  if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "not a regular file" });
-  const key = `${abs}\0${st.mtimeMs}\0${st.size}`;
-  let h = hashCache.get(key);
-  if (h === undefined) {
-    h = sha256Hex(fs.readFileSync(abs));
-    hashCache.set(key, h);
-  }
-  return { sha256: h, size: st.size };
-}
-
-const realOrSelf = (p: string) => {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-};
-const inside = (file: string, dir: string) => file === dir || file.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
-
 /**
  * Check one payload declared at `key` (a dotted path below `origin`, e.g. `kernel` or `files[2]`).
  * A URL payload is not fetched here (validation never downloads).
@@ -71,8 +46,8 @@ export function checkPayload(payload: Payload, origin: Origin, key: string, what
   const lineOf = (k: string) => origin.keyLines[k] ?? origin.line;
   const issue = (k: string, message: string) => issues.push({ file: origin.file, line: lineOf(k), path: `${origin.path}.${k}`, message, severity: "error" });
   const real = realOrSelf(abs);
-  const roots = [origin.root ?? confinement.catalogRoot, ...(confinement.payloadRoots ?? [])].map(realOrSelf);
-  if (!roots.some((r) => inside(real, r))) {
+  const roots = [origin.root ?? confinement.catalogRoot, ...(confinement.payloadRoots ?? [])];
+  if (!roots.some((r) => isInside(real, realOrSelf(r)))) {
     issue(
       `${key}.path`,
       `${what} file ${shown} is outside the catalog folder${confinement.payloadRoots?.length ? ` and the allowed payload roots (${confinement.payloadRoots.join(", ")})` : ""}: ` +
@@ -81,14 +56,14 @@ export function checkPayload(payload: Payload, origin: Origin, key: string, what
     return { sha256: payload.sha256 ?? "", size: 0, sourcePath: abs };
   }
   if (confinement.readPayloads === false && payload.sha256 !== undefined) return { sha256: payload.sha256, size: null, sourcePath: real };
-  try {
-    const { sha256, size } = hashFile(real);
-    if (payload.sha256 !== undefined && sha256 !== payload.sha256) {
-      issue(`${key}.sha256`, `sha256 mismatch for ${shown}: catalog says ${payload.sha256}, file has ${sha256}`);
-    }
-    return { sha256: payload.sha256 ?? sha256, size, sourcePath: real };
-  } catch (e) {
-    issue(`${key}.path`, `cannot read ${what} file ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  // A FIFO, device or directory in an allowed folder is refused like any file of the catalog.
+  const hashed = hashCatalogFile(abs, roots);
+  if (isRefusal(hashed)) {
+    issue(`${key}.path`, `cannot read ${what} file ${shown}: ${hashed.refused}`);
     return { sha256: payload.sha256 ?? "", size: 0, sourcePath: abs };
   }
+  if (payload.sha256 !== undefined && hashed.sha256 !== payload.sha256) {
+    issue(`${key}.sha256`, `sha256 mismatch for ${shown}: catalog says ${payload.sha256}, file has ${hashed.sha256}`);
+  }
+  return { sha256: payload.sha256 ?? hashed.sha256, size: hashed.size, sourcePath: hashed.real };
 }

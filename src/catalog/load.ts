@@ -1,13 +1,15 @@
 /**
  * Loads a catalog from YAML files or a folder of them, or from objects declared in code. Every
  * issue of every source is collected (encoding, syntax, parser limits, schema, duplicates,
- * payloads) and thrown together as one CatalogError. The catalog is untrusted input: what it
- * names is read only from inside its own folder (template sources) or the allowed payload roots
- * (payloads), and nothing a YAML file holds can exhaust the parser without a located error.
+ * payloads) and thrown together as one CatalogError. The catalog is untrusted input: its files
+ * are read only as regular files inside its own folder (YAML files, template sources) or the
+ * allowed payload roots (payloads), see catalogFile.ts, and nothing a YAML file holds can exhaust
+ * the parser without a located error.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Document, LineCounter } from "yaml";
+import { aboveLimit, isRefusal, readCatalogFile } from "./catalogFile";
 import { type PayloadConfinement, type PayloadFile, checkPayload, payloadKey } from "./checksums";
 import { type CatalogIssue, CatalogError, formatPath } from "./errors";
 import {
@@ -37,7 +39,6 @@ export type Located<T> = T & { readonly origin: Origin };
  */
 export const MAX_TEMPLATE_BYTES = 1024 * 1024;
 export const MAX_CATALOG_FILE_BYTES = 4 * 1024 * 1024;
-
 
 /** A template with its text read: from `source` (a file beside the YAML) or inline `text`. */
 export type LoadedTemplate = Located<Template> & {
@@ -90,8 +91,7 @@ export interface LoadOptions {
 
 const issueAt = (file: string, line: number, keyPath: string, message: string): CatalogIssue => ({ file, line, path: keyPath, message, severity: "error" });
 
-const tooLarge = (file: string, line: number, keyPath: string, what: string, size: number, max: number) =>
-  issueAt(file, line, keyPath, `${what} is ${size} bytes, above the limit of ${max} bytes`);
+const tooLarge = (file: string, line: number, keyPath: string, what: string, size: number, max: number) => issueAt(file, line, keyPath, `${what} is ${aboveLimit(size, max)}`);
 
 /** Load a `.yaml`/`.yml` file, or every such file in a folder (sorted by name, not recursive). */
 export function loadCatalog(fileOrDir: string, options: LoadOptions = {}): Catalog {
@@ -148,12 +148,13 @@ function yamlSources(fileOrDir: string): { sources: CatalogSource[]; root: strin
   const issues: CatalogIssue[] = [];
   const sources: CatalogSource[] = [];
   for (const f of files) {
-    const size = fs.statSync(f).size;
-    if (size > MAX_CATALOG_FILE_BYTES) {
-      issues.push(tooLarge(f, 0, "", "catalog file", size, MAX_CATALOG_FILE_BYTES));
+    // Only regular files inside the folder: a committed link to `.git/config` or `/dev/zero` is refused unread.
+    const read = readCatalogFile(f, [root], MAX_CATALOG_FILE_BYTES);
+    if (isRefusal(read)) {
+      issues.push(issueAt(f, 0, "", `cannot read catalog file: ${read.refused}`));
       continue;
     }
-    const decoded = decodeText(fs.readFileSync(f));
+    const decoded = decodeText(read.bytes);
     if ("error" in decoded) issues.push(issueAt(f, decoded.line, "", `catalog file ${decoded.error}`));
     else sources.push({ file: f, text: decoded.text, baseDir: path.resolve(path.dirname(f)) });
   }
@@ -161,20 +162,11 @@ function yamlSources(fileOrDir: string): { sources: CatalogSource[]; root: strin
   return { sources, root: path.resolve(root) };
 }
 
-/** Reads a template source beside the catalog, refusing anything outside the catalog folder (a symbolic link out of it included). */
+/** Reads a template source beside the catalog, refusing anything but a regular file inside the catalog folder. */
 function readTemplateSource(abs: string, catalogRoot: string): { text: string } | { error: string } {
-  let real: string;
-  try {
-    real = fs.realpathSync(abs);
-  } catch (e) {
-    return { error: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
-  }
-  const rootReal = fs.existsSync(catalogRoot) ? fs.realpathSync(catalogRoot) : catalogRoot;
-  if (real !== rootReal && !real.startsWith(rootReal + path.sep)) return { error: `it leads outside the catalog folder (to ${real})` };
-  const st = fs.statSync(real);
-  if (!st.isFile()) return { error: "not a regular file" };
-  if (st.size > MAX_TEMPLATE_BYTES) return { error: `it is ${st.size} bytes, above the limit of ${MAX_TEMPLATE_BYTES} bytes` };
-  const decoded = decodeText(fs.readFileSync(real));
+  const read = readCatalogFile(abs, [catalogRoot], MAX_TEMPLATE_BYTES);
+  if (isRefusal(read)) return { error: read.refused };
+  const decoded = decodeText(read.bytes);
   return "error" in decoded ? { error: `it ${decoded.error} (line ${decoded.line})` } : decoded;
 }
 

@@ -9,8 +9,8 @@ export function provision(project: PulumiProject, args: readonly string[]): Prom
   return runProvision(args, { cwd: project.dir, env: project.env });
 }
 
-/** `provision <args>` in `cwd` (default: here) with `env` (default: this process's). */
-export function runProvision(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+/** `provision <args>` in `cwd` (default: here) with `env` (default: this process's); with `timeoutMs`, killed and rejected when it takes longer. */
+export function runProvision(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(repoRoot, "bin", "provision.js"), ...args], {
       ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
@@ -21,8 +21,18 @@ export function runProvision(args: readonly string[], opts: { cwd?: string; env?
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill("SIGKILL");
+            reject(new Error(`provision ${args.join(" ")} did not finish within ${opts.timeoutMs} ms\n${stdout}\n${stderr}`));
+          }, opts.timeoutMs);
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
   });
 }
 
