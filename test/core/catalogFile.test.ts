@@ -3,8 +3,10 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import nodeFs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { hashCatalogFile, readCatalogFile, withCatalogFile } from "../../src/catalog/catalogFile";
 import { tempDir } from "./helpers";
 
@@ -39,6 +41,22 @@ describe("readCatalogFile", () => {
     fs.symlinkSync("/dev/zero", path.join(dir, "zero"));
     expect(read("zero", [dir, "/dev"])).toEqual({ refused: "it is a character device, not a regular file" });
     expect(read("missing")).toEqual({ refused: "ENOENT" });
+  });
+
+  it("a FIFO put in place of a regular file after the check is refused on its descriptor, without blocking", () => {
+    const dir = tempDir({});
+    const fifo = path.join(dir, "swapped.yaml");
+    execFileSync("mkfifo", [fifo]);
+    // The path check sees a regular file, as it would just before the swap (node:fs's own object, synced into its ESM exports).
+    const stat = vi.spyOn(nodeFs, "statSync").mockReturnValueOnce({ isFile: () => true } as fs.Stats);
+    syncBuiltinESMExports();
+    try {
+      expect(readCatalogFile(fifo, [dir], 1024)).toEqual({ refused: "it is a FIFO, not a regular file" });
+      expect(stat).toHaveBeenCalledOnce();
+    } finally {
+      stat.mockRestore();
+      syncBuiltinESMExports();
+    }
   });
 });
 
