@@ -185,12 +185,11 @@ export function checkAddress(d: Destination, allow: readonly string[]): Verdict 
     REFUSED_LISTS.find((r) => r.range.family === judgedFamily && r.list.check(judged, judgedFamily))?.range ??
     (judgedFamily === "ipv6" && !GLOBAL_UNICAST_LIST.check(judged, "ipv6") ? RESERVED_V6 : undefined);
   if (!hit) return { allowed: true };
+  const forms: [string, Family][] = [[address, family === 4 ? "ipv4" : "ipv6"], [judged, judgedFamily]];
+  const covers = (e: AllowEntry) => (e.kind === "hostPort" ? e.host === d.host && e.port === d.port : forms.some(([a, f]) => f === e.family && listOf(e).check(a, f)));
   for (const text of allow) {
     const e = parseAllowEntry(text);
-    if ("error" in e) continue;
-    if (e.kind === "hostPort" ? e.host === d.host && e.port === d.port : [{ a: address, f: family === 4 ? "ipv4" : "ipv6" }, { a: judged, f: judgedFamily }].some((x) => x.f === e.family && listOf(e).check(x.a, x.f))) {
-      return { allowed: true, by: e.text };
-    }
+    if (!("error" in e) && covers(e)) return { allowed: true, by: e.text };
   }
   const what = hit === RESERVED_V6 ? hit.what : `${hit.what} (${hit.net}/${hit.prefix})`;
   return { allowed: false, reason: carried ? `${address} is the ${carried.form} form of ${judged}, ${what}` : `${address} is ${what}` };

@@ -146,6 +146,7 @@ describe("URL payload downloads in a namespace with no way out", () => {
       ["http://public.test/redirect-metadata", sha(METADATA), `refused: redirected to http://169.254.169.254/latest/meta-data/: 169.254.169.254 is the cloud metadata service (169.254.169.254/32): ${hint}`],
       ["http://public.test/redirect-private-name", "0".repeat(64), `refused: redirected to http://private.test/internal: private.test resolves to 10.1.2.3; 10.1.2.3 is a private address (10.0.0.0/8): ${hint}`],
       ["http://public.test/redirect-mapped", "0".repeat(64), `refused: redirected to http://[::ffff:7f00:1]/internal: ::ffff:7f00:1 is the IPv4-mapped form of 127.0.0.1, a loopback address (127.0.0.0/8): ${hint}`],
+      ["file:///etc/passwd", "0".repeat(64), "refused: only http and https URLs are downloaded"],
       ["http://public.test/redirect-file", "0".repeat(64), "refused: redirected to file:///etc/passwd: only http and https URLs are downloaded"],
       ["http://public.test/loop", "0".repeat(64), "redirected to http://public.test/loop: more than 5 redirects"],
     ];
