@@ -51,13 +51,33 @@ http.createServer((req, res) => {
       if (req.url.startsWith("/wait/")) return setTimeout(() => res.writeHead(200).end(req.url + "\\n"), 300);
       return res.writeHead(404).end();
   }
-}).listen(80, "::", () => console.log("ready"));
+}).listen(80, "::", () => dns.bind(53, "127.0.0.1", () => console.log("ready")));
+
+// A name server that rebinds: the first A query for rebind.test gets the public test host, every
+// later one 127.0.0.1 (TTL 0); AAAA queries get no address.
+const dns = require("node:dgram").createSocket("udp4");
+let asked = 0;
+dns.on("message", (q, from) => {
+  let end = 12;
+  const labels = [];
+  while (q[end] !== 0) { labels.push(q.subarray(end + 1, end + 1 + q[end]).toString()); end += q[end] + 1; }
+  const type = q.readUInt16BE(end + 1);
+  const question = q.subarray(12, end + 5);
+  const name = labels.join(".");
+  console.log(JSON.stringify({ dns: name, type }));
+  const a = type === 1 && name === "rebind.test" ? (asked++ === 0 ? [11, 22, 33, 44] : [127, 0, 0, 1]) : undefined;
+  const header = Buffer.from([q[0], q[1], 0x81, a || name === "rebind.test" ? 0x80 : 0x83, 0, 1, 0, a ? 1 : 0, 0, 0, 0, 0]);
+  const answer = a ? Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, ...a]) : Buffer.alloc(0);
+  dns.send(Buffer.concat([header, question, answer]), from.port, from.address);
+});
 `;
 
 interface Logged {
   local: string;
   path: string;
   open: number;
+  dns?: string;
+  type?: number;
 }
 
 describe("URL payload downloads in a namespace with no way out", () => {
@@ -67,11 +87,13 @@ describe("URL payload downloads in a namespace with no way out", () => {
   let work: string;
   let store: string;
 
-  const logged = (): Logged[] =>
+  const lines = (): Logged[] =>
     log
       .split("\n")
       .filter((l) => l.startsWith("{"))
       .map((l) => JSON.parse(l) as Logged);
+  /** HTTP requests the test hosts received. */
+  const logged = () => lines().filter((l) => l.dns === undefined);
   const temporaries = () => (fs.readdirSync(store, { recursive: true }) as string[]).filter((f) => /\.tmp-/.test(f));
   const blobs = () => (fs.readdirSync(store, { recursive: true }) as string[]).filter((f) => f.endsWith(".sha256"));
 
@@ -101,7 +123,10 @@ describe("URL payload downloads in a namespace with no way out", () => {
   };
 
   beforeAll(async () => {
-    ns = createSealedNamespace([PUBLIC, OTHER, "10.1.2.3", "169.254.169.254", "fe80::1"], { "public.test": PUBLIC, "other.test": OTHER, "private.test": "10.1.2.3", "metadata.test": "169.254.169.254" });
+    ns = createSealedNamespace([PUBLIC, OTHER, "10.1.2.3", "169.254.169.254", "fe80::1"], {
+      hosts: { "public.test": PUBLIC, "other.test": OTHER, "private.test": "10.1.2.3", "metadata.test": "169.254.169.254" },
+      nameserver: "127.0.0.1",
+    });
     work = fs.mkdtempSync(path.join(os.tmpdir(), "payload-fetch-"));
     store = path.join(work, "store");
     fs.writeFileSync(path.join(work, "server.js"), SERVER);
@@ -157,6 +182,21 @@ describe("URL payload downloads in a namespace with no way out", () => {
     expect(logged().map((l) => l.path).sort()).toEqual([...cases.filter(([u]) => u.startsWith("http://public.test/")).map(([u]) => new URL(u).pathname), ...Array(5).fill("/loop")].sort());
     expect(temporaries()).toEqual([]);
     expect(blobs()).toEqual([]);
+  });
+
+  it("connects to the address it checked: a name server that changes its answer after the check (DNS rebinding) is asked once", async () => {
+    log = "";
+    expect(await run([{ url: "http://rebind.test/body", sha256: sha(BODY) }])).toEqual([null]);
+    expect(lines().filter((l) => l.dns === "rebind.test" && l.type === 1)).toHaveLength(1);
+    expect(logged().map((l) => [l.local, l.path])).toEqual([[PUBLIC, "/body"]]);
+    // Asked again, it answers loopback: refused, and never connected to.
+    log = "";
+    fs.rmSync(store, { recursive: true, force: true });
+    expect(await run([{ url: "http://rebind.test/body", sha256: sha(BODY) }])).toEqual([
+      "refused: rebind.test resolves to 127.0.0.1; 127.0.0.1 is a loopback address (127.0.0.0/8): payload URLs reach only public addresses unless the stack allows one (provisioning:payloadUrlAllow)",
+    ]);
+    expect(logged()).toEqual([]);
+    fs.rmSync(store, { recursive: true, force: true });
   });
 
   it("shows the sha256 of a wrong body only when it came from the URL's own origin", async () => {

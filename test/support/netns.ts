@@ -154,9 +154,10 @@ process.once("exit", () => {
 /**
  * A namespace nothing can leave: its only interface is `lo`, holding `addresses` besides its own
  * (hosts of the namespace: a public-looking one, a private one, …); no route anywhere else.
- * `hosts` becomes its /etc/hosts (`ip netns exec` mounts /etc/netns/<name>/ over /etc).
+ * `hosts` becomes its /etc/hosts (`ip netns exec` mounts /etc/netns/<name>/ over /etc), and
+ * `nameserver` (one of its own addresses) its only name server, if given.
  */
-export function createSealedNamespace(addresses: readonly string[], hosts: Readonly<Record<string, string>>): SealedNamespace {
+export function createSealedNamespace(addresses: readonly string[], names: { hosts: Readonly<Record<string, string>>; nameserver?: string }): SealedNamespace {
   const netns = `pvs-${randomBytes(3).toString("hex")}`;
   const etc = path.join("/etc/netns", netns);
   const procs: ChildProcess[] = [];
@@ -186,9 +187,8 @@ export function createSealedNamespace(addresses: readonly string[], hosts: Reado
     for (const a of addresses) ip("-n", netns, "addr", "add", a.includes(":") ? `${a}/128` : `${a}/32`, "dev", "lo");
     ip("-n", netns, "link", "set", "lo", "up");
     fs.mkdirSync(etc, { recursive: true });
-    fs.writeFileSync(path.join(etc, "hosts"), Object.entries(hosts).map(([name, address]) => `${address} ${name}\n`).join(""));
-    // No name server: names come from the hosts file or not at all.
-    fs.writeFileSync(path.join(etc, "resolv.conf"), "");
+    fs.writeFileSync(path.join(etc, "hosts"), Object.entries(names.hosts).map(([name, address]) => `${address} ${name}\n`).join(""));
+    fs.writeFileSync(path.join(etc, "resolv.conf"), names.nameserver ? `nameserver ${names.nameserver}\noptions attempts:1 timeout:2\n` : "");
   } catch (e) {
     ns.dispose();
     throw e;
