@@ -7,8 +7,11 @@ import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalo
 import type { Server } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
 import type { TreesResult } from "../src/renderJob";
+import { zodToIssues } from "../src/catalog/zodIssues";
+import { DEFAULT_PAYLOAD_MAX_BYTES, PayloadMaxBytesSchema, PayloadUrlAllowSchema } from "../src/payloadUrls";
 import { contentKey, sha256Hex } from "../src/state/contentKey";
 import { DynamicProvider } from "./dynamicResource";
+import type { DownloadPolicy } from "./payloadDownload";
 import { STACK_KEY, TYPE, waveBarrierName } from "./names";
 import type { Credentials, TransportProps } from "./provider/connection";
 import type { ServeProps } from "./provider/serverProvider";
@@ -36,6 +39,15 @@ export interface CentralServerArgs {
   readonly secrets?: Readonly<Record<string, pulumi.Input<string>>> | ((name: string) => pulumi.Input<string>);
   /** Folders besides the catalog's own from which local payloads may be shipped. @default [] */
   readonly payloadRoots?: readonly string[];
+  /**
+   * What URL payloads may reach besides public addresses: subnets (`10.0.0.0/8`, `fd00::/8`, an
+   * address) and `host:port`s (`mirror.lan:8080`, `[::1]:8080`). Loopback, link-local, private and
+   * metadata addresses are refused otherwise, at every redirect.
+   * @default [] - public addresses only
+   */
+  readonly payloadUrlAllow?: readonly string[];
+  /** The size cap of one URL payload, in bytes. @default 536870912 (512 MiB) */
+  readonly payloadMaxBytes?: number;
   /** Where relative catalog paths and known_hosts files resolve from. @default the current directory (the project) */
   readonly baseDir?: string;
 }
@@ -73,7 +85,7 @@ export class CentralServer extends pulumi.ComponentResource {
       const checked = checkServers(args.servers);
       const stack = checked.map((c) => ({ name: c.server.name, site: c.server.site }));
       const rendered = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: checked.filter((c) => c.addressKnown).map((c) => c.server), stack });
-      putPayloads(catalog, store);
+      putPayloads(catalog, store, downloadPolicy(args));
       return { catalog, checked, rendered };
     });
     this.catalog = catalog;
@@ -165,15 +177,27 @@ function putTexts(tree: ServerTree, store: ContentStore): void {
  * resource is declared: a wrong checksum or an unreachable URL is an issue at the payload's
  * place in the catalog, and nothing is written to any child.
  */
-function putPayloads(catalog: Catalog, store: ContentStore): void {
+function putPayloads(catalog: Catalog, store: ContentStore, policy: DownloadPolicy): void {
   const wanted: { key: string; url: string; sha256: string; where: { file: string; line: number; path: string } }[] = [];
   const at = (origin: Catalog["distributions"][number]["origin"], key: string) => ({ file: origin.file, line: origin.keyLines[`${key}.url`] ?? origin.line, path: `${origin.path}.${key}.url` });
   for (const d of catalog.distributions) for (const k of ["kernel", "initrd"] as const) if (d[k].url) wanted.push({ key: `distribution/${d.name}#${k}`, url: d[k].url!, sha256: d[k].sha256!, where: at(d.origin, k) });
   for (const b of catalog.bootLoaders) b.files.forEach((f, i) => f.url && wanted.push({ key: `bootLoader/${b.name}#files[${i}]`, url: f.url, sha256: f.sha256!, where: at(b.origin, `files[${i}]`) }));
   if (wanted.length === 0) return;
-  const results = store.putUrlsSync(wanted);
+  const results = store.putUrlsSync(wanted, policy);
   const issues = wanted.flatMap((w, i) => (results[i] ? [{ ...w.where, message: `cannot use ${w.url}: ${results[i]}`, severity: "error" as const }] : []));
   if (issues.length > 0) throw new CatalogError(issues);
+}
+
+/** The download policy the args give, checked by the stack config's own schemas; issues named `(program) payloadUrlAllow[i]`. */
+function downloadPolicy(args: CentralServerArgs): DownloadPolicy {
+  const allow = PayloadUrlAllowSchema.safeParse(args.payloadUrlAllow ?? []);
+  const maxBytes = PayloadMaxBytesSchema.safeParse(args.payloadMaxBytes ?? DEFAULT_PAYLOAD_MAX_BYTES);
+  const issues = [
+    ...(allow.success ? [] : zodToIssues(allow.error, PayloadUrlAllowSchema, "(program)", () => 0, ["payloadUrlAllow"])),
+    ...(maxBytes.success ? [] : zodToIssues(maxBytes.error, PayloadMaxBytesSchema, "(program)", () => 0, ["payloadMaxBytes"])),
+  ];
+  if (issues.length > 0) throw new CatalogError(issues);
+  return { allow: allow.data!, maxBytes: maxBytes.data! };
 }
 
 function secretLookup(secrets: CentralServerArgs["secrets"]): (name: string) => pulumi.Input<string> {

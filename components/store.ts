@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { pipeline } from "node:stream/promises";
+import { type DownloadPolicy, download } from "./payloadDownload";
 import { packageRoot } from "./packageRoot";
 import { contentKey, isContentKey } from "../src/state/contentKey";
 
@@ -30,6 +30,9 @@ export interface Blob {
 }
 
 export class ContentStore {
+  /** Temporary files this process is writing, removed on any exit (removeTemporaries). */
+  private readonly temporaries = new Set<string>();
+
   constructor(readonly root: string = defaultStoreRoot()) {}
 
   private blobPath(key: string): string {
@@ -49,7 +52,7 @@ export class ContentStore {
   private commit(key: string, sha256: string, write: (tmp: string) => void): void {
     const file = this.blobPath(key);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+    const tmp = this.temporary(file);
     try {
       write(tmp);
       fs.renameSync(tmp, file);
@@ -57,6 +60,7 @@ export class ContentStore {
       fs.renameSync(`${this.shaPath(key)}.tmp-${process.pid}`, this.shaPath(key));
     } finally {
       fs.rmSync(tmp, { force: true });
+      this.temporaries.delete(tmp);
     }
   }
 
@@ -85,37 +89,32 @@ export class ContentStore {
 
   /**
    * Downloads a URL payload once, verifying its sha256 before it is stored; later calls find it
-   * by content. A wrong checksum or an unreachable URL throws, and nothing is stored.
+   * by content. Only what the policy lets it reach (components/payloadDownload.ts). A refused
+   * address, a wrong checksum, an unreachable URL or a body over the cap throws, and nothing is
+   * stored; the partial file is removed.
    */
-  async putUrl(url: string, sha256: string, opts: { timeoutMs?: number } = {}): Promise<string> {
+  async putUrl(url: string, sha256: string, policy: DownloadPolicy, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
     const key = contentKey(sha256);
     if (this.has(key)) return key;
     const file = this.blobPath(key);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+    const tmp = this.temporary(file);
     try {
-      const response = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(opts.timeoutMs ?? 600_000) }).catch((e: Error & { cause?: { code?: string; message?: string } }) => {
-        throw new Error(`${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ""}`);
-      });
-      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-      const hash = createHash("sha256");
-      const out = fs.createWriteStream(tmp, { mode: 0o600 });
-      await pipeline(
-        response.body as unknown as NodeJS.ReadableStream,
-        async function* (source) {
-          for await (const chunk of source) {
-            hash.update(chunk as Buffer);
-            yield chunk;
-          }
-        },
-        out,
-      );
-      const actual = hash.digest("hex");
-      if (actual !== sha256) throw new Error(`sha256 mismatch: the catalog says ${sha256}, the download has ${actual}`);
+      const timeout = AbortSignal.timeout(opts.timeoutMs ?? 600_000);
+      const got = await download(url, tmp, policy, opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout);
+      if (got.sha256 !== sha256) {
+        // A body from elsewhere than the URL names gets no hash in a message: it would tell what another server holds.
+        throw new Error(
+          got.sameOrigin
+            ? `sha256 mismatch: the catalog says ${sha256}, the download has ${got.sha256}`
+            : `sha256 mismatch: the catalog says ${sha256}; the content came from another origin (${new URL(got.url).origin}, through a redirect), so its sha256 is not shown`,
+        );
+      }
       this.commit(key, sha256, (t) => fs.renameSync(tmp, t));
       return key;
     } finally {
       fs.rmSync(tmp, { force: true });
+      this.temporaries.delete(tmp);
     }
   }
 
@@ -123,17 +122,55 @@ export class ContentStore {
    * Downloads URL payloads (putUrl) in a process of its own and waits for it: a program declares
    * no resource before its payloads are in the store. An error message per item, or null.
    */
-  putUrlsSync(items: readonly { url: string; sha256: string }[]): (string | null)[] {
+  putUrlsSync(items: readonly { url: string; sha256: string }[], policy: DownloadPolicy): (string | null)[] {
     const missing = items.map((i) => !this.has(contentKey(i.sha256)));
     if (!missing.some(Boolean)) return items.map(() => null);
     const r = spawnSync(process.execPath, [path.join(packageRoot, "dist", "components", "fetchPayloads.js")], {
-      input: JSON.stringify(items),
+      input: JSON.stringify({ items, policy }),
       env: { ...process.env, PROVISIONING_STORE: this.root },
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
     });
-    if (r.status !== 0) throw new Error(`downloading payloads failed: ${r.stderr.trim() || r.error?.message}`);
+    if (r.status !== 0) throw new Error(`downloading payloads failed: ${r.stderr.trim() || r.error?.message || r.signal}`);
     return JSON.parse(r.stdout) as (string | null)[];
+  }
+
+  /** A temporary name beside `file`, owned by this process (its pid in the name: see sweepTemporaries). */
+  private temporary(file: string): string {
+    const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+    this.temporaries.add(tmp);
+    return tmp;
+  }
+
+  /** Removes this process's temporaries now: for a process that is being stopped. */
+  removeTemporaries(): void {
+    for (const tmp of this.temporaries) fs.rmSync(tmp, { force: true });
+    this.temporaries.clear();
+  }
+
+  /**
+   * Removes the temporaries of processes that no longer run (a run killed outright): their pid
+   * is in the name. Another live process's temporaries stay.
+   */
+  sweepTemporaries(): void {
+    let shards: string[];
+    try {
+      shards = fs.readdirSync(this.root);
+    } catch {
+      return;
+    }
+    for (const shard of shards) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(path.join(this.root, shard));
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const owner = /\.tmp-(\d+)(?:-[0-9a-f]+)?$/.exec(name);
+        if (owner && !isRunning(Number(owner[1]))) fs.rmSync(path.join(this.root, shard, name), { force: true });
+      }
+    }
   }
 
   /** A blob by key, or an error saying which run should have put it there. */
@@ -150,5 +187,16 @@ export class ContentStore {
 
   readText(key: string): string {
     return fs.readFileSync(this.get(key).path, "utf8");
+  }
+}
+
+/** Whether a process with this pid runs (one we may not signal runs too). */
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

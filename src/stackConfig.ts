@@ -1,7 +1,8 @@
 /**
  * A stack's provisioning settings: `provisioning:catalog` (a path relative to the project, or a
  * list of paths: one catalog, names unique across it),
- * `provisioning:servers` and `provisioning:payloadRoots`. The stack program takes them from
+ * `provisioning:servers`, `provisioning:payloadRoots`, and for URL payloads
+ * `provisioning:payloadUrlAllow` and `provisioning:payloadMaxBytes` (src/payloadUrls.ts). The stack program takes them from
  * `pulumi.Config` (so every way Pulumi sets config works); the CLI reads the stack file. Either
  * way they are checked here, and when they come from a stack file every issue names its line.
  * Secret values (`secure:` entries) are not read here: the Pulumi program gets them.
@@ -15,11 +16,14 @@ import { PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema
 import { lineAt } from "./catalog/yamlPositions";
 import { parseYaml } from "./catalog/yamlText";
 import { zodToIssues } from "./catalog/zodIssues";
+import { DEFAULT_PAYLOAD_MAX_BYTES, PayloadMaxBytesSchema, PayloadUrlAllowSchema } from "./payloadUrls";
 import { canonicalJson } from "./util/canonical";
 
 export const CATALOG_KEY = "provisioning:catalog";
 export const SERVERS_KEY = "provisioning:servers";
 export const PAYLOAD_ROOTS_KEY = "provisioning:payloadRoots";
+export const PAYLOAD_URL_ALLOW_KEY = "provisioning:payloadUrlAllow";
+export const PAYLOAD_MAX_BYTES_KEY = "provisioning:payloadMaxBytes";
 
 export interface StackConfig {
   readonly stack: string;
@@ -30,6 +34,10 @@ export interface StackConfig {
   readonly catalogPaths: readonly string[];
   readonly servers: Server[];
   readonly payloadRoots: string[];
+  /** Subnets and host:ports a URL payload may reach besides public addresses. */
+  readonly payloadUrlAllow: string[];
+  /** The size cap of one URL payload, in bytes. */
+  readonly payloadMaxBytes: number;
   /** Line of each server's served patterns (`[server][pattern]`), for messages about them. */
   readonly patternLines: number[][];
 }
@@ -39,6 +47,8 @@ export interface StackValues {
   readonly catalog?: unknown;
   readonly servers?: unknown;
   readonly payloadRoots?: unknown;
+  readonly payloadUrlAllow?: unknown;
+  readonly payloadMaxBytes?: unknown;
 }
 
 /** Where settings were written, to point each issue at its line. */
@@ -75,7 +85,7 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
 export function parseStackConfig(text: string, file: string, projectDir: string, stack: string): StackConfig {
   const parsed = parseStackFile({ file, text });
   // The values are the file's own: every line found is theirs.
-  return checkValues(valuesOf(parsed.value), projectDir, stack, { file, doc: parsed.doc, lc: parsed.lc, keys: new Set(STACK_KEYS) });
+  return checkValues(valuesOf(parsed.value), projectDir, stack, { file, doc: parsed.doc, lc: parsed.lc, keys: new Set(Object.values(STACK_KEYS)) });
 }
 
 function parseStackFile(f: StackFile): { doc: Document; lc: LineCounter; value: unknown } {
@@ -84,11 +94,19 @@ function parseStackFile(f: StackFile): { doc: Document; lc: LineCounter; value: 
   return parsed;
 }
 
-const STACK_KEYS = [CATALOG_KEY, SERVERS_KEY, PAYLOAD_ROOTS_KEY] as const;
+/** Each setting's key in the stack file. */
+const STACK_KEYS = {
+  catalog: CATALOG_KEY,
+  servers: SERVERS_KEY,
+  payloadRoots: PAYLOAD_ROOTS_KEY,
+  payloadUrlAllow: PAYLOAD_URL_ALLOW_KEY,
+  payloadMaxBytes: PAYLOAD_MAX_BYTES_KEY,
+} as const satisfies Record<keyof StackValues, string>;
+const SETTINGS = Object.keys(STACK_KEYS) as (keyof StackValues)[];
 
 function valuesOf(parsed: unknown): StackValues {
   const config = ((parsed ?? {}) as { config?: Record<string, unknown> }).config ?? {};
-  return { catalog: config[CATALOG_KEY], servers: config[SERVERS_KEY], payloadRoots: config[PAYLOAD_ROOTS_KEY] };
+  return Object.fromEntries(SETTINGS.map((k) => [k, config[STACK_KEYS[k]]]));
 }
 
 /** A parsed stack file, and the keys whose values in it are those being checked (their lines are theirs). */
@@ -109,8 +127,7 @@ export function checkStackConfig(values: StackValues, projectDir: string, stack:
   const written = valuesOf(parsed.value);
   // A line only when the file says what the program got (a --config flag or an ESC environment may
   // say otherwise): compared once per key, up front.
-  const same = (k: keyof StackValues) => canonicalJson(written[k]) === canonicalJson(values[k]);
-  const keys = new Set([...(same("catalog") ? [CATALOG_KEY] : []), ...(same("servers") ? [SERVERS_KEY] : []), ...(same("payloadRoots") ? [PAYLOAD_ROOTS_KEY] : [])]);
+  const keys = new Set(SETTINGS.filter((k) => canonicalJson(written[k]) === canonicalJson(values[k])).map((k) => STACK_KEYS[k]));
   return checkValues(values, projectDir, stack, { file: from.file, doc: parsed.doc, lc: parsed.lc, keys });
 }
 
@@ -129,6 +146,10 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
   }
   const roots = PayloadRootsSchema.safeParse(values.payloadRoots ?? []);
   if (!roots.success) issues.push(...zodToIssues(roots.error, PayloadRootsSchema, file, lineOf, [PAYLOAD_ROOTS_KEY]));
+  const allow = PayloadUrlAllowSchema.safeParse(values.payloadUrlAllow ?? []);
+  if (!allow.success) issues.push(...zodToIssues(allow.error, PayloadUrlAllowSchema, file, lineOf, [PAYLOAD_URL_ALLOW_KEY]));
+  const maxBytes = PayloadMaxBytesSchema.safeParse(values.payloadMaxBytes ?? DEFAULT_PAYLOAD_MAX_BYTES);
+  if (!maxBytes.success) issues.push(...zodToIssues(maxBytes.error, PayloadMaxBytesSchema, file, lineOf, [PAYLOAD_MAX_BYTES_KEY]));
   if (issues.length) throw new CatalogError(issues);
   const catalogSetting = values.catalog as string | string[] | undefined;
   return {
@@ -138,6 +159,8 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
     catalogPaths: (catalogSetting === undefined ? [] : typeof catalogSetting === "string" ? [catalogSetting] : catalogSetting).map((p) => path.resolve(projectDir, p)),
     servers,
     payloadRoots: roots.success ? roots.data : [],
+    payloadUrlAllow: allow.success ? allow.data : [],
+    payloadMaxBytes: maxBytes.success ? maxBytes.data : DEFAULT_PAYLOAD_MAX_BYTES,
     patternLines: servers.map((srv, i) => srv.profiles.map((_, j) => lineOf([SERVERS_KEY, i, "profiles", j]))),
   };
 }

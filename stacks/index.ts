@@ -37,7 +37,13 @@ function inputs() {
   try {
     const file = stackFilePath(projectDir, pulumi.getStack());
     const stack = checkStackConfig(
-      { catalog: configValue("catalog"), servers: configValue("servers"), payloadRoots: configValue("payloadRoots") },
+      {
+        catalog: configValue("catalog"),
+        servers: configValue("servers"),
+        payloadRoots: configValue("payloadRoots"),
+        payloadUrlAllow: configValue("payloadUrlAllow"),
+        payloadMaxBytes: configValue("payloadMaxBytes"),
+      },
       projectDir,
       pulumi.getStack(),
       fs.existsSync(file) ? { file, text: fs.readFileSync(file, "utf8") } : undefined,
@@ -54,6 +60,8 @@ const central = new CentralServer("central", {
   catalog: [...stack.catalogPaths],
   servers: stack.servers,
   payloadRoots: stack.payloadRoots,
+  payloadUrlAllow: stack.payloadUrlAllow,
+  payloadMaxBytes: stack.payloadMaxBytes,
   secrets: (name) => config.requireSecret(name),
 });
 for (const w of unmatchedPatterns(stack, central.catalog.profiles.map((p) => p.name))) pulumi.log.warn(formatIssue(w));

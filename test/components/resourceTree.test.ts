@@ -103,3 +103,20 @@ describe("the resource tree of the dev stack", () => {
     expect(Object.keys(central.servers).sort()).toEqual(stack.servers.map((s) => s.name).sort());
   });
 });
+
+describe("the library's URL payload settings", () => {
+  it("are checked like the stack's: each bad one named by its arg, before any server", async () => {
+    const { CentralServer } = await import("../../components");
+    const stack = readStackConfig(repoRoot, "dev");
+    const before = declared.length;
+    const make = () => new CentralServer("bad-urls", { catalog: [...stack.catalogPaths], servers: stack.servers, payloadUrlAllow: ["10.0.0.0/8", "http://mirror.lan"], payloadMaxBytes: 0 }, { transformations: [record] });
+    expect(make).toThrow(pulumi.RunError);
+    expect(make).toThrow(
+      "invalid provisioning input:\n" +
+        '(program) payloadUrlAllow[1]: invalid entry "http://mirror.lan": expected a subnet (10.0.0.0/8, fd00::/8), an address, or host:port ([::1]:8080)\n' +
+        "(program) payloadMaxBytes: invalid size cap 0: expected a whole number of bytes, at least 1",
+    );
+    // The component's own shell exists (as for any bad input); nothing under it.
+    expect(declared.slice(before).filter((d) => d.type !== "provisioning:index:CentralServer")).toEqual([]);
+  });
+});

@@ -60,6 +60,22 @@ describe("readStackConfig", () => {
     // A stack file that says something else than the program got (a --config override): no line.
     expect(issuesOf(() => checkStackConfig({ catalog: 8 }, "/p", "s", { file, text })).map(formatIssue)).toEqual([`${file} provisioning:catalog: expected a path, or a list of paths (one catalog)`]);
   });
+  it("URL payload settings: public addresses and 512 MiB unless set; every bad entry located at its line", () => {
+    const plain = readStackConfig(tempDir({ "stacks/Pulumi.s.yaml": "config:\n  provisioning:catalog: c\n" }), "s");
+    expect([plain.payloadUrlAllow, plain.payloadMaxBytes]).toEqual([[], 512 * 1024 * 1024]);
+    const set = readStackConfig(tempDir({ "stacks/Pulumi.s.yaml": "config:\n  provisioning:payloadUrlAllow: [10.0.0.0/8, \"mirror.lan:8080\"]\n  provisioning:payloadMaxBytes: 1048576\n" }), "s");
+    expect([set.payloadUrlAllow, set.payloadMaxBytes]).toEqual([["10.0.0.0/8", "mirror.lan:8080"], 1048576]);
+    const dir = tempDir({ "stacks/Pulumi.s.yaml": "config:\n  provisioning:payloadUrlAllow:\n    - 10.0.0.0/8\n    - http://mirror.lan\n    - 10.0.0.0/40\n  provisioning:payloadMaxBytes: -5\n" });
+    const f = path.join(dir, "stacks/Pulumi.s.yaml");
+    const expected = "expected a subnet (10.0.0.0/8, fd00::/8), an address, or host:port ([::1]:8080)";
+    expect(issuesOf(() => readStackConfig(dir, "s")).map(formatIssue)).toEqual([
+      `${f}:4 provisioning:payloadUrlAllow[1]: invalid entry "http://mirror.lan": ${expected}`,
+      `${f}:5 provisioning:payloadUrlAllow[2]: invalid entry "10.0.0.0/40": ${expected}`,
+      `${f}:6 provisioning:payloadMaxBytes: invalid size cap -5: expected a whole number of bytes, at least 1`,
+    ]);
+    // From the program's config (a --config flag): named by key.
+    expect(issuesOf(() => checkStackConfig({ payloadUrlAllow: "10.0.0.0/8" }, "/p", "s")).map(formatIssue)).toEqual(["(config) provisioning:payloadUrlAllow: Invalid input: expected array, received string"]);
+  });
   it("reports a missing stack file", () => {
     expect(issuesOf(() => readStackConfig("/nonexistent", "x"))[0]!.message).toBe("cannot read stack config: ENOENT");
   });

@@ -1,8 +1,9 @@
 // Payloads by URL work end to end: downloaded once into the content store on the central machine,
 // checked against their sha256 before anything reaches a child, streamed like local ones. A wrong
-// checksum or an unreachable URL is an error at the payload's place in the catalog, and nothing is
-// written. Local payloads outside the catalog's folder need an allowed payload root. Real engine,
-// a real local HTTP server.
+// checksum, an unreachable URL or an address the stack does not allow (at any redirect) is an
+// error at the payload's place in the catalog, and nothing is written. Local payloads outside the
+// catalog's folder need an allowed payload root. Real engine, a real local HTTP server, which the
+// stack allows by its address (provisioning:payloadUrlAllow): loopback is refused otherwise.
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,10 +19,13 @@ const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const RUN = `${process.pid}-${Date.now()}`;
 const KERNEL = Buffer.from(`a rocky9 kernel served over HTTP, run ${RUN}\n`.repeat(2000));
 const INITRD = Buffer.from(`a rocky9 initrd served over HTTP, run ${RUN}\n`.repeat(3000));
+const INTERNAL = Buffer.from(`an answer only this machine may read, run ${RUN}\n`);
 
 describe("payloads by URL and from allowed roots, on the real engine", () => {
   let fleet: Fleet;
   let server: PayloadServer;
+  /** A server of this machine's that the stack does not allow: the payload server redirects to it. */
+  let internal: PayloadServer;
   let distributions: string;
   let good: string;
 
@@ -33,8 +37,10 @@ describe("payloads by URL and from allowed roots, on the real engine", () => {
   const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
 
   beforeAll(async () => {
-    server = await startPayloadServer({ "/rocky9/vmlinuz": KERNEL, "/rocky9/initrd.img": INITRD });
+    internal = await startPayloadServer({ "/internal": INTERNAL });
+    server = await startPayloadServer({ "/rocky9/vmlinuz": KERNEL, "/rocky9/initrd.img": INITRD }, { redirects: { "/rocky9/vmlinuz-moved": `${internal.url}/internal` } });
     fleet = await createFleet({ transport: "local", servers: [{ name: "pl-a", site: "a", arch: ["x86_64"], profiles: ["web"] }] });
+    fleet.setConfig("provisioning:payloadUrlAllow", [server.hostPort]);
     distributions = path.join(fleet.catalogDir, "distributions.yaml");
     good = fs.readFileSync(distributions, "utf8");
     await fleet.project.up();
@@ -42,6 +48,7 @@ describe("payloads by URL and from allowed roots, on the real engine", () => {
   afterAll(async () => {
     await fleet?.dispose();
     await server?.close();
+    await internal?.close();
   });
 
   it("a wrong checksum fails the run at the payload's place in the catalog; nothing is written", async () => {
@@ -58,13 +65,31 @@ describe("payloads by URL and from allowed roots, on the real engine", () => {
 
   it("an unreachable URL fails the same way", async () => {
     const before = treeOnDisk(fleet.roots["pl-a"]!);
-    const nobody = `http://127.0.0.1:${await freeTcpPort()}`;
+    const port = await freeTcpPort();
+    const nobody = `http://127.0.0.1:${port}`;
+    fleet.setConfig("provisioning:payloadUrlAllow", [server.hostPort, `127.0.0.1:${port}`]);
     // (The kernel is in the store since the first download: it is known by its content, not fetched again.)
     const text = byUrl(sha(KERNEL), sha(INITRD), nobody);
     fs.writeFileSync(distributions, text);
     const r = await fleet.project.run(["up", "--yes", "--skip-preview", "--stack", fleet.project.stack]);
     expect(r.code).not.toBe(0);
-    expect(r.stdout + r.stderr).toContain(`${distributions}:${lineOf(text, "initrd.img")} distributions[0].initrd.url: cannot use ${nobody}/rocky9/initrd.img: fetch failed (ECONNREFUSED)`);
+    expect(r.stdout + r.stderr).toContain(`${distributions}:${lineOf(text, "initrd.img")} distributions[0].initrd.url: cannot use ${nobody}/rocky9/initrd.img: cannot connect to 127.0.0.1:${port} (ECONNREFUSED)`);
+    expect(treeOnDisk(fleet.roots["pl-a"]!)).toEqual(before);
+    fleet.setConfig("provisioning:payloadUrlAllow", [server.hostPort]);
+  });
+
+  it("a redirect to an address the stack does not allow is refused: the answer there is neither read nor placed", async () => {
+    const before = treeOnDisk(fleet.roots["pl-a"]!);
+    // The catalog even names the internal answer's sha256: before, the run placed it on the child.
+    const text = good.replace(/kernel: \{ path: payloads\/rocky9-x86_64\/vmlinuz, sha256: [0-9a-f]+ \}/, `kernel: { url: "${server.url}/rocky9/vmlinuz-moved", sha256: ${sha(INTERNAL)} }`);
+    fs.writeFileSync(distributions, text);
+    const r = await fleet.project.run(["up", "--yes", "--skip-preview", "--stack", fleet.project.stack]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain(
+      `${distributions}:${lineOf(text, "vmlinuz-moved")} distributions[0].kernel.url: cannot use ${server.url}/rocky9/vmlinuz-moved: refused: redirected to ${internal.url}/internal: ` +
+        "127.0.0.1 is a loopback address (127.0.0.0/8): payload URLs reach only public addresses unless the stack allows one (provisioning:payloadUrlAllow)",
+    );
+    expect(internal.requests).toEqual([]);
     expect(treeOnDisk(fleet.roots["pl-a"]!)).toEqual(before);
   });
 

@@ -84,6 +84,7 @@ describe("a stack whose state is in PostgreSQL", () => {
     // the stack's lock meanwhile) from a server that answers only once the second up is done.
     const initrd = Buffer.from(`a newer initrd ${Date.now()}\n`);
     const payloads = await startPayloadServer({ "/rocky9/initrd.img": initrd }, { held: true });
+    fleet.setConfig("provisioning:payloadUrlAllow", [payloads.hostPort]);
     const distributions = `${fleet.catalogDir}/distributions.yaml`;
     fs.writeFileSync(
       distributions,

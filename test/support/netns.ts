@@ -3,7 +3,7 @@
 // from the host), tap devices on the bridge for qemu guests, and optional extra namespaces
 // plugged into the bridge (a site's own DHCP server). Nothing touches the host's interfaces
 // beyond one veth pair with a private /30.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -138,3 +138,60 @@ export function accessLines(log: string, urlPath: string, offset = 0): { client:
 }
 
 export const logPath = (root: string, name: string) => path.join(root, "log", name);
+
+export interface SealedNamespace {
+  readonly netns: string;
+  /** Runs a command in the namespace (its /etc/hosts the one given); killed on dispose. */
+  spawnIn(command: string, args: readonly string[], opts?: SpawnOptions): ChildProcess;
+  dispose(): void;
+}
+
+const sealed = new Set<SealedNamespace>();
+process.once("exit", () => {
+  for (const s of sealed) s.dispose();
+});
+
+/**
+ * A namespace nothing can leave: its only interface is `lo`, holding `addresses` besides its own
+ * (hosts of the namespace: a public-looking one, a private one, …); no route anywhere else.
+ * `hosts` becomes its /etc/hosts (`ip netns exec` mounts /etc/netns/<name>/ over /etc), and
+ * `nameserver` (one of its own addresses) its only name server, if given.
+ */
+export function createSealedNamespace(addresses: readonly string[], names: { hosts: Readonly<Record<string, string>>; nameserver?: string }): SealedNamespace {
+  const netns = `pvs-${randomBytes(3).toString("hex")}`;
+  const etc = path.join("/etc/netns", netns);
+  const procs: ChildProcess[] = [];
+  const ns: SealedNamespace = {
+    netns,
+    spawnIn(command, args, opts = {}) {
+      const p = spawn("ip", ["netns", "exec", netns, command, ...args], opts);
+      procs.push(p);
+      return p;
+    },
+    dispose() {
+      sealed.delete(ns);
+      for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+      try {
+        for (const pid of execFileSync("ip", ["netns", "pids", netns], { encoding: "utf8" }).split(/\s+/).filter(Boolean)) process.kill(Number(pid), "SIGKILL");
+        ip("netns", "del", netns);
+      } catch {
+        /* gone already */
+      }
+      fs.rmSync(etc, { recursive: true, force: true });
+    },
+  };
+  sealed.add(ns);
+  try {
+    ip("netns", "add", netns);
+    // Its hosts' addresses on lo: local to the namespace, and no interface that leads anywhere.
+    for (const a of addresses) ip("-n", netns, "addr", "add", a.includes(":") ? `${a}/128` : `${a}/32`, "dev", "lo");
+    ip("-n", netns, "link", "set", "lo", "up");
+    fs.mkdirSync(etc, { recursive: true });
+    fs.writeFileSync(path.join(etc, "hosts"), Object.entries(names.hosts).map(([name, address]) => `${address} ${name}\n`).join(""));
+    fs.writeFileSync(path.join(etc, "resolv.conf"), names.nameserver ? `nameserver ${names.nameserver}\noptions attempts:1 timeout:2\n` : "");
+  } catch (e) {
+    ns.dispose();
+    throw e;
+  }
+  return ns;
+}

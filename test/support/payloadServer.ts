@@ -1,9 +1,13 @@
 // A local HTTP server for URL payloads (no internet here): serves the given bytes by path, logs
-// each request, and can hold its answers until released (to keep an update in its program).
+// each request, answers some paths with a redirect, and can hold its answers until released (to
+// keep an update in its program). It listens on loopback: a stack that downloads from it allows
+// its address (provisioning:payloadUrlAllow: [hostPort]).
 import * as http from "node:http";
 
 export interface PayloadServer {
   readonly url: string;
+  /** `127.0.0.1:port`, the entry a stack's payloadUrlAllow needs to reach it. */
+  readonly hostPort: string;
   /** Paths requested, in order. */
   readonly requests: string[];
   /** Answers held so far, and every later request, are answered. */
@@ -11,13 +15,19 @@ export interface PayloadServer {
   close(): Promise<void>;
 }
 
-export async function startPayloadServer(files: Record<string, Buffer>, opts: { held?: boolean } = {}): Promise<PayloadServer> {
+/** `redirects`: paths answered 302 with the given Location. */
+export async function startPayloadServer(files: Record<string, Buffer>, opts: { held?: boolean; redirects?: Record<string, string> } = {}): Promise<PayloadServer> {
   const requests: string[] = [];
   let open!: () => void;
   const released = opts.held ? new Promise<void>((resolve) => (open = resolve)) : Promise.resolve();
   const server = http.createServer((req, res) => {
     requests.push(req.url ?? "");
     void released.then(() => {
+      const location = opts.redirects?.[req.url ?? ""];
+      if (location !== undefined) {
+        res.writeHead(302, { location }).end();
+        return;
+      }
       const body = files[req.url ?? ""];
       if (!body) {
         res.writeHead(404).end("not found\n");
@@ -27,8 +37,10 @@ export async function startPayloadServer(files: Record<string, Buffer>, opts: { 
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const hostPort = `127.0.0.1:${(server.address() as { port: number }).port}`;
   return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    url: `http://${hostPort}`,
+    hostPort,
     requests,
     release: () => open?.(),
     close: () => new Promise((resolve) => server.close(() => resolve())),
