@@ -93,8 +93,8 @@ export function atBase<T>(ref: string, stack: StackConfig, projectDir: string, u
       return use({ catalog: loadCatalogInput(catalogsThen.map((rel) => path.join(tree, rel)), { payloadRoots: stack.payloadRoots, readPayloads: false }), servers });
     } catch (e) {
       if (!(e instanceof CatalogError)) throw e;
-      // Issues name files as `REF:path` rather than the temporary folder.
-      throw new CatalogError(e.issues.map((i) => ({ ...i, file: i.file.startsWith(tree) ? `${ref}:${path.relative(tree, i.file)}` : i.file, message: `at ${ref}: ${i.message}` })));
+      // Issues of the base name its files as `REF:path` rather than the temporary folder; others (of `use`) are left as they are.
+      throw new CatalogError(e.issues.map((i) => (i.file.startsWith(tree) ? { ...i, file: `${ref}:${path.relative(tree, i.file)}`, message: `at ${ref}: ${i.message}` } : i)));
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -40,9 +40,12 @@ export function impactCommand(opts: ImpactOptions): CommandResult {
     };
     let result: ImpactReview;
     if (opts.base !== undefined) {
-      // Both sides as a review reads them: payloads that declare a sha256 are taken at their word.
-      const now = loadCatalogInput([...stack.catalogPaths], { payloadRoots: stack.payloadRoots, readPayloads: false });
-      result = atBase(opts.base, stack, projectDir, (base) => review(base.catalog ?? loadCatalogInput({}, { baseDir: projectDir }), now, base.servers));
+      // atBase first: it refuses a catalog outside the repository before anything is read. Both
+      // sides as a review reads them: payloads that declare a sha256 are taken at their word.
+      result = atBase(opts.base, stack, projectDir, (base) => {
+        const now = loadCatalogInput([...stack.catalogPaths], { payloadRoots: stack.payloadRoots, readPayloads: false });
+        return review(base.catalog ?? loadCatalogInput({}, { baseDir: projectDir }), now, base.servers);
+      });
     } else {
       const load = (dir: string) => loadCatalog(dir, { payloadRoots: stack.payloadRoots });
       result = review(load(opts.before!), load(opts.after!));
