@@ -25,11 +25,13 @@ export const fenceText = (text: string, lang = "") => fence(text.replace(/\r?\n$
 /**
  * Inline code: a name or path shown as it is. The backtick run around it is longer than any
  * inside, so the name cannot end it; a newline shows as `\n`; in a table cell `|` is escaped,
- * as GitHub splits cells before it reads code.
+ * as GitHub splits cells before it reads code (a backslash just before it shows as `\x5c`).
  */
 export function mdCode(text: string, opts: { table?: boolean } = {}): string {
   let shown = visibleText(text);
-  if (opts.table) shown = shown.replace(/\|/g, "\\|");
+  // GitHub splits a row at every `|` not escaped by a backslash, and reads `\\` as an escaped
+  // backslash first: a backslash before a pipe shows as its escape so the pipe stays escaped.
+  if (opts.table) shown = shown.replace(/\\(?=\|)/g, "\\x5c").replace(/\|/g, "\\|");
   if (shown === "") return "";
   const ticks = "`".repeat(longestRun(shown, "`") + 1);
   // A space each side when the text starts or ends with a backtick or space (CommonMark strips one on each side).
