@@ -11,7 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { isInside, isRefusal, readCatalogFile, realOrSelf } from "../../src/catalog/catalogFile";
 import { CatalogError } from "../../src/catalog/errors";
-import { MAX_CATALOG_FILE_BYTES, loadCatalogInput } from "../../src/catalog/load";
+import { type Catalog, MAX_CATALOG_FILE_BYTES, loadCatalogInput } from "../../src/catalog/load";
+import type { Server } from "../../src/catalog/schema";
 import type { ServerTree } from "../../src/render/render";
 import type { TreesResult } from "../../src/renderJob";
 import { type StackConfig, parseStackConfig, stackFilePath } from "../../src/stackConfig";
@@ -34,11 +35,19 @@ const within = (file: string, dir: string) => {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel)) ? rel : undefined;
 };
 
+/** The stack's catalog as it was at a revision, and the servers of its stack file then. */
+export interface BaseCatalog {
+  /** Undefined when the catalog did not exist yet at that revision. */
+  readonly catalog: Catalog | undefined;
+  readonly servers: readonly Server[];
+}
+
 /**
- * Renders the stack's servers from its catalog at `ref`: the servers of the stack file at that
- * revision where it has one, else today's. A catalog that did not exist yet renders nothing.
+ * Loads the stack's catalog at `ref` (exported with `git archive`, payloads not read) with the
+ * servers of the stack file at that revision where it has one, else today's, and gives it to
+ * `use` (which renders it): issues of either name their files `REF:path`.
  */
-export function renderAtBase(ref: string, stack: StackConfig, projectDir: string): ServerTree[] {
+export function atBase<T>(ref: string, stack: StackConfig, projectDir: string, use: (base: BaseCatalog) => T): T {
   if (ref === "" || ref.startsWith("-")) throw new BaseRevisionError(`--base takes a git revision (a branch, tag or commit), not ${JSON.stringify(ref)}`);
   if (stack.catalogPaths.length === 0) throw new BaseRevisionError("--base needs the stack's provisioning:catalog: the path(s) of its catalog in a git repository");
   const first = stack.catalogPaths[0]!;
@@ -63,9 +72,9 @@ export function renderAtBase(ref: string, stack: StackConfig, projectDir: string
     const tree = path.join(tmp, "tree");
     fs.mkdirSync(tree);
     const exported = (rel: string) => git(root, ["cat-file", "-e", `${commit.out}:${rel}`]).ok;
-    // A catalog (of a list) that did not exist yet at the base renders nothing of its own.
+    // A catalog (of a list) that did not exist yet at the base has nothing of its own.
     const catalogsThen = relCatalogs.filter(exported);
-    if (catalogsThen.length === 0) return [];
+    if (catalogsThen.length === 0) return use({ catalog: undefined, servers: stack.servers });
     const paths = [...catalogsThen, ...(relStack !== undefined && exported(relStack) ? [relStack] : [])];
     const tar = path.join(tmp, "base.tar");
     const archived = git(root, ["archive", "--format=tar", "-o", tar, commit.out, "--", ...paths.map((p) => (p === "" ? "." : p))]);
@@ -91,18 +100,28 @@ export function renderAtBase(ref: string, stack: StackConfig, projectDir: string
       }
     }
     try {
-      const catalog = loadCatalogInput(catalogsThen.map((rel) => path.join(tree, rel)), { payloadRoots: stack.payloadRoots, readPayloads: false });
-      const { trees, fingerprints } = runSandboxed<TreesResult>({ kind: "trees", catalog, servers });
-      // What each server held at the base, where the plan looks for it (objectLists.ts).
-      const store = new ContentStore();
-      for (const t of trees) putObjectList(store, t, fingerprints);
-      return trees;
+      return use({ catalog: loadCatalogInput(catalogsThen.map((rel) => path.join(tree, rel)), { payloadRoots: stack.payloadRoots, readPayloads: false }), servers });
     } catch (e) {
       if (!(e instanceof CatalogError)) throw e;
-      // Issues name files as `REF:path` rather than the temporary folder.
-      throw new CatalogError(e.issues.map((i) => ({ ...i, file: i.file.startsWith(tree) ? `${ref}:${path.relative(tree, i.file)}` : i.file, message: `at ${ref}: ${i.message}` })));
+      // Issues of the base name its files as `REF:path` rather than the temporary folder; others (of `use`) are left as they are.
+      throw new CatalogError(e.issues.map((i) => (i.file.startsWith(tree) ? { ...i, file: `${ref}:${path.relative(tree, i.file)}`, message: `at ${ref}: ${i.message}` } : i)));
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * Renders the stack's servers from its catalog at `ref` (atBase). A catalog that did not
+ * exist yet renders nothing.
+ */
+export function renderAtBase(ref: string, stack: StackConfig, projectDir: string): ServerTree[] {
+  return atBase(ref, stack, projectDir, ({ catalog, servers }) => {
+    if (catalog === undefined) return [];
+    const { trees, fingerprints } = runSandboxed<TreesResult>({ kind: "trees", catalog, servers });
+    // What each server held at the base, where the plan looks for it (objectLists.ts).
+    const store = new ContentStore();
+    for (const t of trees) putObjectList(store, t, fingerprints);
+    return trees;
+  });
 }

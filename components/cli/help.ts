@@ -27,10 +27,16 @@ export const COMMANDS: readonly CommandHelp[] = [
   },
   {
     name: "impact",
-    synopsis: "impact <before> <after> --stack S [--json|--markdown]",
-    summary: "the servers, objects and files a catalog change touches, with each file's masked diff, predicted without Pulumi",
-    options: [["--stack S", "the stack whose servers to compare on"], ["--json", "{touched, servers, changes} as JSON"], ["--markdown", "a pull-request comment"], PROJECT],
-    example: "provision impact main-catalog/ stacks/catalogs/example --stack dev --markdown",
+    synopsis: "impact (<before> <after> | --base REF) --stack S [--json|--markdown]",
+    summary: "the servers, objects and files a catalog change touches, with each file's masked diff, predicted without Pulumi, state or secrets",
+    options: [
+      ["--stack S", "the stack whose servers to compare on"],
+      ["--base REF", "instead of two folders: the stack's catalog now against itself at this git revision (CI: the merge base)"],
+      ["--json", "{touched, servers, changes} as JSON"],
+      ["--markdown", "a pull-request comment"],
+      PROJECT,
+    ],
+    example: "provision impact --base origin/main --stack dev --markdown",
   },
   {
     name: "plan",
@@ -61,6 +67,13 @@ export const COMMANDS: readonly CommandHelp[] = [
       ["--project DIR", "the Pulumi project (default: the current directory)"],
     ],
     example: "provision up --stack dev --wave 0",
+  },
+  {
+    name: "fence",
+    synopsis: "fence < text",
+    summary: "the text read from stdin as a markdown code block that nothing inside can close (CI: an error in a pull-request comment)",
+    options: [],
+    example: "provision plan --stack dev 2>&1 >/dev/null | provision fence",
   },
   {
     name: "pulumi",

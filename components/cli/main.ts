@@ -1,5 +1,7 @@
 /** Entry point of `provision`: parses argv, dispatches to a command, decides the exit code. */
 import { parseArgs } from "node:util";
+import * as fs from "node:fs";
+import { fenceCommand } from "./commands/fence";
 import { impactCommand } from "./commands/impact";
 import { planCommand } from "./commands/plan";
 import { selectCommand } from "./commands/select";
@@ -59,8 +61,15 @@ export function run(argv: readonly string[]): CommandResult {
         arity(1);
         return selectCommand({ catalog: args[0]!, stack: need(values.stack, "--stack"), server: need(values.server, "--server"), json: values.json, ...project });
       case "impact":
+        if (values.base !== undefined) {
+          if (args.length > 0) throw new UsageError("impact takes either --base REF or <before> <after>, not both");
+          return impactCommand({ base: need(values.base, "--base REF"), stack: need(values.stack, "--stack"), format: format(), ...project });
+        }
         arity(2);
         return impactCommand({ before: args[0]!, after: args[1]!, stack: need(values.stack, "--stack"), format: format(), ...project });
+      case "fence":
+        arity(0);
+        return fenceCommand(fs.readFileSync(0, "utf8"));
       case "plan":
         arity(0);
         return planCommand({

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Posts the provisioning plan of a pull request as one comment, and updates that comment on
-# every later push (it is found by a marker naming the stack). The plan previews the stack's
-# state with the engine and renders the catalog at the merge base for the text before each
-# change: it reaches no child, and needs only the state backend and the stack's passphrase.
+# Posts the engine's plan of a pull request as one comment, and updates that comment on every
+# later push (post-comment.sh beside this file). The plan previews the stack's state with the
+# engine and renders the catalog at the merge base for the text before each change: it reaches
+# no child, but it runs the project's program with the state backend and the stack's
+# passphrase, so it runs only behind the approval gate of provisioning-plan.yml.
 #
 # Environment:
 #   STACK        the stack to plan (required)
@@ -23,24 +24,24 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 base=$(git merge-base "$BASE_REF" HEAD)
-marker="<!-- provisioning-plan stack=$STACK -->"
+short=${base%"${base#????????????}"}
+status=0
 # shellcheck disable=SC2086 # PROVISION is a command with arguments
-if $PROVISION plan --stack "$STACK" --project "$PROJECT_DIR" --base "$base" --markdown >"$work/plan.md" 2>"$work/stderr"; then
-  status=0
-  { echo "$marker"; echo "#### Provisioning plan: stack \`$STACK\` (base ${base%"${base#????????????}"})"; echo; cat "$work/plan.md"; } >"$work/body.md"
-else
-  status=$?
-  { echo "$marker"; echo "#### Provisioning plan: stack \`$STACK\` failed"; echo; echo '```'; tail -c 20000 "$work/stderr"; echo '```'; } >"$work/body.md"
-fi
+$PROVISION plan --stack "$STACK" --project "$PROJECT_DIR" --base "$base" --markdown >"$work/plan.md" 2>"$work/stderr" || status=$?
+{
+  if [ "$status" -eq 0 ]; then
+    echo "#### Provisioning plan: stack \`$STACK\` (base $short)"
+    echo
+    cat "$work/plan.md"
+  else
+    echo "#### Provisioning plan: stack \`$STACK\` failed"
+    echo
+    # An error quotes catalog text (a file name, a template line): fenced so none of it can close the block.
+    # shellcheck disable=SC2086
+    tail -c 20000 "$work/stderr" | $PROVISION fence
+  fi
+} >"$work/body.md"
 
-# The comment this job posted before, if any: the first one starting with the marker.
-existing=$(gh api "repos/{owner}/{repo}/issues/$PR_NUMBER/comments" --paginate --jq ".[] | select(.body | startswith(\"$marker\")) | .id" | head -n 1)
-if [ -n "$existing" ]; then
-  gh api --method PATCH "repos/{owner}/{repo}/issues/comments/$existing" -F "body=@$work/body.md" >/dev/null
-  echo "plan-comment: updated comment $existing on #$PR_NUMBER"
-else
-  gh api --method POST "repos/{owner}/{repo}/issues/$PR_NUMBER/comments" -F "body=@$work/body.md" >/dev/null
-  echo "plan-comment: posted a comment on #$PR_NUMBER"
-fi
+PR_NUMBER=$PR_NUMBER MARKER="<!-- provisioning-plan stack=$STACK -->" BODY="$work/body.md" "$(dirname "$0")/post-comment.sh"
 cat "$work/stderr" >&2
 exit "$status"

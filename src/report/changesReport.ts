@@ -19,14 +19,14 @@ export const reach = (g: ChangeGroup, name: (path: string) => string = (p) => p)
   `${g.paths.length === 1 ? name(g.paths[0]!) : `${g.paths.length} files`} ${PAST[g.op]} on ${plural(g.servers.length, "server")}`;
 
 /** Said under a diff whose files differ around the change: whose diff it is. */
-export const contextNote = (g: ChangeGroup) =>
-  g.sameContext ? null : `the diff of ${g.paths.length > 1 ? `${g.shown.path} on ` : ""}${g.shown.server}; in the others the same lines change, the lines around them differ`;
+export const contextNote = (g: ChangeGroup, name: (s: string) => string = (s) => s) =>
+  g.sameContext ? null : `the diff of ${g.paths.length > 1 ? `${name(g.shown.path)} on ` : ""}${name(g.shown.server)}; in the others the same lines change, the lines around them differ`;
 
 /** `from profile/web, profile/db`, or "" when no origin is known. */
 export const fromLine = (g: ChangeGroup, name: (origin: string) => string = (o) => o) => (g.origins.length ? `from ${g.origins.map(name).join(", ")}` : "");
 
-/** `site east: 1, site west: 2; wave 0: 1, wave 1: 2`, or "" without places. */
-export function placeCounts(servers: readonly string[], ctx: ReportContext): string {
+/** `site east: 1, site west: 2; wave 0: 1, wave 1: 2`, or "" without places (`name` formats a site). */
+export function placeCounts(servers: readonly string[], ctx: ReportContext, name: (site: string) => string = (s) => s): string {
   if (!ctx.servers) return "";
   const count = (key: (s: string) => string) => {
     const m = new Map<string, number>();
@@ -35,7 +35,7 @@ export function placeCounts(servers: readonly string[], ctx: ReportContext): str
   };
   const sites = [...count((s) => ctx.servers?.[s]?.site ?? "-")].sort((a, b) => compareStrings(a[0], b[0]));
   const waves = [...count((s) => String(waveOf(ctx, s)))].sort((a, b) => Number(a[0]) - Number(b[0]));
-  return `${sites.map(([s, n]) => `site ${s}: ${n}`).join(", ")}; ${waves.map(([w, n]) => `wave ${w}: ${n}`).join(", ")}`;
+  return `${sites.map(([s, n]) => `site ${name(s)}: ${n}`).join(", ")}; ${waves.map(([w, n]) => `wave ${w}: ${n}`).join(", ")}`;
 }
 
 /** Server names, at most `max` of them then `and N more`. */

@@ -7,6 +7,7 @@ import type { Impact, Op } from "../impact";
 import type { ChangeGroup } from "../review/changeGroups";
 import { changesText, contextNote, diffLines, diffNote, fromLine, nameList, placeCounts, reach, shownGroups } from "./changesReport";
 import { type ReportContext, rolloutLine } from "./reportContext";
+import { fence, mdCode, mdText } from "./markdown";
 import { markdownTable, textTable } from "./table";
 
 const OPS: readonly Op[] = ["update", "create", "delete"];
@@ -46,9 +47,9 @@ function rows(impact: Impact, name: string, ctx: ReportContext, keys = true): st
   return [...objectRows, ...fileRows];
 }
 
-function place(name: string, ctx: ReportContext): string | undefined {
+function place(name: string, ctx: ReportContext, site: (s: string) => string = (s) => s): string | undefined {
   const p = ctx.servers?.[name];
-  return p ? `site ${p.site}, wave ${p.wave}` : undefined;
+  return p ? `site ${site(p.site)}, wave ${p.wave}` : undefined;
 }
 
 export function impactText(impact: Impact, ctx: ReportContext = {}): string {
@@ -65,19 +66,6 @@ export function impactText(impact: Impact, ctx: ReportContext = {}): string {
   return `${out.join("\n")}\n`;
 }
 
-/** A code fence longer than any run of backticks in the text, so no line of it can close the block. */
-function fenced(lang: string, lines: readonly string[]): string {
-  const longest = Math.max(0, ...lines.map((l) => Math.max(0, ...[...l.matchAll(/`+/g)].map((m) => m[0].length))));
-  const fence = "`".repeat(Math.max(3, longest + 1));
-  return [`${fence}${lang}`, ...lines, fence].join("\n");
-}
-
-/** Inline code that a backtick in the text cannot end early. */
-const code = (s: string) => {
-  const ticks = "`".repeat(Math.max(1, ...[...s.matchAll(/`+/g)].map((m) => m[0].length + 1)));
-  return ticks.length > 1 ? `${ticks} ${s} ${ticks}` : `\`${s}\``;
-};
-
 /** A section of the markdown in full and in a shorter, folded form. */
 interface Block {
   readonly full: string;
@@ -90,15 +78,15 @@ const FOLDED_ROWS = 20;
 
 function changeBlock(g: ChangeGroup, ctx: ReportContext): Block {
   const make = (maxLines: number, maxNames: number) => {
-    const facts = [fromLine(g, code), placeCounts(g.servers, ctx)].filter(Boolean).join(" · ");
-    const names = g.servers.length <= 3 ? `: ${nameList(g.servers)}` : "";
-    const out = ["", "", `#### ${reach(g, code)}${names}`];
-    if (g.paths.length > 1) out.push("", nameList(g.paths.map(code), maxNames));
+    const facts = [fromLine(g, mdCode), placeCounts(g.servers, ctx, mdText)].filter(Boolean).join(" · ");
+    const names = g.servers.length <= 3 ? `: ${nameList(g.servers.map(mdText))}` : "";
+    const out = ["", "", `#### ${reach(g, mdCode)}${names}`];
+    if (g.paths.length > 1) out.push("", nameList(g.paths.map((p) => mdCode(p)), maxNames));
     if (facts) out.push("", facts);
-    if (g.servers.length > 3) out.push("", `<details><summary>${g.servers.length} servers</summary>`, "", nameList(g.servers, maxNames), "", "</details>");
+    if (g.servers.length > 3) out.push("", `<details><summary>${g.servers.length} servers</summary>`, "", nameList(g.servers.map(mdText), maxNames), "", "</details>");
     const note = diffNote(g.diff);
-    if (note === null && contextNote(g)) out.push("", `_${contextNote(g)}_`);
-    out.push("", note ?? fenced("diff", diffLines(g.diff, maxLines)));
+    if (note === null && contextNote(g, mdCode)) out.push("", `_${contextNote(g, mdCode)}_`);
+    out.push("", note ?? fence(diffLines(g.diff, maxLines), "diff"));
     return out.join("\n");
   };
   return { full: make(Infinity, Infinity), folded: make(FOLDED_DIFF_LINES, FOLDED_NAMES) };
@@ -117,10 +105,11 @@ function serverGroups(impact: Impact, ctx: ReportContext): string[][] {
 function serverBlock(names: readonly string[], impact: Impact, ctx: ReportContext): Block {
   const first = names[0]!;
   const make = (maxNames: number, maxRows: number) => {
-    const heading = names.length === 1 ? `### ${first}${place(first, ctx) ? ` (${place(first, ctx)})` : ""}` : `### ${names.length} servers (${placeCounts(names, ctx) || "the same changes"})`;
+    const where = place(first, ctx, mdText);
+    const heading = names.length === 1 ? `### ${mdText(first)}${where ? ` (${where})` : ""}` : `### ${names.length} servers (${placeCounts(names, ctx, mdText) || "the same changes"})`;
     const out = ["", "", heading];
-    if (names.length > 1) out.push("", `<details><summary>${names.length} servers with the same changes</summary>`, "", nameList(names, maxNames), "", "</details>");
-    out.push(...(ctx.notes?.[first] ?? []).flatMap((n) => ["", `- ${n}`]));
+    if (names.length > 1) out.push("", `<details><summary>${names.length} servers with the same changes</summary>`, "", nameList(names.map(mdText), maxNames), "", "</details>");
+    out.push(...(ctx.notes?.[first] ?? []).flatMap((n) => ["", `- ${mdText(n)}`]));
     const r = rows(impact, first, ctx, false);
     if (r.length > 0) out.push("", markdownTable(headers(ctx), r.slice(0, maxRows)), ...(r.length > maxRows ? ["", `… ${r.length - maxRows} more rows`] : []));
     return out.join("\n");
@@ -135,8 +124,8 @@ function serverBlock(names: readonly string[], impact: Impact, ctx: ReportContex
  */
 export function impactMarkdown(impact: Impact, ctx: ReportContext = {}, limit = COMMENT_LIMIT): string {
   const warnings = ctx.warnings ?? [];
-  const head = [...warnings.slice(0, 20).flatMap((w) => [`> **Warning:** ${w}`, ""]), ...(warnings.length > 20 ? [`> ${warnings.length - 20} more warnings`, ""] : []), `**${impactSummary(impact)}**`];
-  if (impact.touched.length) head.push("", `Rollout order: ${rolloutLine(impact.touched, ctx)}`);
+  const head = [...warnings.slice(0, 20).flatMap((w) => [`> **Warning:** ${mdText(w)}`, ""]), ...(warnings.length > 20 ? [`> ${warnings.length - 20} more warnings`, ""] : []), `**${impactSummary(impact)}**`];
+  if (impact.touched.length) head.push("", `Rollout order: ${rolloutLine(impact.touched, ctx, mdText)}`);
   const header = head.join("\n");
 
   const changes = shownGroups(ctx.changes).map((g) => changeBlock(g, ctx));
@@ -145,7 +134,7 @@ export function impactMarkdown(impact: Impact, ctx: ReportContext = {}, limit = 
   // With nothing touched the summary line says it all.
   const tail: Block[] = [];
   if (untouched.length && impact.touched.length) {
-    const make = (max: number) => ["", "", `<details><summary>${untouched.length} server${untouched.length === 1 ? "" : "s"} untouched</summary>`, "", nameList(untouched.map((n) => `\`${n}\``), max), "", "</details>"].join("\n");
+    const make = (max: number) => ["", "", `<details><summary>${untouched.length} server${untouched.length === 1 ? "" : "s"} untouched</summary>`, "", nameList(untouched.map((n) => mdCode(n)), max), "", "</details>"].join("\n");
     tail.push({ full: make(Infinity), folded: make(50) });
   }
   const sections = [...(changes.length ? [{ full: "\n\n## What changes in the files", folded: "\n\n## What changes in the files" }] : []), ...changes, ...(changes.length && servers.length ? [{ full: "\n\n## Servers", folded: "\n\n## Servers" }] : []), ...servers, ...tail];

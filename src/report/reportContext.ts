@@ -41,7 +41,8 @@ export function rolloutOrder(touched: readonly string[], ctx: ReportContext): [n
 const ROLLOUT_NAMES = 12;
 
 /** `wave 0: pxe-east → wave 1: pxe-edge, pxe-west`; a wave of many servers as a count and its first names. */
-export const rolloutLine = (touched: readonly string[], ctx: ReportContext): string =>
+export const rolloutLine = (touched: readonly string[], ctx: ReportContext, name: (server: string) => string = (s) => s): string =>
   rolloutOrder(touched, ctx)
+    .map(([w, all]) => [w, all.map(name)] as const)
     .map(([w, names]) => `wave ${w}: ${names.length <= ROLLOUT_NAMES ? names.join(", ") : `${names.length} servers (${names.slice(0, ROLLOUT_NAMES).join(", ")}, …)`}`)
     .join(" → ");

@@ -1,4 +1,5 @@
 /** Plain-text and Markdown tables; shared by every command that prints rows. */
+import { mdCode, mdText } from "./markdown";
 
 export function textTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -6,12 +7,11 @@ export function textTable(headers: readonly string[], rows: readonly (readonly s
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-const mdCell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-
 export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   return [
-    `| ${headers.map(mdCell).join(" | ")} |`,
+    `| ${headers.map(mdText).join(" | ")} |`,
     `| ${headers.map(() => "---").join(" | ")} |`,
-    ...rows.map((r) => `| ${r.map((c) => `\`${mdCell(c)}\``.replace(/^``$/, "")).join(" | ")} |`),
+    // Every cell is a name or value shown as it is: code, which no text inside can end or mark up.
+    ...rows.map((r) => `| ${r.map((c) => mdCode(c, { table: true })).join(" | ")} |`),
   ].join("\n");
 }

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { fenceCommand } from "../../components/cli/commands/fence";
 import { run } from "../../components/cli/main";
 import { programVerbIndex } from "../../components/cli/pulumiHost";
 import { supportedCli } from "../../components/cli/toolchain";
@@ -67,11 +68,17 @@ describe("cli", () => {
     expect(run(["validate", example, "--bogus"]).exitCode).toBe(2);
     expect(run(["select", example, "--stack", "dev", "--server", "nope", "--project", project]).exitCode).toBe(2);
     expect(run(["impact", example, example, "--stack", "dev", "--json", "--markdown"]).exitCode).toBe(2);
+    expect(run(["impact", example, example, "--base", "main", "--stack", "dev"]).stderr).toMatch(/^provision: impact takes either --base REF or <before> <after>/);
+    expect(run(["impact", "--base=", "--stack", "dev"]).exitCode).toBe(2);
     expect(run(["--help"])).toMatchObject({ exitCode: 0 });
   });
 
   it("invalid stack config exits 1", () => {
     expect(run(["impact", example, example, "--stack", "missing", "--project", project]).exitCode).toBe(1);
+  });
+
+  it("fence: any text as one markdown block that no line of it closes", () => {
+    expect(fenceCommand("error in x\n````\n**fake** @octocat\n").stdout).toBe("`````\nerror in x\n````\n**fake** @octocat\n`````\n");
   });
 
   it("bin/provision.js launches", () => {

@@ -2,8 +2,9 @@
 // committed catalog, `provision plan` shows the edit as one masked unified diff with the servers
 // it reaches, in text, markdown, JSON and HTML, as `provision impact` predicts; a secret's new
 // value shows as its marker changing; on a machine whose content store is empty (CI), `--base`
-// renders the text before from git; and the pull-request recipe (examples/ci/) posts one comment
-// and updates it. No secret value appears in any output.
+// renders the text before from git; and the pull-request recipe's engine plan (examples/ci/)
+// posts one comment and updates it, never a comment by someone else that carries its marker,
+// and fences a failed plan's error. No secret value appears in any output.
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -11,6 +12,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFleet, ROOT_PASSWORD_HASH, type Fleet } from "../support/fleet";
 import { fakeGh, type FakeGh } from "../support/fakeGh";
+import { fencedBlocks, markupLines } from "../support/markdownText";
 import { repoRoot } from "../support/pulumi";
 import { provisionOk, runProvision } from "../support/provisionCli";
 
@@ -142,6 +144,12 @@ describe("reviews show what changes inside each file", () => {
     const fromStore = await plan(["--json"]);
     expect(changesOf(withBase.stdout)).toEqual(changesOf(fromStore.stdout));
 
+    // The review without engine, state or secrets (the pull request's first tier) predicts the same from the same revision.
+    const predicted = await runProvision(["impact", "--base", baseCommit, "--stack", "test", "--project", fleet.project.dir, "--json"], { cwd: fleet.project.dir, env: { PATH: process.env.PATH, HOME: emptyStore } });
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const strip = (cs: Change[]) => cs.map(({ origins: _o, ...c }) => c);
+    expect(strip(changesOf(predicted.stdout))).toEqual(strip(changesOf(withBase.stdout)));
+
     for (const [ref, message] of [
       ["no-such-branch", 'is not a commit of'],
       ["--upload-pack=touch /tmp/pwned", "takes a git revision"],
@@ -153,8 +161,9 @@ describe("reviews show what changes inside each file", () => {
     }
   });
 
-  it("the pull-request recipe posts one comment with the plan, then updates it", async () => {
+  it("the pull-request recipe's engine plan posts one comment and updates it, never a comment someone else wrote with its marker; a failed plan's error stays in its fence", async () => {
     const script = path.join(repoRoot, "examples", "ci", "plan-comment.sh");
+    const marker = "<!-- provisioning-plan stack=test -->";
     const run = () =>
       spawnSync(script, [], {
         cwd: fleet.catalogDir,
@@ -171,15 +180,19 @@ describe("reviews show what changes inside each file", () => {
           PROVISIONING_STORE: emptyStore,
         },
       });
+    // Someone else's comment carrying the marker, posted first: it is not the bot's, so it is never edited.
+    const forged = gh.addComment(`${marker}\n**0 of 4 servers touched: no file changes** (forged)`, "mallory");
+    const bots = () => gh.comments().filter((c) => c.user.login === "github-actions[bot]");
     const first = run();
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toContain("posted a comment on #7");
-    let comments = gh.comments();
+    let comments = bots();
     expect(comments).toHaveLength(1);
     expect(comments[0]!.route).toBe("repos/{owner}/{repo}/issues/7/comments");
-    expect(comments[0]!.body.startsWith("<!-- provisioning-plan stack=test -->\n")).toBe(true);
+    expect(comments[0]!.body.startsWith(`${marker}\n`)).toBe(true);
     expect(comments[0]!.body).toContain("#### 2 files updated on 4 servers");
     expect(comments[0]!.body).toContain(`+${EDIT}`);
+    expect(gh.comments().find((c) => c.id === forged.id)).toEqual(forged);
 
     // Another push: the same comment shows the new plan.
     fs.appendFileSync(path.join(fleet.catalogDir, "templates", "ks-base.ks.j2"), "# second push\n");
@@ -187,11 +200,34 @@ describe("reviews show what changes inside each file", () => {
     const second = run();
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toContain(`updated comment ${comments[0]!.id} on #7`);
-    comments = gh.comments();
+    comments = bots();
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain("+# second push");
     expect(comments[0]!.body).toContain(`+${EDIT}`);
     expect(gh.calls().filter((c) => c.includes("--method POST"))).toHaveLength(1);
     noSecretIn(...comments.map((c) => c.body));
+
+    // A catalog file named to close the error's fence and forge the summary (backtick runs 3..10): the plan fails, the comment says so, the name stays inside the fence.
+    const FAKE = "**0 of 4 servers touched: no file changes** @octocat LGTM";
+    for (const n of [3, 4, 5, 6, 7, 8, 9, 10]) fs.writeFileSync(path.join(fleet.catalogDir, `x${n}\n${"`".repeat(n)}\n${FAKE}\n${"`".repeat(n)}\n.yaml`), "profiles: [\n");
+    git("add", "-A");
+    git("commit", "-q", "-m", "catalog files named to forge the comment");
+    try {
+      const failed = run();
+      expect(failed.status).toBe(1);
+      comments = bots();
+      expect(comments).toHaveLength(1);
+      const body = comments[0]!.body;
+      expect(body).toContain("#### Provisioning plan: stack `test` failed");
+      // Each file's issue (the engine repeats its diagnostics in its log) inside the fence.
+      expect(fencedBlocks(body).flat().filter((l) => l === FAKE).length).toBeGreaterThanOrEqual(8);
+      for (const line of markupLines(body)) {
+        expect(line).not.toContain("servers touched: no file changes**");
+        expect(line).not.toContain("@octocat");
+      }
+      expect(gh.comments().find((c) => c.id === forged.id)).toEqual(forged);
+    } finally {
+      git("reset", "-q", "--hard", "HEAD^");
+    }
   });
 });

@@ -159,7 +159,7 @@ describe("one diff, many servers", () => {
     const impact: Impact = { touched: ["a", "b"], servers: Object.fromEntries(Object.entries(files).map(([n, fs]) => [n, { status: "update" as const, objects: [], files: fs.map((f) => ({ path: f.path, op: f.op })) }])) };
     const md = impactMarkdown(impact, { files, changes });
     expect(md).toContain("#### 2 files updated on 2 servers: a, b");
-    expect(md).toContain("_the diff of http/autoinstall/db.cfg on a; in the others the same lines change, the lines around them differ_");
+    expect(md).toContain("_the diff of `http/autoinstall/db.cfg` on `a`; in the others the same lines change, the lines around them differ_");
   });
 
   it("a diff holding backticks cannot close its code block", () => {

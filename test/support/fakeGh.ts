@@ -1,6 +1,7 @@
 // A stand-in for the GitHub CLI in tests of the pull-request recipe (examples/ci/): `gh api` on
-// issue comments, kept in a JSON file; `--jq` is evaluated by the real jq, as gh does. Every call
-// is logged. Nothing reaches GitHub.
+// issue comments, kept in a JSON file with their author (`user.login`, as GitHub gives it: the
+// token's user posts, `github-actions[bot]` unless FAKE_GH_LOGIN says otherwise); `--jq` is
+// evaluated by the real jq, as gh does. Every call is logged. Nothing reaches GitHub.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -24,10 +25,13 @@ while [ $# -gt 0 ]; do
 done
 comments="$state/comments.json"
 case "$method" in
-  GET) if [ -n "$jq_expr" ]; then jq -r "$jq_expr" "$comments"; else cat "$comments"; fi ;;
+  GET)
+    # The comments of the pull request the route names, as GitHub lists them.
+    jq --arg route "$route" '[.[] | select(.route == $route)]' "$comments" >"$comments.page"
+    if [ -n "$jq_expr" ]; then jq -r "$jq_expr" "$comments.page"; else cat "$comments.page"; fi ;;
   POST)
     id=$(( $(jq length "$comments") + 100 ))
-    jq --rawfile b "$body" --argjson id "$id" --arg route "$route" '. + [{id: $id, body: $b, route: $route}]' "$comments" >"$comments.new"
+    jq --rawfile b "$body" --argjson id "$id" --arg route "$route" --arg login "\${FAKE_GH_LOGIN:-github-actions[bot]}" '. + [{id: $id, body: $b, route: $route, user: {login: $login}}]' "$comments" >"$comments.new"
     mv "$comments.new" "$comments"; echo "{\\"id\\": $id}" ;;
   PATCH)
     id=\${route##*/}
@@ -36,11 +40,20 @@ case "$method" in
 esac
 `;
 
+export interface FakeComment {
+  id: number;
+  body: string;
+  route: string;
+  user: { login: string };
+}
+
 export interface FakeGh {
   /** Prepend to PATH. */
   readonly bin: string;
   readonly env: NodeJS.ProcessEnv;
-  comments(): { id: number; body: string; route: string }[];
+  comments(): FakeComment[];
+  /** A comment someone else wrote (e.g. a forged marker), as if posted before. */
+  addComment(body: string, login: string, route?: string): FakeComment;
   calls(): string[];
   dispose(): void;
 }
@@ -56,6 +69,13 @@ export function fakeGh(): FakeGh {
     bin,
     env: { FAKE_GH_DIR: dir },
     comments: () => JSON.parse(fs.readFileSync(path.join(dir, "comments.json"), "utf8")),
+    addComment: (body, login, route = "repos/{owner}/{repo}/issues/7/comments") => {
+      const file = path.join(dir, "comments.json");
+      const all = JSON.parse(fs.readFileSync(file, "utf8")) as FakeComment[];
+      const comment = { id: all.length + 100, body, route, user: { login } };
+      fs.writeFileSync(file, JSON.stringify([...all, comment]));
+      return comment;
+    },
     calls: () => fs.readFileSync(path.join(dir, "calls.log"), "utf8").split("\n").filter(Boolean),
     dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
