@@ -8,6 +8,7 @@ import type { Server } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
 import type { TreesResult } from "../src/renderJob";
 import { contentKey, sha256Hex } from "../src/state/contentKey";
+import { visibleText } from "../src/util/visibleText";
 import { DynamicProvider } from "./dynamicResource";
 import { STACK_KEY, TYPE, waveBarrierName } from "./names";
 import type { Credentials, TransportProps } from "./provider/connection";
@@ -83,7 +84,7 @@ export class CentralServer extends pulumi.ComponentResource {
         pulumi.log.warn(`${c.server.name}: insecureAcceptAnyHostKey: the host key of ${isInput((c.args.transport as { host: unknown }).host) ? "its host" : t.host} is not checked; whoever answers there gets a root session and the files`, this);
       }
     }
-    for (const w of rendered.warnings) pulumi.log.warn(w.message, this);
+    for (const w of rendered.warnings) pulumi.log.warn(visibleText(w.message), this);
     const treesNow = new Map(rendered.trees.map((t) => [t.server, t]));
     for (const t of rendered.trees) putTexts(t, store);
 

@@ -46,7 +46,10 @@ export function hasHiddenCharacters(text: string, keep = ""): boolean {
  * own newlines stay.
  */
 export function visibleJson(value: unknown, space: number | string = 2): string {
-  return (JSON.stringify(value, null, space) ?? "null").replace(HIDING, (ch) =>
-    ch === "\n" ? ch : [...Array(ch.length).keys()].map((i) => `\\u${hex(ch.charCodeAt(i), 4)}`).join(""),
-  );
+  return visibleJsonText(JSON.stringify(value, null, space) ?? "null");
+}
+
+/** A JSON text with its hiding characters (newlines aside) as `\uXXXX`: valid JSON stays valid and parses the same. */
+export function visibleJsonText(json: string): string {
+  return json.replace(HIDING, (ch) => (ch === "\n" ? ch : [...Array(ch.length).keys()].map((i) => `\\u${hex(ch.charCodeAt(i), 4)}`).join("")));
 }

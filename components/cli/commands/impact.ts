@@ -5,6 +5,7 @@ import { changesJson, groupChanges } from "../../../src/review/changeGroups";
 import { impactMarkdown, impactText } from "../../../src/report/impactReport";
 import { placesOf } from "../../../src/report/reportContext";
 import { readStackConfig } from "../../../src/stackConfig";
+import { visibleJson } from "../../../src/util/visibleText";
 import { runSandboxed } from "../../sandbox";
 import { type CommandResult, guard, ok } from "../result";
 
@@ -26,6 +27,6 @@ export function impactCommand(opts: ImpactOptions): CommandResult {
     const changes = groupChanges(review.files, review.contents);
     const ctx = { servers: placesOf(stack.servers), files: review.files, changes };
     const format = opts.format ?? "text";
-    return ok(format === "json" ? `${JSON.stringify({ ...review.impact, changes: changesJson(changes) }, null, 2)}\n` : format === "markdown" ? impactMarkdown(review.impact, ctx) : impactText(review.impact, ctx));
+    return ok(format === "json" ? `${visibleJson({ ...review.impact, changes: changesJson(changes) })}\n` : format === "markdown" ? impactMarkdown(review.impact, ctx) : impactText(review.impact, ctx));
   });
 }
