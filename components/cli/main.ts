@@ -8,8 +8,8 @@ import { upCommand } from "./commands/up";
 import { validateCommand } from "./commands/validate";
 import { COMMANDS, type CommandHelp, commandUsage, usage } from "./help";
 import { type CommandResult, failureLine, shownResult, UsageError } from "./result";
-import { ToolchainError } from "./toolchain";
 import { visibleText } from "../../src/util/visibleText";
+import { ToolchainError } from "./toolchain";
 
 const need = (v: string | undefined, what: string): string => {
   if (v === undefined || v === "") throw new UsageError(`missing ${what}`);
@@ -134,7 +134,6 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
     return;
   }
-  // `--json` as an argument, not as an option's value: parseArgs refuses a value starting with "-".
   let result: CommandResult;
   try {
     result = await runAsync(argv);
@@ -142,6 +141,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     // An unexpected failure keeps its stack trace for a bug report, shown like any other text.
     result = { stdout: "", stderr: `provision: ${(e as Error)?.stack ?? String(e)}\n`, exitCode: 1 };
   }
+  // `--json` is never an option's value: parseArgs refuses a value starting with "-".
   const r = shownResult(result, argv.includes("--json"));
   if (r.stdout) process.stdout.write(r.stdout);
   if (r.stderr) process.stderr.write(r.stderr);
