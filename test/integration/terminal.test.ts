@@ -3,8 +3,9 @@
 // that hides the line in a terminal), and a line of every control and hiding character a template
 // may hold. `provision impact` and `provision plan` (the real engine) print it with every such
 // character written out visibly and the added line there; JSON parses back to the very
-// characters; the HTML page shows them too; and a stack name argument or a catalog file name
-// made of them comes back visible in the error.
+// characters; the HTML page shows them too; a child's manifest and a catalog file name quoted in
+// the engine's errors (also through the Pulumi CLI itself) come back visible, as does a stack
+// name argument; and the child still gets the very bytes.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -111,6 +112,21 @@ describe("the terminal shows what changed", () => {
     expect(up.stdout).toContain("wave 0: web-1 (1 touched)");
     // Only what is shown is escaped: the child holds the template's very characters.
     expect(fs.readFileSync(path.join(fleet.roots["web-1"]!, "http", "autoinstall", "web.cfg"), "utf8")).toContain(`${ADDED.join("\n")}\n`);
+  });
+
+  it("the stack program's error (a RunError) names a catalog file made of the family visibly, through plan and the Pulumi CLI", async () => {
+    const bad = path.join(fleet.catalogDir, `bad${FAMILY.filter((c) => c !== "\0").join("")}.yaml`);
+    fs.writeFileSync(bad, 'profiles:\n  - name: "web\\e]0;t\\a\\u202e"\n');
+    try {
+      for (const r of [await cli(["plan", "--stack", "test"]), await fleet.project.run(["preview", "--stack", "test"])]) {
+        expect(r.code).not.toBe(0);
+        shownSafely(r);
+        expect(`${r.stdout}${r.stderr}`).toContain(`${path.join(fleet.catalogDir, "bad")}\\x01\\x02`);
+        expect(`${r.stdout}${r.stderr}`).toContain('invalid name "web\\u001b]0;t\\u0007\\u202e"');
+      }
+    } finally {
+      fs.rmSync(bad);
+    }
   });
 
   it("a stack name argument and a catalog file name made of the family come back visible", async () => {
