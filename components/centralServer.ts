@@ -10,6 +10,7 @@ import type { TreesResult } from "../src/renderJob";
 import { zodToIssues } from "../src/catalog/zodIssues";
 import { DEFAULT_PAYLOAD_MAX_BYTES, PayloadMaxBytesSchema, PayloadUrlAllowSchema } from "../src/payloadUrls";
 import { contentKey, sha256Hex } from "../src/state/contentKey";
+import { visibleText } from "../src/util/visibleText";
 import { DynamicProvider } from "./dynamicResource";
 import type { DownloadPolicy } from "./payloadDownload";
 import { STACK_KEY, TYPE, waveBarrierName } from "./names";
@@ -95,7 +96,7 @@ export class CentralServer extends pulumi.ComponentResource {
         pulumi.log.warn(`${c.server.name}: insecureAcceptAnyHostKey: the host key of ${isInput((c.args.transport as { host: unknown }).host) ? "its host" : t.host} is not checked; whoever answers there gets a root session and the files`, this);
       }
     }
-    for (const w of rendered.warnings) pulumi.log.warn(w.message, this);
+    for (const w of rendered.warnings) pulumi.log.warn(visibleText(w.message), this);
     const treesNow = new Map(rendered.trees.map((t) => [t.server, t]));
     for (const t of rendered.trees) putTexts(t, store);
 

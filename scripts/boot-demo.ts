@@ -20,6 +20,7 @@ import { NETBOOT_PAYLOAD_ROOTS } from "./netboot";
 
 import { provisionPulumiCommand as pulumiCommand } from "../components/cli/engine";
 import { packageRoot as repoRoot } from "../components/packageRoot";
+import { visibleText } from "../src/util/visibleText";
 const stack = "boot-demo";
 const projectDir = path.join(repoRoot, ".children", "boot-demo");
 const childRoot = path.join(projectDir, "child");
@@ -103,7 +104,7 @@ async function boot(): Promise<void> {
       const lines = fs.existsSync(accessLog) ? fs.readFileSync(accessLog, "utf8").slice(offset).split("\n") : [];
       const hit = lines.find((l) => l.includes(`"GET /autoinstall/${profile}.cfg `));
       if (hit) {
-        console.log(`boot-demo: after ${Math.round((Date.now() - t0) / 1000)} s the installer fetched its preseed (nginx: address [time] "request" status bytes "agent"):\n  ${hit}`);
+        console.log(`boot-demo: after ${Math.round((Date.now() - t0) / 1000)} s the installer fetched its preseed (nginx: address [time] "request" status bytes "agent"):\n  ${visibleText(hit)}`);
         const rel = `http/autoinstall/${profile}.cfg`;
         const entry = (JSON.parse(fs.readFileSync(path.join(childRoot, "manifest.json"), "utf8")) as { files: { path: string; sha256: string; size: number }[] }).files.find((f) => f.path === rel);
         const served = createHash("sha256").update(fs.readFileSync(path.join(childRoot, rel))).digest("hex");
@@ -113,7 +114,9 @@ async function boot(): Promise<void> {
       }
       if (Date.now() - t0 > limitSeconds * 1000) {
         console.error(`boot-demo: no fetch after ${limitSeconds} s; serial log tail:`);
-        console.error(fs.readFileSync(serialLog, "latin1").replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").split("\n").filter((l) => l.trim()).slice(-20).join("\n"));
+        // The guest's console: its colour codes dropped, anything else it sends shown, not acted on.
+        const tail = fs.readFileSync(serialLog, "latin1").replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").split("\n").filter((l) => l.trim()).slice(-20);
+        console.error(tail.map((l) => visibleText(l.replace(/\r$/, ""))).join("\n"));
         process.exitCode = 1;
         return;
       }

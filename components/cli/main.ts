@@ -9,7 +9,8 @@ import { sitesPlanCommand, sitesUpCommand } from "./commands/sites";
 import { upCommand } from "./commands/up";
 import { validateCommand } from "./commands/validate";
 import { COMMANDS, type CommandHelp, commandUsage, usage } from "./help";
-import { type CommandResult, UsageError } from "./result";
+import { type CommandResult, failureLine, shownResult, UsageError } from "./result";
+import { visibleText } from "../../src/util/visibleText";
 import { ToolchainError } from "./toolchain";
 
 const need = (v: string | undefined, what: string): string => {
@@ -93,9 +94,9 @@ export function run(argv: readonly string[]): CommandResult {
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      return { stdout: "", stderr: `provision: ${(e as Error).message}\n\n${command ? commandUsage(command) : usage()}`, exitCode: 2 };
+      return { stdout: "", stderr: `${failureLine((e as Error).message)}\n${command ? commandUsage(command) : usage()}`, exitCode: 2 };
     }
-    if (e instanceof ToolchainError) return { stdout: "", stderr: `provision: ${e.message}\n`, exitCode: 1 };
+    if (e instanceof ToolchainError) return { stdout: "", stderr: failureLine(e.message), exitCode: 1 };
     throw e;
   }
 }
@@ -115,7 +116,7 @@ export async function runAsync(argv: readonly string[]): Promise<CommandResult> 
   const verb = positionals[0];
   if (values.stacks === undefined || values.help || (verb !== "plan" && verb !== "up")) return run(argv);
   const command = COMMANDS.find((c) => c.name === verb)!;
-  const usage = (message: string): CommandResult => ({ stdout: "", stderr: `provision: ${message}\n\n${commandUsage(command)}`, exitCode: 2 });
+  const usage = (message: string): CommandResult => ({ stdout: "", stderr: `${failureLine(message)}\n${commandUsage(command)}`, exitCode: 2 });
   if (values.stack !== undefined) return usage("--stack and --stacks are exclusive");
   if (positionals.length > 1) return usage(`${verb} takes no argument`);
   const parallel = values.parallel !== undefined ? Number(values.parallel) : undefined;
@@ -137,12 +138,20 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     try {
       process.exitCode = await hostPulumi(argv.slice(1));
     } catch (e) {
-      process.stderr.write(`provision pulumi: ${(e as Error).message}\n`);
+      process.stderr.write(`provision pulumi: ${visibleText((e as Error).message)}\n`);
       process.exitCode = 1;
     }
     return;
   }
-  const r = await runAsync(argv);
+  let result: CommandResult;
+  try {
+    result = await runAsync(argv);
+  } catch (e) {
+    // An unexpected failure keeps its stack trace for a bug report, shown like any other text.
+    result = { stdout: "", stderr: `provision: ${(e as Error)?.stack ?? String(e)}\n`, exitCode: 1 };
+  }
+  // `--json` is never an option's value: parseArgs refuses a value starting with "-".
+  const r = shownResult(result, argv.includes("--json"));
   if (r.stdout) process.stdout.write(r.stdout);
   if (r.stderr) process.stderr.write(r.stderr);
   process.exitCode = r.exitCode;

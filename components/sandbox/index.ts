@@ -17,6 +17,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CatalogError } from "../../src/catalog/errors";
 import type { RenderJob, RenderJobResult } from "../../src/renderJob";
+import { visibleText } from "../../src/util/visibleText";
 import { packageRoot } from "../packageRoot";
 
 /** Rendering stopped for what the catalog made it do (a time or memory limit): one line for the user. */
@@ -89,7 +90,7 @@ function resultOf(status: number | null, signal: NodeJS.Signals | null, stdout: 
     const oom = /heap out of memory|Allocation failed/.test(stderr);
     if (oom) throw new RenderError("rendering the catalog ran out of memory and was stopped (a template that builds huge output?)");
     const why = stderr.split("\n").filter((l) => /Error|ERR_|resource:/.test(l)).slice(0, 3).map((l) => l.trim());
-    throw new Error(`the renderer failed (exit ${status ?? signal}): ${why.join(" ") || stderr.trim().slice(-500)}`);
+    throw new Error(`the renderer failed (exit ${status ?? signal}): ${visibleText(why.join(" ") || stderr.trim().slice(-500))}`);
   }
   const result = JSON.parse(stdout) as RenderJobResult;
   if (!result.ok) throw new CatalogError(result.issues);

@@ -1,4 +1,5 @@
 /** The one error type for bad catalogs and stack configs: every issue of a load, together. */
+import { visibleText } from "../util/visibleText";
 
 export type Severity = "error" | "warning";
 
@@ -22,11 +23,16 @@ export class CatalogError extends Error {
   }
 }
 
-/** `catalog.yaml:42 profiles[3].parent: unknown profile "x" (known: a, b, c)` */
+/**
+ * `catalog.yaml:42 profiles[3].parent: unknown profile "x" (known: a, b, c)`: one line, whatever
+ * the file name, key or message quotes from the catalog (its controls written out visibly).
+ */
 export function formatIssue(i: CatalogIssue): string {
-  const where = i.line > 0 ? `${i.file}:${i.line}` : i.file;
+  const file = visibleText(i.file);
+  const where = i.line > 0 ? `${file}:${i.line}` : file;
   const sev = i.severity === "warning" ? "warning: " : "";
-  return i.path ? `${where} ${i.path}: ${sev}${i.message}` : `${where}: ${sev}${i.message}`;
+  const message = visibleText(i.message);
+  return i.path ? `${where} ${visibleText(i.path)}: ${sev}${message}` : `${where}: ${sev}${message}`;
 }
 
 /** `profiles[3].parent` from `["profiles", 3, "parent"]`. */

@@ -6,6 +6,7 @@
 import type { ChangeGroup } from "../review/changeGroups";
 import type { FileDiff } from "../review/fileDiff";
 import { compareStrings } from "../util/canonical";
+import { visibleText } from "../util/visibleText";
 import { type ReportContext, waveOf } from "./reportContext";
 
 const PAST = { create: "created", update: "updated", delete: "deleted" } as const;
@@ -70,17 +71,19 @@ export function diffLines(diff: FileDiff, maxLines = Infinity): string[] {
 /** The groups worth a diff: the child's manifest changes with every update and says nothing new. */
 export const shownGroups = (groups: readonly ChangeGroup[] = []) => groups.filter((g) => g.diff.kind !== "manifest");
 
+/** The changes for a terminal: names and notes visible on one line each, diff lines visible but for their tabs. */
 export function changesText(groups: readonly ChangeGroup[], ctx: ReportContext): string[] {
   const shown = shownGroups(groups);
   if (shown.length === 0) return [];
+  const v = (s: string) => visibleText(s);
   const out = ["", "changes:"];
   for (const g of shown) {
     const from = fromLine(g);
     const places = placeCounts(g.servers, ctx);
-    out.push("", `${reach(g)}${from ? ` (${from})` : ""}${places ? ` [${places}]` : ""}: ${nameList(g.servers, 20)}`);
-    if (g.paths.length > 1) out.push(`  files: ${g.paths.join(", ")}`);
+    out.push("", v(`${reach(g)}${from ? ` (${from})` : ""}${places ? ` [${places}]` : ""}: ${nameList(g.servers, 20)}`));
+    if (g.paths.length > 1) out.push(`  files: ${v(g.paths.join(", "))}`);
     const note = diffNote(g.diff);
-    out.push(...(note ? [`  ${note}`] : [...(contextNote(g) ? [`  (${contextNote(g)})`] : []), ...diffLines(g.diff).map((l) => `    ${l}`)]));
+    out.push(...(note ? [`  ${v(note)}`] : [...(contextNote(g) ? [`  (${v(contextNote(g)!)})`] : []), ...diffLines(g.diff).map((l) => `    ${visibleText(l, "\t")}`)]));
   }
   return out;
 }

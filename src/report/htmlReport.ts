@@ -5,11 +5,13 @@
  */
 import type { Impact, Op } from "../impact";
 import { compareStrings } from "../util/canonical";
+import { visibleText } from "../util/visibleText";
 import { contextNote, diffLines, diffNote, fromLine, nameList, placeCounts, reach, shownGroups } from "./changesReport";
 import { impactSummary } from "./impactReport";
 import { type ReportContext, rolloutLine, waveOf } from "./reportContext";
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Markup-safe and visible: a control or hiding character shows as its escape (`\\x1b`, `\\u202e`); `keep` as for visibleText. */
+const esc = (s: string, keep = "") => visibleText(s, keep).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const SYMBOL: Record<Op, string> = { create: "+", update: "~", delete: "−" };
 
 const STYLE = `
@@ -118,7 +120,7 @@ export function impactHtml(impact: Impact, ctx: ReportContext = {}, opts: HtmlRe
     .map((g) => {
       const note = diffNote(g.diff);
       const facts = [fromLine(g), placeCounts(g.servers, ctx), nameList(g.servers), g.paths.length > 1 ? g.paths.join(", ") : "", note === null ? (contextNote(g) ?? "") : ""].filter(Boolean).join(" · ");
-      const body = note !== null ? `<p class="note">${esc(note)}</p>` : `<pre class="diff">${diffLines(g.diff).map((l) => `<span class="${lineClass(l)}">${esc(l)}</span>`).join("")}</pre>`;
+      const body = note !== null ? `<p class="note">${esc(note)}</p>` : `<pre class="diff">${diffLines(g.diff).map((l) => `<span class="${lineClass(l)}">${esc(l, "\t")}</span>`).join("")}</pre>`;
       return `<section class="change" data-paths="${esc(g.paths.join(" "))}" data-servers="${esc(g.servers.join(" "))}"><h3>${reach(g, (p) => `<code>${esc(p)}</code>`)}</h3><div class="facts">${esc(facts)}</div>${body}</section>`;
     })
     .join("\n");

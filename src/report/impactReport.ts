@@ -6,6 +6,7 @@
 import type { Impact, Op } from "../impact";
 import type { ChangeGroup } from "../review/changeGroups";
 import { changesText, contextNote, diffLines, diffNote, fromLine, nameList, placeCounts, reach, shownGroups } from "./changesReport";
+import { visibleText } from "../util/visibleText";
 import { type ReportContext, rolloutLine } from "./reportContext";
 import { fence, mdCode, mdText } from "./markdown";
 import { markdownTable, textTable } from "./table";
@@ -52,15 +53,21 @@ function place(name: string, ctx: ReportContext, site: (s: string) => string = (
   return p ? `site ${site(p.site)}, wave ${p.wave}` : undefined;
 }
 
+/**
+ * The plan for a terminal, one fact a line. Every line is built from visible text (controls and
+ * hiding characters written out, changesReport.ts does the same for the diffs), so the lines
+ * a reviewer sees are the lines there are.
+ */
 export function impactText(impact: Impact, ctx: ReportContext = {}): string {
-  const out = [...(ctx.warnings ?? []).map((w) => `warning: ${w}`), impactSummary(impact)];
-  if (impact.touched.length) out.push(`rollout: ${rolloutLine(impact.touched, ctx)}`);
+  const v = (s: string) => visibleText(s);
+  const out = [...(ctx.warnings ?? []).map((w) => `warning: ${v(w)}`), impactSummary(impact)];
+  if (impact.touched.length) out.push(`rollout: ${v(rolloutLine(impact.touched, ctx))}`);
   for (const name of Object.keys(impact.servers)) {
     const s = impact.servers[name]!;
     const notes = ctx.notes?.[name] ?? [];
     if (s.objects.length === 0 && s.files.length === 0 && notes.length === 0) continue;
-    out.push("", `${name} (${[s.status, place(name, ctx)].filter(Boolean).join("; ")})`, ...notes.map((n) => `  ${n}`));
-    if (s.objects.length + s.files.length > 0) out.push(textTable(headers(ctx), rows(impact, name, ctx)));
+    out.push("", v(`${name} (${[s.status, place(name, ctx)].filter(Boolean).join("; ")})`), ...notes.map((n) => `  ${v(n)}`));
+    if (s.objects.length + s.files.length > 0) out.push(textTable(headers(ctx), rows(impact, name, ctx).map((r) => r.map(v))));
   }
   out.push(...changesText(ctx.changes ?? [], ctx));
   return `${out.join("\n")}\n`;

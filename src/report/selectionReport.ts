@@ -1,6 +1,7 @@
 /** Readable form of a server's selection and files. */
 import type { ServerTree } from "../render/render";
 import { secretMarker } from "../render/secretTokens";
+import { visibleText } from "../util/visibleText";
 import { textTable } from "./table";
 
 /**
@@ -15,12 +16,14 @@ export function selectionJson(tree: ServerTree) {
   };
 }
 
+/** The selection for a terminal: every cell and warning visible text, one line each. */
 export function selectionText(tree: ServerTree): string {
-  const objects = textTable(["kind", "name", "reason"], tree.selection.objects.map((o) => [o.kind, o.name, o.reason]));
+  const v = (s: string) => visibleText(s);
+  const objects = textTable(["kind", "name", "reason"], tree.selection.objects.map((o) => [o.kind, o.name, o.reason].map(v)));
   const files = textTable(
     ["path", "size", "sha256", ""],
-    tree.files.map((f) => [f.path, f.size === null ? "?" : String(f.size), f.sha256.slice(0, 12), f.secrets.length ? `prints ${f.secrets.map(secretMarker).join(", ")}` : ""]),
+    tree.files.map((f) => [f.path, f.size === null ? "?" : String(f.size), f.sha256.slice(0, 12), f.secrets.length ? `prints ${f.secrets.map(secretMarker).join(", ")}` : ""].map(v)),
   );
-  const warnings = tree.selection.warnings.map((w) => `warning: ${w}`);
-  return `${[`server ${tree.server}: ${tree.selection.profiles.length} profiles, ${tree.selection.objects.length} objects, ${tree.files.length} files`, "", objects, "", files, ...(warnings.length ? ["", ...warnings] : [])].join("\n")}\n`;
+  const warnings = tree.selection.warnings.map((w) => `warning: ${v(w)}`);
+  return `${[`server ${v(tree.server)}: ${tree.selection.profiles.length} profiles, ${tree.selection.objects.length} objects, ${tree.files.length} files`, "", objects, "", files, ...(warnings.length ? ["", ...warnings] : [])].join("\n")}\n`;
 }

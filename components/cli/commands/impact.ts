@@ -11,6 +11,7 @@ import { changesJson, groupChanges } from "../../../src/review/changeGroups";
 import { impactMarkdown, impactText } from "../../../src/report/impactReport";
 import { placesOf } from "../../../src/report/reportContext";
 import { readStackConfig } from "../../../src/stackConfig";
+import { visibleJson } from "../../../src/util/visibleText";
 import { runSandboxed } from "../../sandbox";
 import { atBase } from "../baseRevision";
 import { type CommandResult, guard, ok } from "../result";
@@ -53,6 +54,6 @@ export function impactCommand(opts: ImpactOptions): CommandResult {
     const changes = groupChanges(result.files, result.contents);
     const ctx = { servers: placesOf(stack.servers), files: result.files, changes };
     const format = opts.format ?? "text";
-    return ok(format === "json" ? `${JSON.stringify({ ...result.impact, changes: changesJson(changes) }, null, 2)}\n` : format === "markdown" ? impactMarkdown(result.impact, ctx) : impactText(result.impact, ctx));
+    return ok(format === "json" ? `${visibleJson({ ...result.impact, changes: changesJson(changes) })}\n` : format === "markdown" ? impactMarkdown(result.impact, ctx) : impactText(result.impact, ctx));
   });
 }

@@ -12,6 +12,7 @@ import { impactHtml } from "../../../src/report/htmlReport";
 import { impactMarkdown, impactText } from "../../../src/report/impactReport";
 import { placesOf, type ReportContext } from "../../../src/report/reportContext";
 import { type StackConfig, readStackConfig } from "../../../src/stackConfig";
+import { visibleJson, visibleText } from "../../../src/util/visibleText";
 import { storedObjectLists } from "../../objectLists";
 import { runSandboxed } from "../../sandbox";
 import { renderAtBase } from "../baseRevision";
@@ -41,20 +42,20 @@ export function enginePlan(projectDir: string, stack: string, opts: { refresh?: 
 /** A preview run as a plan, or its failure as exit 1 with the CLI's messages. */
 export function planOfPreview(run: EngineRun, stack: string, servers?: readonly string[]): Plan | CommandResult {
   if (run.code !== 0) {
-    const hint = /no stack named/.test(run.stderr + run.stdout) ? `provision: the stack ${stack} does not exist yet: \`npm start\` creates the demo's, \`provision pulumi stack init ${stack}\` any other\n` : "";
-    return { stdout: "", stderr: `provision: pulumi preview failed (exit ${run.code})\n${previewErrors(run.stdout)}${run.stderr}${hint}`, exitCode: 1 };
+    const hint = /no stack named/.test(run.stderr + run.stdout) ? `provision: the stack ${visibleText(stack)} does not exist yet: \`npm start\` creates the demo's, \`provision pulumi stack init ${visibleText(stack)}\` any other\n` : "";
+    return { stdout: "", stderr: `provision: pulumi preview failed (exit ${run.code})\n${previewErrors(run.stdout)}${visibleText(run.stderr, "\n\t")}${hint}`, exitCode: 1 };
   }
   // The stack's servers: those the preview has no step for are listed as unchanged.
   return planFromPreview(parsePreviewJson(run.stdout), servers, storedObjectLists());
 }
 
-/** Diagnostics of a failed `preview --json` (they are in the JSON document on stdout). */
+/** Diagnostics of a failed `preview --json` (they are in the JSON document on stdout), their lines visible text. */
 function previewErrors(stdout: string): string {
   try {
     const doc = parsePreviewJson(stdout);
-    return (doc.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => `${d.message.trim()}\n`).join("");
+    return (doc.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => `${visibleText(d.message.trim(), "\n\t")}\n`).join("");
   } catch {
-    return stdout;
+    return visibleText(stdout, "\n\t");
   }
 }
 
@@ -85,10 +86,10 @@ export function planOutput(plan: Plan, changes: readonly ChangeGroup[], ctx: Rep
   let note = "";
   if (opts.html) {
     fs.writeFileSync(opts.html, impactHtml(plan.impact, ctx, { title: opts.title }));
-    note = `wrote ${opts.html}\n`;
+    note = `wrote ${visibleText(opts.html)}\n`;
   }
   const format = opts.format ?? "text";
-  const body = format === "json" ? `${JSON.stringify({ ...plan.impact, changes: changesJson(changes) }, null, 2)}\n` : format === "markdown" ? impactMarkdown(plan.impact, ctx) : impactText(plan.impact, ctx);
+  const body = format === "json" ? `${visibleJson({ ...plan.impact, changes: changesJson(changes) })}\n` : format === "markdown" ? impactMarkdown(plan.impact, ctx) : impactText(plan.impact, ctx);
   return ok(body, note);
 }
 

@@ -5,6 +5,7 @@ import { loadCatalog } from "../../../src/catalog/load";
 import type { TreesResult } from "../../../src/renderJob";
 import { selectionJson, selectionText } from "../../../src/report/selectionReport";
 import { SERVERS_KEY, readStackConfig, unmatchedPatterns } from "../../../src/stackConfig";
+import { visibleJson, visibleText } from "../../../src/util/visibleText";
 import { runSandboxed } from "../../sandbox";
 import { type CommandResult, UsageError, guard, ok } from "../result";
 
@@ -27,7 +28,7 @@ export function selectCommand(opts: SelectOptions): CommandResult {
     // A pattern naming no profile is reported where it is written; other warnings as select words them.
     const located = unmatchedPatterns(stack, catalog.profiles.map((p) => p.name)).filter((i) => i.path.startsWith(`${SERVERS_KEY}[${stack.servers.indexOf(server)}].`));
     const rest = tree.selection.warnings.filter((w) => !located.some((i) => i.message === w));
-    const warnings = [...located.map((i) => `${formatIssue(i)}\n`), ...(opts.json ? rest.map((w) => `warning: ${w}\n`) : [])].join("");
-    return ok(opts.json ? `${JSON.stringify(selectionJson(tree), null, 2)}\n` : selectionText(tree), warnings);
+    const warnings = [...located.map((i) => `${formatIssue(i)}\n`), ...(opts.json ? rest.map((w) => `warning: ${visibleText(w)}\n`) : [])].join("");
+    return ok(opts.json ? `${visibleJson(selectionJson(tree))}\n` : selectionText(tree), warnings);
   });
 }

@@ -18,6 +18,7 @@ import { groupChanges } from "../../../src/review/changeGroups";
 import { type Contents, mergeContents } from "../../../src/review/contents";
 import type { PlannedFile } from "../../../src/review/plannedFile";
 import { type StackConfig, readStackConfig, stackFilePath } from "../../../src/stackConfig";
+import { visibleText } from "../../../src/util/visibleText";
 import { limiter } from "../../limit";
 import { renderAtBase } from "../baseRevision";
 import { runPulumiAsync } from "../engine";
@@ -99,7 +100,7 @@ export async function sitesPlanCommand(opts: SitesOptions & Pick<PlanOptions, "f
     }
   });
   const failed = reviews.filter((r) => r.failure !== undefined);
-  if (failed.length > 0) return { stdout: "", stderr: failed.map((r) => `provision: stack ${r.name}: ${r.failure}\n`).join(""), exitCode: 1 };
+  if (failed.length > 0) return { stdout: "", stderr: failed.map((r) => `provision: stack ${visibleText(r.name)}: ${visibleText(r.failure!, "\n\t")}\n`).join(""), exitCode: 1 };
   const stackPlans: StackPlan[] = reviews.map((r) => ({ stack: r.name, plan: r.plan!, places: placesOf(r.stack!.servers) }));
   const { plan, places } = mergeStackPlans(stackPlans);
   // One diff for every server of every site it reaches.
@@ -135,8 +136,9 @@ export async function sitesUpCommand(opts: SitesOptions & { readonly wave?: numb
       return { line: `${name}: failed after ${seconds(t0)}: ${failure.split("\n")[0]}`, ok: false, log: failure };
     }
   });
-  const failedLogs = results.filter((r) => !r.ok).map((r) => r.log.trim()).filter(Boolean);
-  const out = `${results.map((r) => r.line).join("\n")}\n`;
+  const failedLogs = results.filter((r) => !r.ok).map((r) => visibleText(r.log.trim(), "\n\t")).filter(Boolean);
+  // A stack's name is a file name and its line quotes the engine: one visible line per stack.
+  const out = `${results.map((r) => visibleText(r.line)).join("\n")}\n`;
   const bad = results.filter((r) => !r.ok).length;
   return bad === 0 ? { stdout: out, stderr: "", exitCode: 0 } : { stdout: out, stderr: `provision: ${bad} of ${results.length} stacks failed\n${failedLogs.join("\n\n")}\n`, exitCode: 1 };
 }

@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import type { Plan } from "../../../src/plan/fromPreview";
 import { type StackConfig, readStackConfig } from "../../../src/stackConfig";
+import { visibleText } from "../../../src/util/visibleText";
 import { runPulumi } from "../engine";
 import { type CommandResult, guard, ok } from "../result";
 import { enginePlan } from "./plan";
@@ -31,14 +32,16 @@ export function upCommand(opts: UpOptions): CommandResult {
   return guard(() => {
     const projectDir = path.resolve(opts.projectDir ?? process.cwd());
     const stack = readStackConfig(projectDir, opts.stack);
-    if (noSuchWave(stack, opts.wave)) return { stdout: "", stderr: `provision: no server of stack ${opts.stack} is in wave ${opts.wave}\n`, exitCode: 1 };
+    if (noSuchWave(stack, opts.wave)) return { stdout: "", stderr: `provision: no server of stack ${visibleText(opts.stack)} is in wave ${opts.wave}\n`, exitCode: 1 };
     const plan = enginePlan(projectDir, opts.stack, { servers: stack.servers.map((s) => s.name) });
     if (!("impact" in plan)) return plan;
     const { members, touched, args } = waveUp(stack, opts.wave, plan);
-    const header = `wave ${opts.wave}: ${members.join(", ")} (${touched.length} touched)\n`;
+    const header = `wave ${opts.wave}: ${visibleText(members.join(", "))} (${touched.length} touched)\n`;
+    // The engine's own output, as it prints it, but never a raw control.
+    const shown = (text: string) => visibleText(text, "\n\t");
     if (!args) return ok(`${header}nothing to do\n`);
     const run = runPulumi(projectDir, args);
-    if (run.code !== 0) return { stdout: `${header}${run.stdout}`, stderr: `provision: pulumi up failed (exit ${run.code})\n${run.stderr}`, exitCode: 1 };
-    return ok(`${header}${run.stdout}`, run.stderr);
+    if (run.code !== 0) return { stdout: `${header}${shown(run.stdout)}`, stderr: `provision: pulumi up failed (exit ${run.code})\n${shown(run.stderr)}`, exitCode: 1 };
+    return ok(`${header}${shown(run.stdout)}`, shown(run.stderr));
   });
 }
