@@ -82,7 +82,8 @@ export function renderAtBase(ref: string, stack: StackConfig, projectDir: string
     }
     try {
       const catalog = loadCatalogInput(catalogsThen.map((rel) => path.join(tree, rel)), { payloadRoots: stack.payloadRoots, readPayloads: false });
-      const { trees, fingerprints } = runSandboxed<TreesResult>({ kind: "trees", catalog, servers });
+      // The base is rendered as it was: a clash it held is not this change's.
+      const { trees, fingerprints } = runSandboxed<TreesResult>({ kind: "trees", catalog, servers, checkPaths: false });
       // What each server held at the base, where the plan looks for it (objectLists.ts).
       const store = new ContentStore();
       for (const t of trees) putObjectList(store, t, fingerprints);
