@@ -11,6 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { canonicalJson } from "../../src/util/canonical";
 import { sha256Hex, sha256PrefixOfKey } from "../../src/state/contentKey";
+import { INCOMPLETE_DIGEST } from "../../src/state/serverState";
 import { type FilesByDirectory, decodeEntry, flatFiles } from "../../src/state/fileEntries";
 import { unmask } from "../../src/render/secretTokens";
 import { MANIFEST_PATH, type Manifest, manifestText, parseManifest } from "../../src/render/manifest";
@@ -138,9 +139,6 @@ async function cleanUp(old: ServerOutputs): Promise<void> {
   await stopServices(t, old.server, old.transport, old.serve);
 }
 
-/** Digests of a server whose last update failed midway: they match no inputs, so the next run converges it. */
-const INCOMPLETE = "incomplete";
-
 /**
  * After a write phase failed midway: the child must hold no file of ours that its manifest does
  * not list, or no later update or destroy would ever remove it (both go by the manifest). Files
@@ -242,8 +240,8 @@ async function converge(p: ServerProps, prior: ServerOutputs | undefined): Promi
       transport: p.transport,
       credentials: p.credentials,
       serve: p.serve,
-      digest: INCOMPLETE,
-      objectsDigest: INCOMPLETE,
+      digest: INCOMPLETE_DIGEST,
+      objectsDigest: INCOMPLETE_DIGEST,
       manifestSha256: onChild,
       child,
       serving: bootstrap || prior?.serving !== false,

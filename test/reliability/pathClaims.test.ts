@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectConverged } from "../support/converged";
 import { createFleet, treeOnDisk, type Fleet } from "../support/fleet";
-import { runProvision } from "../support/provisionCli";
+import { planJson, runProvision } from "../support/provisionCli";
 import { changes } from "../support/pulumi";
 
 const sha256 = (bytes: Buffer) => require("node:crypto").createHash("sha256").update(bytes).digest("hex") as string;
@@ -126,7 +126,9 @@ describe("paths on a child", () => {
     expect(fs.existsSync(path.join(root, "http", "files", "db"))).toBe(false);
 
     fs.rmdirSync(blocker);
+    // The state holds what the child holds; the plan says the server is to update and why.
     expect(changes(await fleet.project.preview()).some((s) => s.urn.endsWith("::rack-a"))).toBe(true);
+    expect((await planJson(fleet.project)).touched).toEqual(["rack-a"]);
     await fleet.project.up();
     expectConverged(fleet, "rack-a");
     expectOnlyListed(root);
