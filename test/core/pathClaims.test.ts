@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadCatalog } from "../../src/catalog/load";
 import { resolveCatalog } from "../../src/catalog/resolve";
@@ -176,5 +177,22 @@ describe("config file destinations on the installed machine", () => {
     d.configFiles.push({ name: "motd-upper", template: "motd-t", destination: "/etc/Motd" });
     d.profiles.push({ name: "both", parent: "base", configFiles: ["motd-upper"] });
     expect(issues({ kind: "validate", catalog: written(d).catalog() })).toEqual([]);
+  });
+});
+
+describe("the check against its definition", () => {
+  it("a file set is refused exactly when two of its paths are equal once folded, or one is a folder of another", () => {
+    const resolved = resolveCatalog(loadCatalog(written(minimal()).dir));
+    const segment = fc.constantFrom("a", "A", "b", "hosts", "Hosts", "motd", "ß", "ss", "SS", "e\u0301", "\u00e9");
+    const paths = fc.uniqueArray(fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join("/")), { maxLength: 8 });
+    fc.assert(
+      fc.property(paths, (ps) => {
+        const files = ps.map((p, i) => ({ path: p, origin: { kind: "profile" as const, name: `p${i}` } }));
+        const f = (p: string) => p.normalize("NFC").toUpperCase().toLowerCase();
+        const clash = ps.some((p, i) => ps.some((q, j) => i !== j && (f(p) === f(q) || f(q).startsWith(`${f(p)}/`))));
+        expect(pathClaimIssues(resolved, [{ server: "s1", files }]).length > 0).toBe(clash);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
