@@ -85,7 +85,14 @@ export class CentralServer extends pulumi.ComponentResource {
       const catalog = loadCatalogInput(args.catalog, { baseDir, payloadRoots: args.payloadRoots ?? [] });
       const checked = checkServers(args.servers);
       const stack = checked.map((c) => ({ name: c.server.name, site: c.server.site }));
-      const rendered = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: checked.filter((c) => c.addressKnown).map((c) => c.server), stack });
+      // A server whose address is an Output renders later; its paths, which no address changes, are checked now.
+      const rendered = runSandboxed<TreesResult>({
+        kind: "trees",
+        catalog,
+        servers: checked.filter((c) => c.addressKnown).map((c) => c.server),
+        pending: checked.filter((c) => !c.addressKnown).map((c) => c.server),
+        stack,
+      });
       putPayloads(catalog, store, downloadPolicy(args));
       return { catalog, checked, rendered };
     });

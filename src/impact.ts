@@ -133,13 +133,21 @@ export interface ImpactReview {
  * Impact of a catalog change, and of a change to the servers' entries when `afterServers` is
  * given (matched by name; a server missing there keeps its entry), with each changed file.
  */
-export function impactReview(before: ResolvedCatalog, after: ResolvedCatalog, servers: readonly Server[], afterServers: readonly Server[] = servers): ImpactReview {
+export function impactReview(
+  before: ResolvedCatalog,
+  after: ResolvedCatalog,
+  servers: readonly Server[],
+  afterServers: readonly Server[] = servers,
+  /** Sees each server's rendering after the change (renderJob checks its paths). */
+  seeAfter?: (tree: ServerTree) => void,
+): ImpactReview {
   const next = new Map(afterServers.map((s) => [s.name, s]));
   const out: Record<string, ServerImpact> = {};
   const files: Record<string, PlannedFile[]> = {};
   const trees: ServerTree[] = [];
   for (const s of [...servers].sort((a, b) => compareStrings(a.name, b.name))) {
     const r = serverReview(before, after, s, next.get(s.name) ?? s);
+    seeAfter?.(r.trees[1]);
     out[s.name] = r.impact;
     files[s.name] = r.files;
     if (r.files.length > 0) trees.push(...r.trees);

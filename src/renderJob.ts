@@ -9,14 +9,26 @@ import { hostPlacementIssues } from "./catalog/hosts";
 import { type ResolvedCatalog, resolveCatalog } from "./catalog/resolve";
 import { type Server, ServerSchema } from "./catalog/schema";
 import { type ImpactReview, impactReview, objectFingerprint } from "./impact";
+import { destinationClaimIssues, pathClaimIssues, pathClaims } from "./render/pathClaims";
 import { type ServerTree, render } from "./render/render";
 import { otherSecretToken, printsSecretsOpaquely } from "./render/secretTokens";
 import type { ObjectKind } from "./select";
 
 export type RenderJob =
   | { readonly kind: "validate"; readonly catalog: Catalog }
-  /** `stack`: every server of the stack (name and site), to check that some child holds each host. */
-  | { readonly kind: "trees"; readonly catalog: Catalog; readonly servers: readonly Server[]; readonly stack?: readonly Pick<Server, "name" | "site">[] }
+  /**
+   * `stack`: every server of the stack (name and site), to check that some child holds each host.
+   * `pending`: servers whose address is not known yet (a stand-in): rendered only to check their
+   * paths, no tree returned. `checkPaths: false` renders a base revision as it was.
+   */
+  | {
+      readonly kind: "trees";
+      readonly catalog: Catalog;
+      readonly servers: readonly Server[];
+      readonly stack?: readonly Pick<Server, "name" | "site">[];
+      readonly pending?: readonly Server[];
+      readonly checkPaths?: boolean;
+    }
   | { readonly kind: "impact"; readonly before: Catalog; readonly after: Catalog; readonly servers: readonly Server[]; readonly afterServers?: readonly Server[] };
 
 export interface ValidateResult {
@@ -87,6 +99,8 @@ function runUnchecked(job: RenderJob): unknown {
       // Every host rendered too, as if all were held by the one server.
       const withEveryHost: ResolvedCatalog = { ...resolved, hosts: new Map([...resolved.hosts].map(([n, h]) => [n, { ...h, server: "validate", site: undefined }])) };
       const tree = renderChecked(withEveryHost, everything(resolved));
+      // The one server holds every profile and host: a clash is one some child could meet.
+      throwIfAny([...pathClaimIssues(withEveryHost, [tree], { where: () => "" }), ...destinationClaimIssues(resolved)]);
       const c = job.catalog;
       return {
         counts: {
@@ -105,16 +119,26 @@ function runUnchecked(job: RenderJob): unknown {
     case "trees": {
       const resolved = resolveCatalog(job.catalog);
       const unplaced = job.stack ? hostPlacementIssues(resolved.hosts.values(), job.stack) : [];
-      if (unplaced.length > 0) throw new CatalogError(unplaced);
-      return { trees: job.servers.map((s) => renderChecked(resolved, s)), fingerprints: catalogFingerprints(resolved), warnings: [...resolved.warnings] } satisfies TreesResult;
+      const trees = job.servers.map((s) => renderChecked(resolved, s));
+      const clashes = job.checkPaths === false ? [] : [...pathClaimIssues(resolved, [...trees, ...(job.pending ?? []).map((s) => render(resolved, s))]), ...destinationClaimIssues(resolved)];
+      throwIfAny([...unplaced, ...clashes]);
+      return { trees, fingerprints: catalogFingerprints(resolved), warnings: [...resolved.warnings] } satisfies TreesResult;
     }
     case "impact": {
       const after = resolveCatalog(job.after);
       const unplaced = hostPlacementIssues(after.hosts.values(), job.afterServers ?? job.servers);
       if (unplaced.length > 0) throw new CatalogError(unplaced);
-      return impactReview(resolveCatalog(job.before), after, job.servers, job.afterServers) satisfies ImpactReview;
+      // Only the side after the change is checked: the change must not bring a clash, whatever the base held.
+      const claims = pathClaims(after);
+      const review = impactReview(resolveCatalog(job.before), after, job.servers, job.afterServers, (tree) => claims.add(tree));
+      throwIfAny([...claims.issues(), ...destinationClaimIssues(after)]);
+      return review satisfies ImpactReview;
     }
   }
+}
+
+function throwIfAny(issues: CatalogIssue[]): void {
+  if (issues.length > 0) throw new CatalogError(issues);
 }
 
 /** Runs a job; a bad catalog is a result with its issues, anything else is thrown. */

@@ -118,7 +118,8 @@ export function atBase<T>(ref: string, stack: StackConfig, projectDir: string, u
 export function renderAtBase(ref: string, stack: StackConfig, projectDir: string): ServerTree[] {
   return atBase(ref, stack, projectDir, ({ catalog, servers }) => {
     if (catalog === undefined) return [];
-    const { trees, fingerprints } = runSandboxed<TreesResult>({ kind: "trees", catalog, servers });
+    // The base is rendered as it was: a clash it held is not this change's.
+    const { trees, fingerprints } = runSandboxed<TreesResult>({ kind: "trees", catalog, servers, checkPaths: false });
     // What each server held at the base, where the plan looks for it (objectLists.ts).
     const store = new ContentStore();
     for (const t of trees) putObjectList(store, t, fingerprints);

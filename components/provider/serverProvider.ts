@@ -11,6 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { canonicalJson } from "../../src/util/canonical";
 import { sha256Hex, sha256PrefixOfKey } from "../../src/state/contentKey";
+import { INCOMPLETE_DIGEST } from "../../src/state/serverState";
 import { type FilesByDirectory, decodeEntry, flatFiles } from "../../src/state/fileEntries";
 import { unmask } from "../../src/render/secretTokens";
 import { MANIFEST_PATH, type Manifest, manifestText, parseManifest } from "../../src/render/manifest";
@@ -139,6 +140,43 @@ async function cleanUp(old: ServerOutputs): Promise<void> {
 }
 
 /**
+ * After a write phase failed midway: the child must hold no file of ours that its manifest does
+ * not list, or no later update or destroy would ever remove it (both go by the manifest). Files
+ * this run created are removed; files it replaced keep their new bytes (the old ones are gone),
+ * so the manifest is rewritten to say what is really there: the old entries of untouched files,
+ * the new sha256 of replaced ones, and a created file whose removal failed too. Rolling back
+ * rather than staging: a stage would still end in renames, each of which can fail the same way.
+ * Returns the sha256 of the manifest the child now holds ("" for none).
+ */
+async function undoUnlisted(t: Transport, server: string, child: string, foundText: string | undefined, held: Map<string, Manifest["files"][number]>, created: readonly string[]): Promise<string> {
+  await eachLimited(created, PARALLEL_FILES, async (path) => {
+    await t.removeFile(path);
+    held.delete(path);
+  }).catch(() => undefined);
+  if (foundText === undefined && held.size === 0) return "";
+  const manifest = Buffer.from(manifestText({ server, child, files: [...held.values()] }), "utf8");
+  const sha = sha256Hex(manifest);
+  if (foundText !== undefined && sha256Hex(foundText) === sha) return sha;
+  try {
+    await t.writeFile(MANIFEST_PATH, manifest, sha, "0644");
+    return sha;
+  } catch {
+    return foundText === undefined ? "" : sha256Hex(foundText);
+  }
+}
+
+/**
+ * The error Pulumi's provider host reports as a resource that changed but failed to initialize:
+ * the engine records these outputs (the manifest the child really holds, digests that ask for
+ * another run) and fails the update. So a later update trusts that manifest, and a destroy after
+ * a failed first `up` finds the resource and removes what its manifest lists.
+ */
+function partiallyApplied(e: Error, p: ServerProps, outs: ServerOutputs): Error {
+  const provider = (p as ServerProps & { __provider?: string }).__provider;
+  return Object.assign(new Error(e.message), { id: p.server, properties: definedOnly({ ...outs, ...(provider !== undefined ? { __provider: provider } : {}) }), reasons: [e.message] });
+}
+
+/**
  * Makes the child hold exactly the desired files (and serve them), given what the last update
  * recorded (`prior`, absent on create).
  */
@@ -170,11 +208,45 @@ async function converge(p: ServerProps, prior: ServerOutputs | undefined): Promi
   const wanted = new Set(desired.map((d) => d.path));
   const remove = [...current.keys()].filter((path) => !wanted.has(path) && path !== MANIFEST_PATH);
 
-  await eachLimited(write, PARALLEL_FILES, (d) => (d.text ? t.writeFile(d.path, d.text, d.sha256, d.mode) : t.copyFile(d.path, d.blobPath!, d.sha256, d.mode)));
-  await eachLimited(remove, PARALLEL_FILES, (path) => t.removeFile(path));
-  const manifest = Buffer.from(manifestText({ server: p.server, child, files: desired.map((d) => ({ path: d.path, sha256: d.sha256, size: d.size, mode: d.mode })) }), "utf8");
-  const manifestSha256 = sha256Hex(manifest);
-  if (!found || sha256Hex(found.text) !== manifestSha256) await t.writeFile(MANIFEST_PATH, manifest, manifestSha256, "0644");
+  // What the child holds of ours, kept as each write and removal lands: on a failure midway it is
+  // what the manifest then says (see undoUnlisted).
+  const held = new Map((found?.manifest?.files ?? []).map((f) => [f.path, f]));
+  const listed = new Set(held.keys());
+  const written: string[] = [];
+  let manifestSha256: string;
+  try {
+    await eachLimited(write, PARALLEL_FILES, async (d) => {
+      await (d.text ? t.writeFile(d.path, d.text, d.sha256, d.mode) : t.copyFile(d.path, d.blobPath!, d.sha256, d.mode));
+      held.set(d.path, { path: d.path, sha256: d.sha256, size: d.size, mode: d.mode });
+      written.push(d.path);
+    });
+    await eachLimited(remove, PARALLEL_FILES, async (path) => {
+      await t.removeFile(path);
+      held.delete(path);
+    });
+    const manifest = Buffer.from(manifestText({ server: p.server, child, files: desired.map((d) => ({ path: d.path, sha256: d.sha256, size: d.size, mode: d.mode })) }), "utf8");
+    manifestSha256 = sha256Hex(manifest);
+    if (!found || sha256Hex(found.text) !== manifestSha256) await t.writeFile(MANIFEST_PATH, manifest, manifestSha256, "0644");
+  } catch (e) {
+    const onChild = await undoUnlisted(t, p.server, child, found?.text, held, written.filter((path) => !listed.has(path)));
+    // The state keeps what it recorded when that is still true of the child, when the child's
+    // manifest was not the one recorded (a hand edit is not to be trusted by the next run either),
+    // and for a tree on its way to another child (the next run moves it again, trusting what it
+    // finds there); otherwise it records what the child now holds. A first `up` is always
+    // recorded: its daemons run.
+    if (relocated || (prior !== undefined && (!trusted || onChild === prior.manifestSha256))) throw e;
+    throw partiallyApplied(e as Error, p, {
+      server: p.server,
+      transport: p.transport,
+      credentials: p.credentials,
+      serve: p.serve,
+      digest: INCOMPLETE_DIGEST,
+      objectsDigest: INCOMPLETE_DIGEST,
+      manifestSha256: onChild,
+      child,
+      serving: bootstrap || prior?.serving !== false,
+    });
+  }
 
   if (relocated) {
     await cleanUp(prior!).catch(() => undefined); // an old host that is gone keeps what it had

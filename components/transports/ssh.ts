@@ -82,6 +82,8 @@ if [ "$got" != "$want" ]; then
   exit 3
 fi
 chmod -- "$mode" "$tmp"
+# mv onto a directory would move the file into it and succeed.
+if [ -d "$final" ]; then echo "$final is a directory" >&2; exit 2; fi
 mv -f -- "$tmp" "$final"
 trap - EXIT
 `;

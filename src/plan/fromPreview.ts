@@ -21,7 +21,7 @@ import { fileChanges, type FileOp, flatFiles } from "../state/fileEntries";
 import { MANIFEST_PATH } from "../render/layout";
 import { type PlannedFile, type SecretChange, plannedFile } from "../review/plannedFile";
 import { isContentKey } from "../state/contentKey";
-import { parseObjectEntry, withManifest } from "../state/serverState";
+import { INCOMPLETE_DIGEST, parseObjectEntry, withManifest } from "../state/serverState";
 import { compareStrings } from "../util/canonical";
 import type { PreviewJson, PreviewStep, ResourceState } from "./previewJson";
 import { parseUrn } from "./urn";
@@ -185,6 +185,7 @@ function isBelowServer(step: PreviewStep): boolean {
 function notesOf(oldIn: Record_, newIn: Record_, oldOut: Record_, filesChange: boolean, sameObjects: boolean): string[] {
   const notes: string[] = [];
   const same = (k: string) => JSON.stringify(oldIn[k] ?? null) === JSON.stringify(newIn[k] ?? null);
+  if (oldOut.digest === INCOMPLETE_DIGEST) notes.push("its last update failed midway: each file is compared with what the child's manifest lists and placed again where it differs");
   if (oldOut.serving === false) notes.push("its daemons were found stopped: the bootstrap starts them again");
   if (!same("serve")) notes.push("its daemons' settings changed: the bootstrap runs again");
   if (!same("transport")) notes.push("it is reached another way: the files stay on the child (it is asked who it is before anything moves)");

@@ -48,6 +48,8 @@ export interface PlacedFile {
   readonly size: number | null;
   readonly mode: string;
   readonly origin: { readonly kind: FileOriginKind; readonly name: string };
+  /** A config file's profile or host: its folder on the child is named after it. */
+  readonly holder?: { readonly kind: "profile" | "host"; readonly name: string };
   /** UTF-8 text of a rendered file, secrets as tokens. */
   readonly content?: string;
   /** Where a payload's bytes are (kernel, initrd, boot loader file): a file on the central machine or a URL. */
@@ -72,10 +74,10 @@ export interface RenderOptions {
   readonly selection?: Selection;
 }
 
-function textFile(path: string, content: string, origin: PlacedFile["origin"], secrets: Iterable<string>, mode = DEFAULT_FILE_MODE): PlacedFile {
+function textFile(path: string, content: string, origin: PlacedFile["origin"], secrets: Iterable<string>, holder?: PlacedFile["holder"]): PlacedFile {
   const bytes = Buffer.from(content, "utf8");
   const sha256 = sha256Hex(bytes);
-  return { path, sha256, key: contentKey(sha256), size: bytes.length, mode, origin, content, secrets: [...new Set(secrets)].sort(compareStrings) };
+  return { path, sha256, key: contentKey(sha256), size: bytes.length, mode: DEFAULT_FILE_MODE, origin, ...(holder ? { holder } : {}), content, secrets: [...new Set(secrets)].sort(compareStrings) };
 }
 
 function payloadFile(path: string, payload: PayloadFile, origin: PlacedFile["origin"]): PlacedFile {
@@ -124,7 +126,7 @@ export function render(resolved: ResolvedCatalog, server: Server, options: Rende
       const cf = resolved.configFiles.get(cfName)!;
       tracker.used.clear();
       const text = guarded(`config file ${cfName} of profile ${name}`, () => resolved.engine.render(cf.template, pc.context));
-      files.push(textFile(configFilePath(name, cfName), text, { kind: "configFile", name: cfName }, tracker.used));
+      files.push(textFile(configFilePath(name, cfName), text, { kind: "configFile", name: cfName }, tracker.used, { kind: "profile", name }));
     }
   }
 
@@ -142,7 +144,7 @@ export function render(resolved: ResolvedCatalog, server: Server, options: Rende
       const cf = resolved.configFiles.get(cfName)!;
       tracker.used.clear();
       const text = guarded(`config file ${cfName} of host ${h.name}`, () => resolved.engine.render(cf.template, pc.context));
-      files.push(textFile(`${HTTP_DIR}/${hostConfigFileHttpPath(h.name, cfName)}`, text, { kind: "configFile", name: cfName }, tracker.used));
+      files.push(textFile(`${HTTP_DIR}/${hostConfigFileHttpPath(h.name, cfName)}`, text, { kind: "configFile", name: cfName }, tracker.used, origin));
     }
     const entryContext = { server: srv, host: hostContext(h), entry: { profile: h.profile, distribution: pc.distribution, kernelArgs: pc.kernelArgs, autoinstallUrl: pc.autoinstallUrl } };
     for (const { mac } of h.interfaces) {

@@ -10,6 +10,12 @@ import { canonicalJson, compareStrings } from "../util/canonical";
 import { contentKey, sha256Hex } from "./contentKey";
 import { type FileOp, encodeEntry } from "./fileEntries";
 
+/**
+ * The digests a server's state holds after an update that failed midway (the provider records
+ * what the child then holds): they match no inputs, so the next update compares every file again.
+ */
+export const INCOMPLETE_DIGEST = "incomplete";
+
 /** path → entry (fileEntries.ts) for every file of the tree. */
 export function stateFiles(tree: ServerTree): Record<string, string> {
   return Object.fromEntries(tree.files.map((f) => [f.path, encodeEntry({ key: f.key, mode: f.mode, secrets: f.secrets })]));

@@ -60,6 +60,13 @@ describe("planFromPreview", () => {
     expect(credentials.notes["a"]).toEqual(["its credentials changed: no file is written"]);
   });
 
+  it("a server whose last update failed midway updates again, and the plan says why (not a change of credentials)", () => {
+    const files = [ks("1")];
+    const failed = planFromPreview(doc([serverStep("update", "a", { files }, { files }, { digest: "incomplete", objectsDigest: "incomplete" })]));
+    expect(failed.impact.touched).toEqual(["a"]);
+    expect(failed.notes["a"]).toEqual(["its last update failed midway: each file is compared with what the child's manifest lists and placed again where it differs"]);
+  });
+
   it("names objects from the servers' object lists: gained, lost, or held at another version", () => {
     const next = ["profile/web@p2", "template/ks@t1", "template/net@n1", "template/pxelinux-menu@m1"];
     const plan = planFromPreview(doc([serverStep("update", "a", { files: [ks("1"), motd("1")], objects: OBJECTS }, { files: [ks("2")], objects: next })]), [], knownLists);

@@ -135,6 +135,22 @@ export function transportContract(label: string, setup: () => Promise<ContractTa
       expect(existsSync(root)).toBe(true);
     });
 
+    it("a write where a directory stands, or below a file, fails naming the path and leaves everything as it was", async () => {
+      const d = Buffer.from("autoinstall\n");
+      await fsp.mkdir(path.join(root, "http/autoinstall/web.cfg"), { recursive: true });
+      await expect(t.writeFile("http/autoinstall/web.cfg", d, sha(d), "0644")).rejects.toThrow(/http\/autoinstall\/web\.cfg/);
+      await expect(t.writeFile("http/autoinstall/web.cfg", d, sha(d), "0644")).rejects.toThrow(serverName);
+      expect(listTree(path.join(root, "http"))).toEqual(["autoinstall/", "autoinstall/web.cfg/"]);
+      await fsp.rmdir(path.join(root, "http/autoinstall/web.cfg"));
+      await t.writeFile("http/files/hosts", d, sha(d), "0644");
+      await expect(t.writeFile("http/files/hosts/motd/motd", d, sha(d), "0644")).rejects.toThrow(/http\/files\/hosts\/motd\/motd/);
+      expect(listTree(path.join(root, "http"))).toEqual(["autoinstall/", "files/", "files/hosts"]);
+      expect(await fsp.readFile(path.join(root, "http/files/hosts"), "utf8")).toBe("autoinstall\n");
+      await t.removeFile("http/files/hosts");
+      await fsp.rmdir(path.join(root, "http/autoinstall"));
+      await fsp.rmdir(path.join(root, "http"));
+    });
+
     it("path traversal and unsafe names are refused by every method before touching the child", async () => {
       const bad = [
         "../escape",
