@@ -4,8 +4,9 @@
  * got past the engine's confinement still finds no file, secret, network or process to reach.
  */
 import type { Catalog } from "./catalog/load";
-import { type CatalogIssue, CatalogError } from "./catalog/errors";
-import { hostPlacementIssues } from "./catalog/hosts";
+import { serverAddressProblems } from "./catalog/dhcpSegment";
+import { type CatalogIssue, CatalogError, formatPath } from "./catalog/errors";
+import { hostPlacementIssues, reservationIssues } from "./catalog/hosts";
 import { type ResolvedCatalog, resolveCatalog } from "./catalog/resolve";
 import { type Server, ServerSchema } from "./catalog/schema";
 import { type ImpactReview, impactReview, objectFingerprint } from "./impact";
@@ -80,6 +81,18 @@ function everything(resolved: ResolvedCatalog): Server {
   return ServerSchema.parse({ name: "validate", transport: { kind: "local", root: "/nonexistent" }, arch: arches.length ? arches : ["none"], site: "validate", profiles: ["*"], tftpPort: 69, httpPort: 80 });
 }
 
+/**
+ * Where hosts meet the servers that hold them: each reservation against its server's segment. A
+ * server's own address is checked here too, for a program whose address became known only now
+ * (a stack file's is checked where it is read, at its line).
+ */
+function segmentIssues(resolved: ResolvedCatalog, servers: readonly Server[]): CatalogIssue[] {
+  return servers.flatMap((s) => [
+    ...serverAddressProblems(s).map((p): CatalogIssue => ({ file: "(program)", line: 0, path: `servers.${s.name}.${formatPath(p.path)}`, message: p.message, severity: "error" })),
+    ...reservationIssues(resolved.hosts.values(), s),
+  ]);
+}
+
 function runUnchecked(job: RenderJob): unknown {
   switch (job.kind) {
     case "validate": {
@@ -104,13 +117,13 @@ function runUnchecked(job: RenderJob): unknown {
     }
     case "trees": {
       const resolved = resolveCatalog(job.catalog);
-      const unplaced = job.stack ? hostPlacementIssues(resolved.hosts.values(), job.stack) : [];
+      const unplaced = [...(job.stack ? hostPlacementIssues(resolved.hosts.values(), job.stack) : []), ...segmentIssues(resolved, job.servers)];
       if (unplaced.length > 0) throw new CatalogError(unplaced);
       return { trees: job.servers.map((s) => renderChecked(resolved, s)), fingerprints: catalogFingerprints(resolved), warnings: [...resolved.warnings] } satisfies TreesResult;
     }
     case "impact": {
       const after = resolveCatalog(job.after);
-      const unplaced = hostPlacementIssues(after.hosts.values(), job.afterServers ?? job.servers);
+      const unplaced = [...hostPlacementIssues(after.hosts.values(), job.afterServers ?? job.servers), ...segmentIssues(after, job.afterServers ?? job.servers)];
       if (unplaced.length > 0) throw new CatalogError(unplaced);
       return impactReview(resolveCatalog(job.before), after, job.servers, job.afterServers) satisfies ImpactReview;
     }
