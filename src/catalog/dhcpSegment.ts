@@ -14,6 +14,8 @@ export interface ServerSegmentSettings {
   readonly dns?: readonly string[] | undefined;
 }
 
+type AnyDhcp = ({ readonly mode: "server" } & ServerSegmentSettings) | { readonly mode: "proxy" };
+
 export interface Segment {
   readonly network: number;
   readonly broadcast: number;
@@ -26,14 +28,14 @@ export interface SegmentProblem {
   readonly message: string;
 }
 
-export const ipv4Number = (a: string): number => a.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+const ipv4Number = (a: string): number => a.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
 const ipv4Text = (n: number): string => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
 const maskOf = (prefix: number): number => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
 
 /** `255.255.255.0` for 24. */
 export const netmask = (prefix: number): string => ipv4Text(maskOf(prefix));
 
-export function segmentOf(address: string, prefix: number): Segment {
+function segmentOf(address: string, prefix: number): Segment {
   const mask = maskOf(prefix);
   const network = (ipv4Number(address) & mask) >>> 0;
   return { network, broadcast: (network | ~mask) >>> 0, prefix };
@@ -42,7 +44,7 @@ export function segmentOf(address: string, prefix: number): Segment {
 export const segmentText = (s: Segment): string => `${ipv4Text(s.network)}/${s.prefix}`;
 
 /** Why `ip` cannot be a machine's address on the segment (outside it, its network or broadcast address); undefined when it can. */
-export function notOnSegment(ip: string, s: Segment): string | undefined {
+function notOnSegment(ip: string, s: Segment): string | undefined {
   const n = ipv4Number(ip);
   if (n < s.network || n > s.broadcast) return `outside the segment ${segmentText(s)}`;
   if (n === s.network) return `the network address of ${segmentText(s)}`;
@@ -90,7 +92,7 @@ function dhcpAddressProblems(address: string, dhcp: ServerSegmentSettings): Segm
 }
 
 /** The address rules of a server entry with DHCP in server mode (none otherwise); the entry's address must be known. */
-export function serverAddressProblems(server: { readonly address: string; readonly dhcp?: ({ readonly mode: "server" } & ServerSegmentSettings) | { readonly mode: "proxy" } | undefined }): SegmentProblem[] {
+export function serverAddressProblems(server: { readonly address: string; readonly dhcp?: AnyDhcp | undefined }): SegmentProblem[] {
   return server.dhcp?.mode === "server" ? dhcpAddressProblems(server.address, server.dhcp) : [];
 }
 
