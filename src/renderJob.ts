@@ -4,8 +4,9 @@
  * got past the engine's confinement still finds no file, secret, network or process to reach.
  */
 import type { Catalog } from "./catalog/load";
-import { type CatalogIssue, CatalogError } from "./catalog/errors";
-import { hostPlacementIssues } from "./catalog/hosts";
+import { serverAddressProblems } from "./catalog/dhcpSegment";
+import { type CatalogIssue, CatalogError, formatPath } from "./catalog/errors";
+import { hostPlacementIssues, reservationIssues } from "./catalog/hosts";
 import { type ResolvedCatalog, resolveCatalog } from "./catalog/resolve";
 import { type Server, ServerSchema } from "./catalog/schema";
 import { type ImpactReview, impactReview, objectFingerprint } from "./impact";
@@ -19,7 +20,7 @@ export type RenderJob =
   /**
    * `stack`: every server of the stack (name and site), to check that some child holds each host.
    * `pending`: servers whose address is not known yet (a stand-in): rendered only to check their
-   * paths, no tree returned. `checkPaths: false` renders a base revision as it was.
+   * paths, no tree returned. `asItWas: true` renders a base revision as it was.
    */
   | {
       readonly kind: "trees";
@@ -27,7 +28,7 @@ export type RenderJob =
       readonly servers: readonly Server[];
       readonly stack?: readonly Pick<Server, "name" | "site">[];
       readonly pending?: readonly Server[];
-      readonly checkPaths?: boolean;
+      readonly asItWas?: boolean;
     }
   | { readonly kind: "impact"; readonly before: Catalog; readonly after: Catalog; readonly servers: readonly Server[]; readonly afterServers?: readonly Server[] };
 
@@ -92,6 +93,18 @@ function everything(resolved: ResolvedCatalog): Server {
   return ServerSchema.parse({ name: "validate", transport: { kind: "local", root: "/nonexistent" }, arch: arches.length ? arches : ["none"], site: "validate", profiles: ["*"], tftpPort: 69, httpPort: 80 });
 }
 
+/**
+ * Where hosts meet the servers that hold them: each reservation against its server's segment. A
+ * server's own address is checked here too, for a program whose address became known only now
+ * (a stack file's is checked where it is read, at its line).
+ */
+function segmentIssues(resolved: ResolvedCatalog, servers: readonly Server[]): CatalogIssue[] {
+  return servers.flatMap((s) => [
+    ...serverAddressProblems(s).map((p): CatalogIssue => ({ file: "(program)", line: 0, path: `servers.${s.name}.${formatPath(p.path)}`, message: p.message, severity: "error" })),
+    ...reservationIssues(resolved.hosts.values(), s),
+  ]);
+}
+
 function runUnchecked(job: RenderJob): unknown {
   switch (job.kind) {
     case "validate": {
@@ -118,15 +131,16 @@ function runUnchecked(job: RenderJob): unknown {
     }
     case "trees": {
       const resolved = resolveCatalog(job.catalog);
-      const unplaced = job.stack ? hostPlacementIssues(resolved.hosts.values(), job.stack) : [];
+      const asItWas = job.asItWas === true;
+      const unplaced = [...(job.stack ? hostPlacementIssues(resolved.hosts.values(), job.stack) : []), ...(asItWas ? [] : segmentIssues(resolved, job.servers))];
       const trees = job.servers.map((s) => renderChecked(resolved, s));
-      const clashes = job.checkPaths === false ? [] : [...pathClaimIssues(resolved, [...trees, ...(job.pending ?? []).map((s) => render(resolved, s))]), ...destinationClaimIssues(resolved)];
+      const clashes = asItWas ? [] : [...pathClaimIssues(resolved, [...trees, ...(job.pending ?? []).map((s) => render(resolved, s))]), ...destinationClaimIssues(resolved)];
       throwIfAny([...unplaced, ...clashes]);
       return { trees, fingerprints: catalogFingerprints(resolved), warnings: [...resolved.warnings] } satisfies TreesResult;
     }
     case "impact": {
       const after = resolveCatalog(job.after);
-      const unplaced = hostPlacementIssues(after.hosts.values(), job.afterServers ?? job.servers);
+      const unplaced = [...hostPlacementIssues(after.hosts.values(), job.afterServers ?? job.servers), ...segmentIssues(after, job.afterServers ?? job.servers)];
       if (unplaced.length > 0) throw new CatalogError(unplaced);
       // Only the side after the change is checked: the change must not bring a clash, whatever the base held.
       const claims = pathClaims(after);

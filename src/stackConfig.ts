@@ -11,7 +11,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
 import { type Document, type LineCounter, parseDocument } from "yaml";
-import { type CatalogIssue, CatalogError } from "./catalog/errors";
+import { serverAddressProblems } from "./catalog/dhcpSegment";
+import { type CatalogIssue, CatalogError, formatPath } from "./catalog/errors";
 import { PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
 import { lineAt } from "./catalog/yamlPositions";
 import { parseYaml } from "./catalog/yamlText";
@@ -143,6 +144,9 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
   else {
     servers = parsed.data;
     issues.push(...serverConflicts(servers, file, lineOf));
+    servers.forEach((srv, i) => {
+      for (const p of serverAddressProblems(srv)) issues.push({ file, line: lineOf([SERVERS_KEY, i, ...p.path]), path: formatPath([SERVERS_KEY, i, ...p.path]), message: p.message, severity: "error" });
+    });
   }
   const roots = PayloadRootsSchema.safeParse(values.payloadRoots ?? []);
   if (!roots.success) issues.push(...zodToIssues(roots.error, PayloadRootsSchema, file, lineOf, [PAYLOAD_ROOTS_KEY]));

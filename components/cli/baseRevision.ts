@@ -119,7 +119,7 @@ export function renderAtBase(ref: string, stack: StackConfig, projectDir: string
   return atBase(ref, stack, projectDir, ({ catalog, servers }) => {
     if (catalog === undefined) return [];
     // The base is rendered as it was: a clash it held is not this change's.
-    const { trees, fingerprints } = runSandboxed<TreesResult>({ kind: "trees", catalog, servers, checkPaths: false });
+    const { trees, fingerprints } = runSandboxed<TreesResult>({ kind: "trees", catalog, servers, asItWas: true });
     // What each server held at the base, where the plan looks for it (objectLists.ts).
     const store = new ContentStore();
     for (const t of trees) putObjectList(store, t, fingerprints);

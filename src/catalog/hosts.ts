@@ -5,6 +5,7 @@
  * child holds it).
  */
 import { compareStrings } from "../util/canonical";
+import { dhcpSegment, reservationProblem, segmentText } from "./dhcpSegment";
 import { type CatalogIssue, knownList } from "./errors";
 import { type MergedVariables, mergeMaps } from "./inheritance";
 import type { Located } from "./load";
@@ -73,6 +74,25 @@ export function hostPlacementIssues(hosts: Iterable<ResolvedHost>, servers: read
         ? at(h.origin, "server", `host ${h.name} names server ${JSON.stringify(h.server)}, which the stack does not have (${knownList(names)}): no child would hold it`)
         : at(h.origin, "site", `host ${h.name} names site ${JSON.stringify(h.site)}, where the stack has no server (sites ${knownList(sites)}): no child would hold it`),
     );
+  }
+  return issues;
+}
+
+/**
+ * The reservations a child in DHCP server mode would hand out: every IP of every host it holds
+ * must fit its segment and be nobody else's (not its own address, not the router's). Located at
+ * the host's interface, naming the server.
+ */
+export function reservationIssues(hosts: Iterable<ResolvedHost>, server: Pick<Server, "name" | "site" | "address" | "dhcp">): CatalogIssue[] {
+  const dhcp = server.dhcp;
+  if (dhcp?.mode !== "server") return [];
+  const issues: CatalogIssue[] = [];
+  for (const h of hosts) {
+    if (!holds(server, h)) continue;
+    h.interfaces.forEach((i, n) => {
+      const problem = i.ip !== undefined ? reservationProblem(i.ip, server.address, dhcp) : undefined;
+      if (problem) issues.push(at(h.origin, `interfaces[${n}].ip`, `IP ${i.ip} of host ${h.name} cannot be reserved by server ${server.name} (DHCP server of ${segmentText(dhcpSegment(dhcp))}): it is ${problem}`));
+    });
   }
   return issues;
 }

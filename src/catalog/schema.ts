@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import { z } from "zod";
 import { GRUB_MENU, IPXE_MENU, PXELINUX_MENU } from "../render/builtinTemplates";
+import { dhcpSettingsProblems } from "./dhcpSegment";
 
 /** Safe object names: they become file names and menu labels on children, so no `/`, `..`, spaces or shell metacharacters. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -207,7 +208,14 @@ export const MacSchema = z.string().transform((v, ctx) => {
     ctx.issues.push({ code: "custom", input: v, message: `invalid MAC address ${JSON.stringify(v)}: expected six hex pairs, e.g. 52:54:00:12:34:56` });
     return z.NEVER;
   }
-  return hex.toLowerCase().match(/../g)!.join(":");
+  const mac = hex.toLowerCase().match(/../g)!.join(":");
+  // A network card's own address is unicast and not zero; the others would match no client, or every one.
+  const notACard = /^0+$/.test(hex) ? "all zero" : /^f{12}$/i.test(hex) ? "the broadcast address" : parseInt(hex.slice(0, 2), 16) & 1 ? "a multicast address (first octet odd)" : undefined;
+  if (notACard !== undefined) {
+    ctx.issues.push({ code: "custom", input: v, message: `MAC address ${mac} is ${notACard}: expected a network card's own (unicast) address` });
+    return z.NEVER;
+  }
+  return mac;
 });
 
 export const Ipv4Schema = z.ipv4({ error: (i) => `invalid IPv4 address ${JSON.stringify(i.input)}` });
@@ -317,20 +325,30 @@ export const TransportSchema = z.discriminatedUnion("kind", [LocalTransportSchem
 /** An interface name on the child (`eth0`, `br-pxe`, `enp1s0.20`). */
 export const InterfaceSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,14}$/, { error: (i) => `invalid interface name ${JSON.stringify(i.input)}` });
 
+const DNS_NEEDED =
+  "server mode needs dns, the name servers clients are told (this child's dnsmasq answers no DNS): without one an unattended Debian installer stops at \"Configure the network: name server addresses\" before fetching its preseed";
+
 /**
  * DHCP for PXE on the child (dnsmasq). `proxy`: the site's DHCP server keeps assigning addresses;
  * the child answers PXE clients only, with its TFTP address and the boot file for the client's
  * firmware. `server`: the child is the segment's DHCP server (a lab), with a reservation for
- * every host it holds that has an `ip`. `ipxe` (default true): iPXE clients get `boot.ipxe`
- * instead of the firmware's boot loader.
+ * every host it holds that has an `ip`, each checked against the segment (dhcpSegment.ts).
+ * `ipxe` (default true): iPXE clients get `boot.ipxe` instead of the firmware's boot loader.
  */
 export const DhcpSchema = z.discriminatedUnion("mode", [
   z.strictObject({ mode: z.literal("proxy"), interface: InterfaceSchema, ipxe: z.boolean().default(true) }),
   z.strictObject({
     mode: z.literal("server"),
     interface: InterfaceSchema,
+    /** The dynamic pool; reservations may lie inside or outside it, within the segment. */
     range: z.strictObject({ start: Ipv4Schema, end: Ipv4Schema }),
+    /** The segment's size: the subnet of `range` with this prefix, handed to clients as their netmask. @default 24 */
+    prefix: z.number().int().min(8).max(30).default(24),
     router: Ipv4Schema.optional(),
+    /**
+     * Name servers for clients (at least one): the child's dnsmasq answers no DNS, and a Debian
+     * installer with none stops at its name-server question before fetching its preseed.
+     */
     dns: z.array(Ipv4Schema).optional(),
     /** Lease time in seconds. @default 3600 */
     leaseSeconds: z.number().int().min(120).max(31_536_000).default(3600),
@@ -377,6 +395,11 @@ export const ServerSchema = z.strictObject({
   // DHCP answers carry the child's address as the boot server: an IPv4 address, not a name.
   if (ctx.value.dhcp !== undefined && !z.ipv4().safeParse(ctx.value.address).success) {
     ctx.issues.push({ code: "custom", input: ctx.value.address, path: ["address"], message: `address ${JSON.stringify(ctx.value.address)} with dhcp: expected the child's IPv4 address on the segment (DHCP names the boot server by address)` });
+  }
+  if (ctx.value.dhcp?.mode === "server") {
+    // Required here rather than in DhcpSchema, so its absence does not hide the segment's other problems.
+    if (!ctx.value.dhcp.dns?.length) ctx.issues.push({ code: "custom", input: ctx.value.dhcp.dns, path: ["dhcp", "dns"], message: DNS_NEEDED });
+    for (const p of dhcpSettingsProblems(ctx.value.dhcp)) ctx.issues.push({ code: "custom", input: ctx.value.dhcp, path: [...p.path], message: p.message });
   }
 });
 

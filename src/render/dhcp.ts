@@ -8,6 +8,7 @@
  * UEFI client (architecture 7 or 9) that of the GRUB menu's loader (shim, for Secure Boot), and an
  * iPXE client (option 175), when `ipxe` is on, the child's `boot.ipxe` over TFTP.
  */
+import { netmask } from "../catalog/dhcpSegment";
 import type { ResolvedHost } from "../catalog/hosts";
 import type { Dhcp, Server } from "../catalog/schema";
 
@@ -43,7 +44,8 @@ export function dnsmasqConfig(server: Server, dhcp: Dhcp, boot: DhcpBootFiles): 
     if (boot.uefi) lines.push(`pxe-service=${notIpxe}BC_EFI,"Network boot (UEFI)",${boot.uefi},${address}`);
     if (dhcp.ipxe) lines.push(`pxe-service=tag:${IPXE_TAG},x86PC,"iPXE",${ipxeScript}`, `pxe-service=tag:${IPXE_TAG},X86-64_EFI,"iPXE",${ipxeScript}`);
   } else {
-    lines.push(`dhcp-range=${dhcp.range.start},${dhcp.range.end},${dhcp.leaseSeconds}`, "dhcp-authoritative");
+    // The netmask the catalog was checked against (dhcpSegment.ts), not one dnsmasq reads off the interface.
+    lines.push(`dhcp-range=${dhcp.range.start},${dhcp.range.end},${netmask(dhcp.prefix)},${dhcp.leaseSeconds}`, "dhcp-authoritative");
     if (dhcp.router) lines.push(`dhcp-option=option:router,${dhcp.router}`);
     if (dhcp.dns?.length) lines.push(`dhcp-option=option:dns-server,${dhcp.dns.join(",")}`);
     if (dhcp.ipxe) lines.push(`dhcp-boot=tag:${IPXE_TAG},${ipxeScript}`);

@@ -163,7 +163,7 @@ describe("DHCP for PXE on a child", () => {
     const r = resolveCatalog(loadCatalog(dir));
     const t = render(r, dhcpServer({ mode: "server", interface: "br0", range: { start: "10.0.0.100", end: "10.0.0.150" }, router: "10.0.0.1", dns: ["10.0.0.1"], ipxe: false }));
     const conf = t.files.find((f) => f.path === "dhcp/dnsmasq.conf")!.content!;
-    expect(conf).toContain("dhcp-range=10.0.0.100,10.0.0.150,3600\n");
+    expect(conf).toContain("dhcp-range=10.0.0.100,10.0.0.150,255.255.255.0,3600\n");
     expect(conf).toContain("dhcp-option=option:router,10.0.0.1\n");
     expect(conf).toContain("dhcp-boot=tag:efi-x86_64,shimx64.efi,,10.0.0.2\n");
     expect(conf).toContain("dhcp-boot=tag:!efi-x86_64,pxelinux.0,,10.0.0.2\n");

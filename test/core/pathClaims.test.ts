@@ -60,7 +60,7 @@ describe("a profile named after the hosts' folder and a host named after its con
       // A server whose address is not known yet is checked as well.
       expect(issues({ kind: "trees", catalog: c.catalog(), servers: [], pending: [s1], stack: [s1] })).toEqual(trees);
       // The base of a review is rendered as it was.
-      expect(issues({ kind: "trees", catalog: c.catalog(), servers: [s1], checkPaths: false })).toEqual([]);
+      expect(issues({ kind: "trees", catalog: c.catalog(), servers: [s1], asItWas: true })).toEqual([]);
 
       const before = { ...minimal(), hosts: [host(cf, "52:54:00:00:00:01", "web-fe")] };
       expect(issues({ kind: "impact", before: written(before).catalog(), after: c.catalog(), servers: [s1] })).toEqual(trees);
