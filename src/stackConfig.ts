@@ -4,14 +4,16 @@
  * `provisioning:servers` and `provisioning:payloadRoots`. The stack program takes them from
  * `pulumi.Config` (so every way Pulumi sets config works); the CLI reads the stack file. Either
  * way they are checked here, and when they come from a stack file every issue names its line.
- * Secret values (`secure:` entries) are not read here: the Pulumi program gets them.
+ * `provisioning:catalogSecrets` lists the secrets the catalog may name (its namespace: no server
+ * credential is one). Secret values (`secure:` entries) are not read here: the Pulumi program gets them.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
 import { type Document, type LineCounter, parseDocument } from "yaml";
 import { type CatalogIssue, CatalogError } from "./catalog/errors";
-import { PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
+import { CatalogSecretsSchema, PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
+import { credentialConflicts, serverCredentialRefs } from "./catalog/secretNamespace";
 import { lineAt } from "./catalog/yamlPositions";
 import { parseYaml } from "./catalog/yamlText";
 import { zodToIssues } from "./catalog/zodIssues";
@@ -20,6 +22,7 @@ import { canonicalJson } from "./util/canonical";
 export const CATALOG_KEY = "provisioning:catalog";
 export const SERVERS_KEY = "provisioning:servers";
 export const PAYLOAD_ROOTS_KEY = "provisioning:payloadRoots";
+export const CATALOG_SECRETS_KEY = "provisioning:catalogSecrets";
 
 export interface StackConfig {
   readonly stack: string;
@@ -30,6 +33,8 @@ export interface StackConfig {
   readonly catalogPaths: readonly string[];
   readonly servers: Server[];
   readonly payloadRoots: string[];
+  /** The names `{ secret: NAME }` in the catalog may use (each read from secret config `provisioning:NAME`). */
+  readonly catalogSecrets: string[];
   /** Line of each server's served patterns (`[server][pattern]`), for messages about them. */
   readonly patternLines: number[][];
 }
@@ -39,6 +44,7 @@ export interface StackValues {
   readonly catalog?: unknown;
   readonly servers?: unknown;
   readonly payloadRoots?: unknown;
+  readonly catalogSecrets?: unknown;
 }
 
 /** Where settings were written, to point each issue at its line. */
@@ -84,11 +90,11 @@ function parseStackFile(f: StackFile): { doc: Document; lc: LineCounter; value: 
   return parsed;
 }
 
-const STACK_KEYS = [CATALOG_KEY, SERVERS_KEY, PAYLOAD_ROOTS_KEY] as const;
+const STACK_KEYS = [CATALOG_KEY, SERVERS_KEY, PAYLOAD_ROOTS_KEY, CATALOG_SECRETS_KEY] as const;
 
 function valuesOf(parsed: unknown): StackValues {
   const config = ((parsed ?? {}) as { config?: Record<string, unknown> }).config ?? {};
-  return { catalog: config[CATALOG_KEY], servers: config[SERVERS_KEY], payloadRoots: config[PAYLOAD_ROOTS_KEY] };
+  return { catalog: config[CATALOG_KEY], servers: config[SERVERS_KEY], payloadRoots: config[PAYLOAD_ROOTS_KEY], catalogSecrets: config[CATALOG_SECRETS_KEY] };
 }
 
 /** A parsed stack file, and the keys whose values in it are those being checked (their lines are theirs). */
@@ -110,7 +116,9 @@ export function checkStackConfig(values: StackValues, projectDir: string, stack:
   // A line only when the file says what the program got (a --config flag or an ESC environment may
   // say otherwise): compared once per key, up front.
   const same = (k: keyof StackValues) => canonicalJson(written[k]) === canonicalJson(values[k]);
-  const keys = new Set([...(same("catalog") ? [CATALOG_KEY] : []), ...(same("servers") ? [SERVERS_KEY] : []), ...(same("payloadRoots") ? [PAYLOAD_ROOTS_KEY] : [])]);
+  const keys = new Set(
+    ([["catalog", CATALOG_KEY], ["servers", SERVERS_KEY], ["payloadRoots", PAYLOAD_ROOTS_KEY], ["catalogSecrets", CATALOG_SECRETS_KEY]] as const).flatMap(([k, key]) => (same(k) ? [key] : [])),
+  );
   return checkValues(values, projectDir, stack, { file: from.file, doc: parsed.doc, lc: parsed.lc, keys });
 }
 
@@ -129,6 +137,10 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
   }
   const roots = PayloadRootsSchema.safeParse(values.payloadRoots ?? []);
   if (!roots.success) issues.push(...zodToIssues(roots.error, PayloadRootsSchema, file, lineOf, [PAYLOAD_ROOTS_KEY]));
+  const secrets = CatalogSecretsSchema.safeParse(values.catalogSecrets ?? []);
+  if (!secrets.success) issues.push(...zodToIssues(secrets.error, CatalogSecretsSchema, file, lineOf, [CATALOG_SECRETS_KEY]));
+  // Every problem at once: the names that are strings are checked even when another entry is invalid.
+  issues.push(...catalogSecretIssues(Array.isArray(values.catalogSecrets) ? values.catalogSecrets : [], servers, file, lineOf));
   if (issues.length) throw new CatalogError(issues);
   const catalogSetting = values.catalog as string | string[] | undefined;
   return {
@@ -138,6 +150,7 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
     catalogPaths: (catalogSetting === undefined ? [] : typeof catalogSetting === "string" ? [catalogSetting] : catalogSetting).map((p) => path.resolve(projectDir, p)),
     servers,
     payloadRoots: roots.success ? roots.data : [],
+    catalogSecrets: secrets.success ? [...new Set(secrets.data)] : [],
     patternLines: servers.map((srv, i) => srv.profiles.map((_, j) => lineOf([SERVERS_KEY, i, "profiles", j]))),
   };
 }
@@ -156,6 +169,22 @@ export function unmatchedPatterns(stack: StackConfig, profileNames: readonly str
     }),
   );
 }
+
+/**
+ * The catalog's namespace holds no server credential, nor a name that reads as one, nor a
+ * setting of the stack (`provisioning:servers` is config too, but not the catalog's to print).
+ */
+function catalogSecretIssues(names: readonly unknown[], servers: readonly Server[], file: string, lineOf: (p: PropertyKey[]) => number): CatalogIssue[] {
+  const declared = names.flatMap((name, i) => (typeof name === "string" ? [{ name, file, line: lineOf([CATALOG_SECRETS_KEY, i]), path: `${CATALOG_SECRETS_KEY}[${i}]` }] : []));
+  const settings = new Set(STACK_SETTINGS.map((k) => k.toLowerCase()));
+  return [
+    ...declared.filter((d) => settings.has(d.name.toLowerCase())).map((d) => ({ ...d, message: `"${d.name}" is a setting of the stack (provisioning:${d.name}), not a secret`, severity: "error" as const })),
+    ...credentialConflicts(declared, servers.flatMap((s, i) => serverCredentialRefs([s]).map((c) => ({ ...c, key: `${SERVERS_KEY}[${i}].${c.key}` })))),
+  ];
+}
+
+/** Config keys of the stack that are not secrets (names under `provisioning:`). */
+const STACK_SETTINGS = [...STACK_KEYS.map((k) => k.slice("provisioning:".length)), "devPassphrase"];
 
 /** Rules across entries: unique names, no two daemons on one port of one machine, no shared local root. */
 export function serverConflicts(servers: readonly Server[], file: string, lineOf: (p: PropertyKey[]) => number): CatalogIssue[] {

@@ -1,8 +1,8 @@
 // The ready stack program: the catalog named by `provisioning:catalog`, placed on the children
-// listed in `provisioning:servers`, taken from the stack's Pulumi config (a stack file, `pulumi
-// config set`, `--config`, an ESC environment). Invalid input stops here, before any resource
-// exists, so nothing is written to any server; issues name the stack file's lines when it holds
-// the values.
+// listed in `provisioning:servers`, with the secrets `provisioning:catalogSecrets` names for the
+// catalog, taken from the stack's Pulumi config (a stack file, `pulumi config set`, `--config`,
+// an ESC environment). Invalid input stops here, before any resource exists, so nothing is
+// written to any server; issues name the stack file's lines when it holds the values.
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import { CatalogError, checkStackConfig, formatIssue, stackFilePath, unmatchedPatterns } from "../src";
@@ -37,7 +37,7 @@ function inputs() {
   try {
     const file = stackFilePath(projectDir, pulumi.getStack());
     const stack = checkStackConfig(
-      { catalog: configValue("catalog"), servers: configValue("servers"), payloadRoots: configValue("payloadRoots") },
+      { catalog: configValue("catalog"), servers: configValue("servers"), payloadRoots: configValue("payloadRoots"), catalogSecrets: configValue("catalogSecrets") },
       projectDir,
       pulumi.getStack(),
       fs.existsSync(file) ? { file, text: fs.readFileSync(file, "utf8") } : undefined,
@@ -54,7 +54,10 @@ const central = new CentralServer("central", {
   catalog: [...stack.catalogPaths],
   servers: stack.servers,
   payloadRoots: stack.payloadRoots,
-  secrets: (name) => config.requireSecret(name),
+  // Two namespaces over one config: the catalog gets exactly the names the stack declares for it;
+  // server entries' credentials are read by this program alone.
+  secrets: { names: stack.catalogSecrets, lookup: (name) => config.requireSecret(name) },
+  credentials: (name) => config.requireSecret(name),
 });
 for (const w of unmatchedPatterns(stack, central.catalog.profiles.map((p) => p.name))) pulumi.log.warn(formatIssue(w));
 
