@@ -3,7 +3,8 @@
 // { secret: lab_ssh_key } stops `pulumi preview`, `pulumi up` and `provision plan` at that
 // variable's line, before any resource exists: nothing reaches the child, and no output holds
 // the key. Declaring lab_ssh_key for the catalog is refused at its line in the stack file. The
-// same motd printing the declared root_password_hash is placed, with the hash and no key.
+// same motd printing the declared root_password_hash is placed, with the hash and no key; a
+// declared secret whose value is the child's key is not placed either.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,5 +82,20 @@ describe("a catalog cannot name the fleet's own credentials", () => {
     const holding = [...files].filter(([, bytes]) => keyLines(key).some((l) => bytes.toString("latin1").includes(l))).map(([p]) => p);
     expect(holding).toEqual([]);
     for (const out of outputs) for (const l of keyLines(key)) expect(out).not.toContain(l);
+  }, 300_000);
+
+  it("by value too: a catalog secret of another name given the child's key is not placed, and the child keeps what it had", async () => {
+    const motd = () => treeOnDisk(fleet.roots["ns-a"]!).get("http/files/web/motd")?.toString("utf8");
+    const before = motd();
+    await fleet.project.setConfig("provisioning:motd_secret", `${key}\n`, true);
+    fleet.setConfig("provisioning:catalogSecrets", ["root_password_hash", "motd_secret"]);
+    banner("{ secret: motd_secret }");
+    const r = await run(["up", "--yes", "--skip-preview"]);
+    expect(r.code, r.out).not.toBe(0);
+    expect(r.out).toContain(`ns-a: the value of the catalog secret "motd_secret" is this child's SSH private key; refusing to place it in a file the child serves`);
+    expect(motd()).toBe(before);
+    const holding = [...treeOnDisk(fleet.roots["ns-a"]!)].filter(([, bytes]) => keyLines(key).some((l) => bytes.toString("latin1").includes(l))).map(([p]) => p);
+    expect(holding).toEqual([]);
+    for (const l of keyLines(key)) expect(r.out).not.toContain(l);
   }, 300_000);
 });
