@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { CatalogError, formatIssue } from "../src/catalog/errors";
 import { credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
 import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
-import { SecretNameSchema, type Server } from "../src/catalog/schema";
+import { SecretNameSchema, type Server, shownSecretName } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
 import type { TreesResult } from "../src/renderJob";
 import { contentKey, sha256Hex } from "../src/state/contentKey";
@@ -214,6 +214,12 @@ function checkNamespace(catalog: Catalog, args: CentralServerArgs): void {
       args.servers.flatMap((s, i) => serverCredentialRefs([s]).map((c) => ({ ...c, key: `servers[${i}].${c.key}` }))),
     ),
     ...undeclaredSecrets(catalog, declared, DECLARED_IN),
+    // A credential by name needs a source of credentials; a map must hold it (a lookup answers when asked).
+    ...args.servers.flatMap((s, i) =>
+      serverCredentialRefs([s])
+        .filter((c) => args.credentials === undefined || (typeof args.credentials === "object" && !Object.hasOwn(args.credentials, c.name)))
+        .map((c) => ({ file: "(program)", line: 0, path: `servers[${i}].${c.key}`, message: `names the credential ${shownSecretName(c.name)}, which the CentralServer's credentials do not give (a server's credentials never come from its catalog secrets)`, severity: "error" as const })),
+    ),
   ];
   if (issues.length > 0) throw new CatalogError(issues);
 }

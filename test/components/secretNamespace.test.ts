@@ -212,6 +212,16 @@ describe("a server's credential is never a catalog secret", () => {
     });
   }
 
+  it("credentials by name come from credentials, never from the catalog's secrets", async () => {
+    for (const credentials of [undefined, { lab_ssh_key: KEY_VALUE }]) {
+      const { args } = program(catalog(), { secrets: { root_password_hash: HASH_VALUE, lab_ssh_pass: PASS_VALUE } as never, credentials });
+      const message = ((await construct(args)) as Error).message;
+      expect(message).toContain(`(program) servers[0].transport.passphrase: names the credential "lab_ssh_pass", which the CentralServer's credentials do not give (a server's credentials never come from its catalog secrets)`);
+      expect(message).not.toContain(PASS_VALUE);
+      expect(servers()).toEqual([]);
+    }
+  });
+
   it("a lookup without its names is refused: its namespace would be every name", async () => {
     const { args } = program(catalog(), { secrets: ((name: string) => name) as never });
     expect((await construct(args) as Error).message).toMatch(/^\(program\) secrets: expected the catalog's secrets as a map by name, or \{ names, lookup \}/m);
