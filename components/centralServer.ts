@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { CatalogError, formatIssue } from "../src/catalog/errors";
 import { credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
 import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
-import { SecretNameSchema, type Server, shownSecretName } from "../src/catalog/schema";
+import { SecretNameSchema, type Server, secretRefName, shownSecretName } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
 import type { TreesResult } from "../src/renderJob";
 import { contentKey, sha256Hex } from "../src/state/contentKey";
@@ -322,7 +322,10 @@ function fromKnownHosts(server: string, file: string, host: string, port: number
 
 function credentialsOf(c: CheckedServer, credentialOf: (name: string) => pulumi.Input<string>): pulumi.Output<Credentials> {
   const a = c.args.transport as Extract<ServerArgs["transport"], { kind: "ssh" }>;
-  const value = (v: SshSecret | undefined) => (v === undefined ? undefined : typeof v === "object" && !isInput(v) && "secret" in v ? credentialOf(v.secret) : (v as pulumi.Input<string>));
+  const value = (v: SshSecret | undefined) => {
+    const name = v === undefined || isInput(v) ? undefined : secretRefName(v);
+    return name !== undefined ? credentialOf(name) : (v as pulumi.Input<string> | undefined);
+  };
   const passphrase = value(a.passphrase);
   return pulumi.secret(
     pulumi.all([value(a.privateKey)!, passphrase]).apply(([privateKey, pass]) => ({ privateKey, ...(pass !== undefined ? { passphrase: pass } : {}) })),

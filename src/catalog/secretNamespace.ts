@@ -5,7 +5,7 @@
  * CentralServer's `secrets`). A server's credentials (an SSH `privateKey`, its `passphrase`)
  * live in another namespace, and no declared name may even look like one of them.
  */
-import { type CatalogIssue } from "./errors";
+import type { CatalogIssue } from "./errors";
 import type { Catalog } from "./load";
 import { secretRefName, shownSecretName } from "./schema";
 
