@@ -218,20 +218,33 @@ function checkNamespace(catalog: Catalog, args: CentralServerArgs): void {
     ...args.servers.flatMap((s, i) =>
       serverCredentialRefs([s])
         .filter((c) => args.credentials === undefined || (typeof args.credentials === "object" && !Object.hasOwn(args.credentials, c.name)))
-        .map((c) => ({ file: "(program)", line: 0, path: `servers[${i}].${c.key}`, message: `names the credential ${shownSecretName(c.name)}, which the CentralServer's credentials do not give (a server's credentials never come from its catalog secrets)`, severity: "error" as const })),
+        .map((c) => ({
+          file: "(program)",
+          line: 0,
+          path: `servers[${i}].${c.key}`,
+          message: `names the credential ${shownSecretName(c.name)}, which the CentralServer's credentials do not give (a server's credentials never come from its catalog secrets)`,
+          severity: "error" as const,
+        })),
     ),
   ];
   if (issues.length > 0) throw new CatalogError(issues);
 }
 
-const isLookup = (s: CentralServerArgs["secrets"]): s is CatalogSecretLookup => typeof s === "object" && s !== null && typeof (s as { lookup?: unknown }).lookup === "function";
+const isLookup = (s: CentralServerArgs["secrets"]): s is CatalogSecretLookup =>
+  typeof s === "object" && s !== null && typeof (s as { lookup?: unknown }).lookup === "function";
 
 /** The names the catalog may use; a bare function (no names) is refused: its namespace would be everything. */
 function namespaceOf(secrets: CentralServerArgs["secrets"]): string[] {
   if (isLookup(secrets) && Array.isArray(secrets.names) && secrets.names.every((n) => typeof n === "string")) return [...secrets.names];
   if (secrets === undefined || (typeof secrets === "object" && secrets !== null && !isLookup(secrets))) return Object.keys(secrets ?? {});
   throw new CatalogError([
-    { file: "(program)", line: 0, path: "secrets", message: "expected the catalog's secrets as a map by name, or { names, lookup } (the names are all the catalog may name); server credentials go in credentials", severity: "error" },
+    {
+      file: "(program)",
+      line: 0,
+      path: "secrets",
+      message: "expected the catalog's secrets as a map by name, or { names, lookup } (the names are all the catalog may name); server credentials go in credentials",
+      severity: "error",
+    },
   ]);
 }
 

@@ -117,7 +117,9 @@ export function checkStackConfig(values: StackValues, projectDir: string, stack:
   // say otherwise): compared once per key, up front.
   const same = (k: keyof StackValues) => canonicalJson(written[k]) === canonicalJson(values[k]);
   const keys = new Set(
-    ([["catalog", CATALOG_KEY], ["servers", SERVERS_KEY], ["payloadRoots", PAYLOAD_ROOTS_KEY], ["catalogSecrets", CATALOG_SECRETS_KEY]] as const).flatMap(([k, key]) => (same(k) ? [key] : [])),
+    ([["catalog", CATALOG_KEY], ["servers", SERVERS_KEY], ["payloadRoots", PAYLOAD_ROOTS_KEY], ["catalogSecrets", CATALOG_SECRETS_KEY]] as const).flatMap(
+      ([k, key]) => (same(k) ? [key] : []),
+    ),
   );
   return checkValues(values, projectDir, stack, { file: from.file, doc: parsed.doc, lc: parsed.lc, keys });
 }
@@ -175,10 +177,14 @@ export function unmatchedPatterns(stack: StackConfig, profileNames: readonly str
  * setting of the stack (`provisioning:servers` is config too, but not the catalog's to print).
  */
 function catalogSecretIssues(names: readonly unknown[], servers: readonly Server[], file: string, lineOf: (p: PropertyKey[]) => number): CatalogIssue[] {
-  const declared = names.flatMap((name, i) => (typeof name === "string" ? [{ name, file, line: lineOf([CATALOG_SECRETS_KEY, i]), path: `${CATALOG_SECRETS_KEY}[${i}]` }] : []));
+  const declared = names.flatMap((name, i) =>
+    typeof name === "string" ? [{ name, file, line: lineOf([CATALOG_SECRETS_KEY, i]), path: `${CATALOG_SECRETS_KEY}[${i}]` }] : [],
+  );
   const settings = new Set(STACK_SETTINGS.map((k) => k.toLowerCase()));
   return [
-    ...declared.filter((d) => settings.has(d.name.toLowerCase())).map((d) => ({ ...d, message: `"${d.name}" is a setting of the stack (provisioning:${d.name}), not a secret`, severity: "error" as const })),
+    ...declared
+      .filter((d) => settings.has(d.name.toLowerCase()))
+      .map((d) => ({ ...d, message: `"${d.name}" is a setting of the stack (provisioning:${d.name}), not a secret`, severity: "error" as const })),
     ...credentialConflicts(declared, servers.flatMap((s, i) => serverCredentialRefs([s]).map((c) => ({ ...c, key: `${SERVERS_KEY}[${i}].${c.key}` })))),
   ];
 }

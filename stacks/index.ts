@@ -37,7 +37,12 @@ function inputs() {
   try {
     const file = stackFilePath(projectDir, pulumi.getStack());
     const stack = checkStackConfig(
-      { catalog: configValue("catalog"), servers: configValue("servers"), payloadRoots: configValue("payloadRoots"), catalogSecrets: configValue("catalogSecrets") },
+      {
+        catalog: configValue("catalog"),
+        servers: configValue("servers"),
+        payloadRoots: configValue("payloadRoots"),
+        catalogSecrets: configValue("catalogSecrets"),
+      },
       projectDir,
       pulumi.getStack(),
       fs.existsSync(file) ? { file, text: fs.readFileSync(file, "utf8") } : undefined,

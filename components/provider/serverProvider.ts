@@ -127,7 +127,9 @@ function refuseCredentialValues(p: ServerProps): void {
     const v = value.trim();
     // The whole key inside a longer value counts too; a passphrase only as the whole value.
     const what = key !== "" && v.includes(key) ? "private key" : passphrase !== "" && v === passphrase ? "passphrase" : undefined;
-    if (what) throw new Error(`${p.server}: the value of the catalog secret "${name}" is this child's SSH ${what}; refusing to place it in a file the child serves`);
+    if (what) {
+      throw new Error(`${p.server}: the value of the catalog secret "${name}" is this child's SSH ${what}; refusing to place it in a file the child serves`);
+    }
   }
 }
 

@@ -29,7 +29,8 @@ export function catalogSecretRefs(catalog: Catalog): NamedAt[] {
   return [...catalog.profiles, ...catalog.hosts].flatMap(({ variables, origin }) =>
     Object.entries(variables ?? {}).flatMap(([k, v]) => {
       const name = secretRefName(v);
-      return name === undefined ? [] : [{ name, file: origin.file, line: origin.keyLines[`variables.${k}`] ?? origin.line, path: `${origin.path}.variables.${k}` }];
+      if (name === undefined) return [];
+      return [{ name, file: origin.file, line: origin.keyLines[`variables.${k}`] ?? origin.line, path: `${origin.path}.variables.${k}` }];
     }),
   );
 }
@@ -66,7 +67,9 @@ export function credentialConflicts(declared: readonly NamedAt[], credentials: r
         file: d.file,
         line: d.line,
         path: d.path,
-        message: `catalog secret ${shownSecretName(d.name)} ${same} the ${c.key} of server ${c.server}: a server's credential is never a catalog secret (give the catalog's secret a name of its own)`,
+        message:
+          `catalog secret ${shownSecretName(d.name)} ${same} the ${c.key} of server ${c.server}: ` +
+          "a server's credential is never a catalog secret (give the catalog's secret a name of its own)",
         severity: "error" as const,
       },
     ];
