@@ -3,8 +3,9 @@ import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CatalogError, formatIssue } from "../src/catalog/errors";
+import { credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
 import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
-import type { Server } from "../src/catalog/schema";
+import { SecretNameSchema, type Server, secretRefName, shownSecretName } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
 import type { TreesResult } from "../src/renderJob";
 import { zodToIssues } from "../src/catalog/zodIssues";
@@ -33,11 +34,21 @@ export interface CentralServerArgs {
   /** The child provisioning servers; addresses and SSH connections may be Inputs. */
   readonly servers: readonly ServerArgs[];
   /**
-   * Secret values by name, for `{ secret: NAME }` in catalog variables and SSH keys: a map, or a
-   * lookup asked only for the names in use (the stack program reads `provisioning:NAME`).
-   * @default - no secrets: using one is an error
+   * The catalog's secrets: the value of each `{ secret: NAME }` a catalog variable may name, as a
+   * map (its keys are the names), or as `{ names, lookup }` (the lookup is asked only for the
+   * names in use; the stack program reads `provisioning:NAME`). The names are the catalog's whole
+   * namespace: a catalog naming any other secret is refused at that variable before any resource
+   * exists, and a name that is, or reads as, a server's credential (see `credentials`) is refused.
+   * @default {} - the catalog may name no secret
    */
-  readonly secrets?: Readonly<Record<string, pulumi.Input<string>>> | ((name: string) => pulumi.Input<string>);
+  readonly secrets?: Readonly<Record<string, pulumi.Input<string>>> | CatalogSecretLookup;
+  /**
+   * Values for the credentials server entries give by name (`privateKey: { secret: NAME }`,
+   * `passphrase: { secret: NAME }`): a map, or a lookup asked only for the names the entries
+   * use. The catalog never sees these.
+   * @default - none: a credential must then be given as its value (an Input)
+   */
+  readonly credentials?: Readonly<Record<string, pulumi.Input<string>>> | ((name: string) => pulumi.Input<string>);
   /** Folders besides the catalog's own from which local payloads may be shipped. @default [] */
   readonly payloadRoots?: readonly string[];
   /**
@@ -51,6 +62,12 @@ export interface CentralServerArgs {
   readonly payloadMaxBytes?: number;
   /** Where relative catalog paths and known_hosts files resolve from. @default the current directory (the project) */
   readonly baseDir?: string;
+}
+
+/** The catalog's secrets as a lookup: it serves exactly `names`. */
+export interface CatalogSecretLookup {
+  readonly names: readonly string[];
+  readonly lookup: (name: string) => pulumi.Input<string>;
 }
 
 export interface ServerSummary {
@@ -83,6 +100,7 @@ export class CentralServer extends pulumi.ComponentResource {
     const store = new ContentStore();
     const { catalog, checked, rendered } = plainInput(() => {
       const catalog = loadCatalogInput(args.catalog, { baseDir, payloadRoots: args.payloadRoots ?? [] });
+      checkNamespace(catalog, args);
       const checked = checkServers(args.servers);
       const stack = checked.map((c) => ({ name: c.server.name, site: c.server.site }));
       // A server whose address is an Output renders later; its paths, which no address changes, are checked now.
@@ -108,6 +126,7 @@ export class CentralServer extends pulumi.ComponentResource {
     for (const t of rendered.trees) putTexts(t, store);
 
     const secretOf = secretLookup(args.secrets);
+    const credentialOf = credentialLookup(args.credentials);
     const provider = new DynamicProvider(name);
     const stackKey = new RecordResource(STACK_KEY, { record: "keys the versions of secret values", withKey: true }, { parent: this, provider });
 
@@ -125,7 +144,7 @@ export class CentralServer extends pulumi.ComponentResource {
             ...(treesNow.has(c.server.name) ? { printsSecrets: treesNow.get(c.server.name)!.secretNames.length > 0 } : {}),
             fingerprints: rendered.fingerprints,
             transport: transportOf(c, baseDir),
-            ...(c.server.transport.kind === "ssh" ? { credentials: credentialsOf(c, secretOf) } : {}),
+            ...(c.server.transport.kind === "ssh" ? { credentials: credentialsOf(c, credentialOf) } : {}),
             serve: serveOf(c),
             address: (c.args.address ?? c.server.address) as pulumi.Input<string>,
             secrets: secrets as pulumi.Output<Record<string, string>>,
@@ -208,11 +227,76 @@ function downloadPolicy(args: CentralServerArgs): DownloadPolicy {
   return { allow: allow.data!, maxBytes: maxBytes.data! };
 }
 
+/** Where the catalog's namespace is declared, for messages. */
+const DECLARED_IN = "provisioning:catalogSecrets, or the CentralServer's secrets";
+
+/**
+ * The catalog names only its own secrets, and none of them is, or reads as, a server's
+ * credential: both before anything is rendered.
+ */
+function checkNamespace(catalog: Catalog, args: CentralServerArgs): void {
+  const declared = namespaceOf(args.secrets);
+  const issues = [
+    ...declared.flatMap((name) => {
+      const bad = SecretNameSchema.safeParse(name);
+      return bad.success ? [] : [{ file: "(program)", line: 0, path: `secrets.${name}`, message: bad.error.issues[0]!.message, severity: "error" as const }];
+    }),
+    ...credentialConflicts(
+      declared.map((name) => ({ name, file: "(program)", line: 0, path: `secrets.${name}` })),
+      args.servers.flatMap((s, i) => serverCredentialRefs([s]).map((c) => ({ ...c, key: `servers[${i}].${c.key}` }))),
+    ),
+    ...undeclaredSecrets(catalog, declared, DECLARED_IN),
+    // A credential by name needs a source of credentials; a map must hold it (a lookup answers when asked).
+    ...args.servers.flatMap((s, i) =>
+      serverCredentialRefs([s])
+        .filter((c) => args.credentials === undefined || (typeof args.credentials === "object" && !Object.hasOwn(args.credentials, c.name)))
+        .map((c) => ({
+          file: "(program)",
+          line: 0,
+          path: `servers[${i}].${c.key}`,
+          message: `names the credential ${shownSecretName(c.name)}, which the CentralServer's credentials do not give (a server's credentials never come from its catalog secrets)`,
+          severity: "error" as const,
+        })),
+    ),
+  ];
+  if (issues.length > 0) throw new CatalogError(issues);
+}
+
+const isLookup = (s: CentralServerArgs["secrets"]): s is CatalogSecretLookup =>
+  typeof s === "object" && s !== null && typeof (s as { lookup?: unknown }).lookup === "function";
+
+/** The names the catalog may use; a bare function (no names) is refused: its namespace would be everything. */
+function namespaceOf(secrets: CentralServerArgs["secrets"]): string[] {
+  if (isLookup(secrets) && Array.isArray(secrets.names) && secrets.names.every((n) => typeof n === "string")) return [...secrets.names];
+  if (secrets === undefined || (typeof secrets === "object" && secrets !== null && !isLookup(secrets))) return Object.keys(secrets ?? {});
+  throw new CatalogError([
+    {
+      file: "(program)",
+      line: 0,
+      path: "secrets",
+      message: "expected the catalog's secrets as a map by name, or { names, lookup } (the names are all the catalog may name); server credentials go in credentials",
+      severity: "error",
+    },
+  ]);
+}
+
 function secretLookup(secrets: CentralServerArgs["secrets"]): (name: string) => pulumi.Input<string> {
-  if (typeof secrets === "function") return secrets;
+  const names = new Set(namespaceOf(secrets));
   return (name) => {
-    const v = secrets?.[name];
+    // Only the namespace's names (a map's own keys), whatever the lookup would answer for another.
+    if (!names.has(name)) throw new Error(`secret "${name}" is not a catalog secret of the CentralServer`);
+    if (isLookup(secrets)) return secrets.lookup(name);
+    const v = (secrets as Readonly<Record<string, pulumi.Input<string>>>)[name];
     if (v === undefined) throw new Error(`secret "${name}" is used but not given to the CentralServer (secrets.${name})`);
+    return v;
+  };
+}
+
+function credentialLookup(credentials: CentralServerArgs["credentials"]): (name: string) => pulumi.Input<string> {
+  if (typeof credentials === "function") return credentials;
+  return (name) => {
+    const v = credentials !== undefined && Object.hasOwn(credentials, name) ? credentials[name] : undefined;
+    if (v === undefined) throw new Error(`credential "${name}" is named by a server but not given to the CentralServer (credentials.${name})`);
     return v;
   };
 }
@@ -281,9 +365,12 @@ function fromKnownHosts(server: string, file: string, host: string, port: number
   return keys;
 }
 
-function credentialsOf(c: CheckedServer, secretOf: (name: string) => pulumi.Input<string>): pulumi.Output<Credentials> {
+function credentialsOf(c: CheckedServer, credentialOf: (name: string) => pulumi.Input<string>): pulumi.Output<Credentials> {
   const a = c.args.transport as Extract<ServerArgs["transport"], { kind: "ssh" }>;
-  const value = (v: SshSecret | undefined) => (v === undefined ? undefined : typeof v === "object" && !isInput(v) && "secret" in v ? secretOf(v.secret) : (v as pulumi.Input<string>));
+  const value = (v: SshSecret | undefined) => {
+    const name = v === undefined || isInput(v) ? undefined : secretRefName(v);
+    return name !== undefined ? credentialOf(name) : (v as pulumi.Input<string> | undefined);
+  };
   const passphrase = value(a.passphrase);
   return pulumi.secret(
     pulumi.all([value(a.privateKey)!, passphrase]).apply(([privateKey, pass]) => ({ privateKey, ...(pass !== undefined ? { passphrase: pass } : {}) })),

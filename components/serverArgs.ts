@@ -31,7 +31,7 @@ export type SshTransportArgs = Omit<z.input<typeof SshTransportSchema>, "host" |
   port?: pulumi.Input<number>;
   user: pulumi.Input<string>;
   hostKey?: pulumi.Input<string>;
-  /** `{ secret: NAME }` (a secret of the CentralServer's `secrets`), or the key itself. */
+  /** `{ secret: NAME }` (a credential of the CentralServer's `credentials`, never one of its catalog `secrets`), or the key itself. */
   privateKey: SecretRef | pulumi.Input<string>;
   passphrase?: SecretRef | pulumi.Input<string>;
 };

@@ -65,6 +65,7 @@ function writeProject(): void {
     ...doc.config,
     "provisioning:devPassphrase": true,
     "provisioning:catalog": catalogDir,
+    "provisioning:catalogSecrets": ["root_password_hash"],
     "provisioning:payloadRoots": NETBOOT_PAYLOAD_ROOTS,
     "provisioning:servers": [
       {

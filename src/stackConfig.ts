@@ -5,7 +5,8 @@
  * `provisioning:payloadUrlAllow` and `provisioning:payloadMaxBytes` (src/payloadUrls.ts). The stack program takes them from
  * `pulumi.Config` (so every way Pulumi sets config works); the CLI reads the stack file. Either
  * way they are checked here, and when they come from a stack file every issue names its line.
- * Secret values (`secure:` entries) are not read here: the Pulumi program gets them.
+ * `provisioning:catalogSecrets` lists the secrets the catalog may name (its namespace: no server
+ * credential is one). Secret values (`secure:` entries) are not read here: the Pulumi program gets them.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,7 +14,8 @@ import picomatch from "picomatch";
 import { type Document, type LineCounter, parseDocument } from "yaml";
 import { serverAddressProblems } from "./catalog/dhcpSegment";
 import { type CatalogIssue, CatalogError, formatPath } from "./catalog/errors";
-import { PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
+import { CatalogSecretsSchema, PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
+import { credentialConflicts, serverCredentialRefs } from "./catalog/secretNamespace";
 import { lineAt } from "./catalog/yamlPositions";
 import { parseYaml } from "./catalog/yamlText";
 import { zodToIssues } from "./catalog/zodIssues";
@@ -25,6 +27,7 @@ export const SERVERS_KEY = "provisioning:servers";
 export const PAYLOAD_ROOTS_KEY = "provisioning:payloadRoots";
 export const PAYLOAD_URL_ALLOW_KEY = "provisioning:payloadUrlAllow";
 export const PAYLOAD_MAX_BYTES_KEY = "provisioning:payloadMaxBytes";
+export const CATALOG_SECRETS_KEY = "provisioning:catalogSecrets";
 
 export interface StackConfig {
   readonly stack: string;
@@ -39,6 +42,8 @@ export interface StackConfig {
   readonly payloadUrlAllow: string[];
   /** The size cap of one URL payload, in bytes. */
   readonly payloadMaxBytes: number;
+  /** The names `{ secret: NAME }` in the catalog may use (each read from secret config `provisioning:NAME`). */
+  readonly catalogSecrets: string[];
   /** Line of each server's served patterns (`[server][pattern]`), for messages about them. */
   readonly patternLines: number[][];
 }
@@ -50,6 +55,7 @@ export interface StackValues {
   readonly payloadRoots?: unknown;
   readonly payloadUrlAllow?: unknown;
   readonly payloadMaxBytes?: unknown;
+  readonly catalogSecrets?: unknown;
 }
 
 /** Where settings were written, to point each issue at its line. */
@@ -100,6 +106,7 @@ const STACK_KEYS = {
   catalog: CATALOG_KEY,
   servers: SERVERS_KEY,
   payloadRoots: PAYLOAD_ROOTS_KEY,
+  catalogSecrets: CATALOG_SECRETS_KEY,
   payloadUrlAllow: PAYLOAD_URL_ALLOW_KEY,
   payloadMaxBytes: PAYLOAD_MAX_BYTES_KEY,
 } as const satisfies Record<keyof StackValues, string>;
@@ -154,6 +161,10 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
   if (!allow.success) issues.push(...zodToIssues(allow.error, PayloadUrlAllowSchema, file, lineOf, [PAYLOAD_URL_ALLOW_KEY]));
   const maxBytes = PayloadMaxBytesSchema.safeParse(values.payloadMaxBytes ?? DEFAULT_PAYLOAD_MAX_BYTES);
   if (!maxBytes.success) issues.push(...zodToIssues(maxBytes.error, PayloadMaxBytesSchema, file, lineOf, [PAYLOAD_MAX_BYTES_KEY]));
+  const secrets = CatalogSecretsSchema.safeParse(values.catalogSecrets ?? []);
+  if (!secrets.success) issues.push(...zodToIssues(secrets.error, CatalogSecretsSchema, file, lineOf, [CATALOG_SECRETS_KEY]));
+  // Every problem at once: the names that are strings are checked even when another entry is invalid.
+  issues.push(...catalogSecretIssues(Array.isArray(values.catalogSecrets) ? values.catalogSecrets : [], servers, file, lineOf));
   if (issues.length) throw new CatalogError(issues);
   const catalogSetting = values.catalog as string | string[] | undefined;
   return {
@@ -165,6 +176,7 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
     payloadRoots: roots.success ? roots.data : [],
     payloadUrlAllow: allow.success ? allow.data : [],
     payloadMaxBytes: maxBytes.success ? maxBytes.data : DEFAULT_PAYLOAD_MAX_BYTES,
+    catalogSecrets: secrets.success ? [...new Set(secrets.data)] : [],
     patternLines: servers.map((srv, i) => srv.profiles.map((_, j) => lineOf([SERVERS_KEY, i, "profiles", j]))),
   };
 }
@@ -183,6 +195,26 @@ export function unmatchedPatterns(stack: StackConfig, profileNames: readonly str
     }),
   );
 }
+
+/**
+ * The catalog's namespace holds no server credential, nor a name that reads as one, nor a
+ * setting of the stack (`provisioning:servers` is config too, but not the catalog's to print).
+ */
+function catalogSecretIssues(names: readonly unknown[], servers: readonly Server[], file: string, lineOf: (p: PropertyKey[]) => number): CatalogIssue[] {
+  const declared = names.flatMap((name, i) =>
+    typeof name === "string" ? [{ name, file, line: lineOf([CATALOG_SECRETS_KEY, i]), path: `${CATALOG_SECRETS_KEY}[${i}]` }] : [],
+  );
+  const settings = new Set(STACK_SETTINGS.map((k) => k.toLowerCase()));
+  return [
+    ...declared
+      .filter((d) => settings.has(d.name.toLowerCase()))
+      .map((d) => ({ ...d, message: `"${d.name}" is a setting of the stack (provisioning:${d.name}), not a secret`, severity: "error" as const })),
+    ...credentialConflicts(declared, servers.flatMap((s, i) => serverCredentialRefs([s]).map((c) => ({ ...c, key: `${SERVERS_KEY}[${i}].${c.key}` })))),
+  ];
+}
+
+/** Config keys of the stack that are not secrets (names under `provisioning:`). */
+const STACK_SETTINGS = [...Object.values(STACK_KEYS).map((k) => k.slice("provisioning:".length)), "devPassphrase"];
 
 /** Rules across entries: unique names, no two daemons on one port of one machine, no shared local root. */
 export function serverConflicts(servers: readonly Server[], file: string, lineOf: (p: PropertyKey[]) => number): CatalogIssue[] {

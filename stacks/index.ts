@@ -1,8 +1,8 @@
 // The ready stack program: the catalog named by `provisioning:catalog`, placed on the children
-// listed in `provisioning:servers`, taken from the stack's Pulumi config (a stack file, `pulumi
-// config set`, `--config`, an ESC environment). Invalid input stops here, before any resource
-// exists, so nothing is written to any server; issues name the stack file's lines when it holds
-// the values.
+// listed in `provisioning:servers`, with the secrets `provisioning:catalogSecrets` names for the
+// catalog, taken from the stack's Pulumi config (a stack file, `pulumi config set`, `--config`,
+// an ESC environment). Invalid input stops here, before any resource exists, so nothing is
+// written to any server; issues name the stack file's lines when it holds the values.
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import { CatalogError, checkStackConfig, formatIssue, stackFilePath, unmatchedPatterns } from "../src";
@@ -43,6 +43,7 @@ function inputs() {
         payloadRoots: configValue("payloadRoots"),
         payloadUrlAllow: configValue("payloadUrlAllow"),
         payloadMaxBytes: configValue("payloadMaxBytes"),
+        catalogSecrets: configValue("catalogSecrets"),
       },
       projectDir,
       pulumi.getStack(),
@@ -62,7 +63,10 @@ const central = new CentralServer("central", {
   payloadRoots: stack.payloadRoots,
   payloadUrlAllow: stack.payloadUrlAllow,
   payloadMaxBytes: stack.payloadMaxBytes,
-  secrets: (name) => config.requireSecret(name),
+  // Two namespaces over one config: the catalog gets exactly the names the stack declares for it;
+  // server entries' credentials are read by this program alone.
+  secrets: { names: stack.catalogSecrets, lookup: (name) => config.requireSecret(name) },
+  credentials: (name) => config.requireSecret(name),
 });
 for (const w of unmatchedPatterns(stack, central.catalog.profiles.map((p) => p.name))) pulumi.log.warn(formatIssue(w));
 

@@ -18,7 +18,7 @@ const stack = readStackConfig(process.cwd(), pulumi.getStack());
 if (stack.catalogPaths.length === 0) throw new Error(`${stack.file}: provisioning:catalog is not set`);
 const modeOverride = process.env.BENCH_MODE_OVERRIDE;
 const servers = stack.servers.map((s) => ({ ...s, bootstrap: { install: false, daemons: false } }));
-const central = new CentralServer("central", { catalog: [...stack.catalogPaths], servers, payloadRoots: stack.payloadRoots, secrets: (n) => config.requireSecret(n) }, modeOverride ? { transformations: [overrideModes(modeOverride)] } : {});
+const central = new CentralServer("central", { catalog: [...stack.catalogPaths], servers, payloadRoots: stack.payloadRoots, secrets: { names: stack.catalogSecrets, lookup: (n) => config.requireSecret(n) }, credentials: (n) => config.requireSecret(n) }, modeOverride ? { transformations: [overrideModes(modeOverride)] } : {});
 void central;
 
 /** Every file of every server with another mode: the state's entries all change. */

@@ -116,7 +116,26 @@ interface Desired {
   readonly blobPath?: string;
 }
 
+/**
+ * The catalog's secrets are named apart from the credentials (src/catalog/secretNamespace.ts);
+ * this is the check by value, for a catalog secret given the child's key or passphrase under
+ * another name: such a value is never placed in a file the child serves.
+ */
+function refuseCredentialValues(p: ServerProps): void {
+  const key = p.credentials?.privateKey.trim() ?? "";
+  const passphrase = p.credentials?.passphrase?.trim() ?? "";
+  for (const [name, value] of Object.entries(p.secrets ?? {})) {
+    const v = value.trim();
+    // The whole key inside a longer value counts too; a passphrase only as the whole value.
+    const what = key !== "" && v.includes(key) ? "private key" : passphrase !== "" && v === passphrase ? "passphrase" : undefined;
+    if (what) {
+      throw new Error(`${p.server}: the value of the catalog secret "${name}" is this child's SSH ${what}; refusing to place it in a file the child serves`);
+    }
+  }
+}
+
 function desiredFiles(p: ServerProps, store: ContentStore): Desired[] {
+  refuseCredentialValues(p);
   // Every path is checked before anything reaches the child (the transports check again).
   const files = flatFiles(p.files);
   for (const path of Object.keys(files)) validateRelPath(path, p.server);

@@ -82,11 +82,51 @@ export const KernelOptionsSchema = z.record(
   KernelOptionValueSchema,
 );
 
-/** `{secret: NAME}`: the value comes from the stack's secret config `provisioning:NAME`. */
-export const SecretRefSchema = z.strictObject({ secret: NameSchema });
+/**
+ * A secret's name: it names a Pulumi config key (`provisioning:NAME`), so ASCII only and no
+ * `:` or `.` (a namespace or a `--path` step), nothing another spelling could stand for.
+ */
+export const SECRET_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 
-/** Variables: plain values, or a secret reference at the top level; `null` removes an inherited key. */
-export const VariableValueSchema = z.union([SecretRefSchema, z.null(), z.json()]);
+/** A name as messages show it: quoted, and every character outside printable ASCII escaped, so a lookalike shows as one. */
+export const shownSecretName = (name: string) => JSON.stringify(name).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+export const SecretNameSchema = z.string().check((ctx) => {
+  if (!SECRET_NAME_PATTERN.test(ctx.value)) {
+    ctx.issues.push({
+      code: "custom",
+      input: ctx.value,
+      message: `invalid secret name ${shownSecretName(ctx.value)}: expected 1-63 ASCII letters, digits, '_' or '-', starting with a letter`,
+    });
+  }
+});
+
+/** `{secret: NAME}`: the value comes from the stack's secret config `provisioning:NAME`. */
+export const SecretRefSchema = z.strictObject({ secret: SecretNameSchema });
+
+/**
+ * The name a value refers to when it is a secret reference: an object whose only key is
+ * `secret`, holding a string. Rendering prints such a value as a token, so the schema and the
+ * namespace check read it by this one rule.
+ */
+export function secretRefName(v: unknown): string | undefined {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const keys = Object.keys(v);
+  const name = (v as { secret?: unknown }).secret;
+  return keys.length === 1 && keys[0] === "secret" && typeof name === "string" ? name : undefined;
+}
+
+/**
+ * Variables: plain values, or a secret reference at the top level; `null` removes an inherited
+ * key. A value shaped as a reference is one: its name must be valid (no fallback to a plain object).
+ */
+export const VariableValueSchema = z.union([SecretRefSchema, z.null(), z.json()]).check((ctx) => {
+  const name = secretRefName(ctx.value);
+  if (name !== undefined) {
+    const parsed = SecretNameSchema.safeParse(name);
+    if (!parsed.success) ctx.issues.push({ code: "custom", input: name, path: ["secret"], message: parsed.error.issues[0]!.message });
+  }
+});
 /** Control characters U+0000 and U+0001 mark secret tokens in rendered text (render/secretTokens.ts): no value may hold them. */
 const holdsTokenCharacters = (v: unknown): boolean =>
   typeof v === "string" ? /[\u0000\u0001]/.test(v) : Array.isArray(v) ? v.some(holdsTokenCharacters) : v !== null && typeof v === "object" ? Object.values(v).some(holdsTokenCharacters) : false;
@@ -409,6 +449,9 @@ export const ServersSchema = z.array(ServerSchema);
 export const PayloadRootsSchema = z.array(
   noControl("payload root").refine((p) => path.isAbsolute(p) && path.normalize(p) === p.replace(/\/+$/, "") , { error: (i) => `invalid payload root ${JSON.stringify(i.input)}: expected an absolute, normalized folder` }),
 );
+
+/** The secrets the catalog may name (stack config `provisioning:catalogSecrets`): its whole namespace. */
+export const CatalogSecretsSchema = z.array(SecretNameSchema);
 
 export type Name = z.infer<typeof NameSchema>;
 export type KernelOptions = z.infer<typeof KernelOptionsSchema>;

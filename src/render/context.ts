@@ -32,7 +32,7 @@
  */
 import type { ResolvedHost } from "../catalog/hosts";
 import type { ResolvedCatalog, ResolvedProfile } from "../catalog/resolve";
-import type { Server } from "../catalog/schema";
+import { type Server, secretRefName } from "../catalog/schema";
 import { DEFAULT_FILE_MODE, autoinstallHttpPath, configFileHttpPath, hostAutoinstallHttpPath, hostConfigFileHttpPath, initrdTftpPath, kernelTftpPath } from "./layout";
 
 /** Records the secrets a render read: per file (`used`, reset before each render) and in all. */
@@ -75,8 +75,8 @@ export type DistributionContext = ReturnType<typeof distributionContext>;
 function variablesView(vars: ResolvedProfile["variables"], tracker: SecretTracker) {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(vars)) {
-    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secret?: unknown }).secret === "string") {
-      const name = (v as { secret: string }).secret;
+    const name = secretRefName(v);
+    if (name !== undefined) {
       Object.defineProperty(out, k, {
         enumerable: true,
         get: () => {

@@ -59,7 +59,7 @@ describe("the resource tree of the dev stack", () => {
   it("gives each server one resource holding content keys and object versions, and orders waves through one barrier each", async () => {
     const { CentralServer } = await import("../../components");
     const stack = readStackConfig(repoRoot, "dev");
-    const central = new CentralServer("central", { catalog: [...stack.catalogPaths], servers: stack.servers, secrets: (name) => pulumi.secret(`value-of-${name}`) }, { transformations: [record] });
+    const central = new CentralServer("central", { catalog: [...stack.catalogPaths], servers: stack.servers, secrets: Object.fromEntries(stack.catalogSecrets.map((name) => [name, pulumi.secret(`value-of-${name}`)])) }, { transformations: [record] });
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     const byParent = (parent: string) => declared.filter((d) => d.parent === parent);

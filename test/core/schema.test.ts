@@ -30,7 +30,9 @@ describe("schema", () => {
   });
   it("variables: plain values, nested values, secrets, null", () => {
     expect(VariablesSchema.safeParse({ a: "x", b: [1, { c: true }], s: { secret: "pw" }, n: null }).success).toBe(true);
-    expect(VariablesSchema.safeParse({ s: { secret: "a/b" } }).success).toBe(true); // falls back to a plain object
+    // A value shaped as a reference is one (rendering prints it as a token): its name must be valid.
+    expect(VariablesSchema.safeParse({ s: { secret: "a/b" } }).success).toBe(false);
+    expect(VariablesSchema.safeParse({ s: { secret: "pw", note: "x" } }).success).toBe(true); // two keys: a plain object
   });
   it("server defaults and ssh transport", () => {
     const s = ServerSchema.parse({ name: "s", transport: { kind: "ssh", host: "h.example.org", user: "prov", privateKey: { secret: "key" }, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA", root: "/srv/prov" }, arch: ["x86_64"], site: "dc", profiles: ["web*"], tftpPort: 69, httpPort: 80 });

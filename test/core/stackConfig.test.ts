@@ -76,6 +76,28 @@ describe("readStackConfig", () => {
     // From the program's config (a --config flag): named by key.
     expect(issuesOf(() => checkStackConfig({ payloadUrlAllow: "10.0.0.0/8" }, "/p", "s")).map(formatIssue)).toEqual(["(config) provisioning:payloadUrlAllow: Invalid input: expected array, received string"]);
   });
+  it("provisioning:catalogSecrets: the catalog's names, none of them a server's credential, in any case, nor a setting", () => {
+    const key = (n: string, h: string, pass = "") =>
+      `    - name: ${n}\n      transport: { kind: ssh, host: ${h}, user: prov, privateKey: { secret: lab_ssh_key }, ${pass}hostKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl, root: /srv/prov }\n      arch: [x86_64]\n      site: s\n      profiles: []\n      tftpPort: 69\n      httpPort: 80\n`;
+    const stack = (secrets: string) => tempDir({ "stacks/Pulumi.p.yaml": `config:\n  provisioning:catalogSecrets: ${secrets}\n  provisioning:servers:\n${key("a", "h1")}${key("b", "h2", "passphrase: { secret: lab_ssh_pass }, ")}` });
+    expect(readStackConfig(stack("[root_password_hash, pw]"), "p").catalogSecrets).toEqual(["root_password_hash", "pw"]);
+    expect(readStackConfig(tempDir({ "stacks/Pulumi.p.yaml": "config:\n  provisioning:catalog: c\n" }), "p").catalogSecrets).toEqual([]);
+    const dir = stack("\n    - root_password_hash\n    - lab_ssh_key\n    - LAB_SSH_PASS\n    - Lab_Ssh_Key\n    - servers\n    - 'provisioning:root_password_hash'\n    - ' root_password_hash'\n    - \"root_password_h\\u0430sh\"");
+    const f = path.join(dir, "stacks/Pulumi.p.yaml");
+    expect(issuesOf(() => readStackConfig(dir, "p")).map(formatIssue).sort()).toEqual(
+      [
+        `${f}:4 provisioning:catalogSecrets[1]: catalog secret "lab_ssh_key" is the provisioning:servers[0].transport.privateKey of server a: a server's credential is never a catalog secret (give the catalog's secret a name of its own)`,
+        `${f}:5 provisioning:catalogSecrets[2]: catalog secret "LAB_SSH_PASS" reads as "lab_ssh_pass", the provisioning:servers[1].transport.passphrase of server b: a server's credential is never a catalog secret (give the catalog's secret a name of its own)`,
+        `${f}:6 provisioning:catalogSecrets[3]: catalog secret "Lab_Ssh_Key" reads as "lab_ssh_key", the provisioning:servers[0].transport.privateKey of server a: a server's credential is never a catalog secret (give the catalog's secret a name of its own)`,
+        `${f}:7 provisioning:catalogSecrets[4]: "servers" is a setting of the stack (provisioning:servers), not a secret`,
+        `${f}:8 provisioning:catalogSecrets[5]: invalid secret name "provisioning:root_password_hash": expected 1-63 ASCII letters, digits, '_' or '-', starting with a letter`,
+        `${f}:9 provisioning:catalogSecrets[6]: invalid secret name " root_password_hash": expected 1-63 ASCII letters, digits, '_' or '-', starting with a letter`,
+        `${f}:10 provisioning:catalogSecrets[7]: invalid secret name "root_password_h\\u0430sh": expected 1-63 ASCII letters, digits, '_' or '-', starting with a letter`,
+      ].sort(),
+    );
+    // From --config (no stack file line), the same rule.
+    expect(issuesOf(() => checkStackConfig({ catalogSecrets: "root_password_hash" }, "/p", "s")).map(formatIssue)).toEqual(["(config) provisioning:catalogSecrets: Invalid input: expected array, received string"]);
+  });
   it("reports a missing stack file", () => {
     expect(issuesOf(() => readStackConfig("/nonexistent", "x"))[0]!.message).toBe("cannot read stack config: ENOENT");
   });

@@ -39,7 +39,7 @@ describe("impact and plan agree on random single edits", () => {
     genDir = fs.mkdtempSync(path.join(os.tmpdir(), "agreement-catalog-"));
     base = baseCatalog(genDir);
     writeCatalog(genDir, base);
-    fleet = await createFleet({ transport: "local", catalog: genDir, servers: fleetServers(resolveCatalog(loadCatalog(genDir))) });
+    fleet = await createFleet({ transport: "local", catalog: genDir, catalogSecrets: ["pw"], servers: fleetServers(resolveCatalog(loadCatalog(genDir))) });
     await fleet.project.setConfig("provisioning:pw", "generated-catalog-password", true);
     baseServers = clone(fleet.servers);
     before = resolveCatalog(loadCatalog(fleet.catalogDir));

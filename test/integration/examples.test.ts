@@ -100,6 +100,7 @@ describe("the packed package in consumer projects, on the real engine", () => {
     const server = { name: "yaml-a", site: "lab", arch: ["x86_64"], profiles: ["web*"], transport: { kind: "local", root }, tftpPort: await freeUdpPort(), httpPort: await freeTcpPort() };
     await pulumi(dir, ["stack", "init", "test"]);
     await pulumi(dir, ["config", "set", "--stack", "test", "provisioning:catalog", "catalog"]);
+    await pulumi(dir, ["config", "set", "--path", "--stack", "test", "provisioning:catalogSecrets[0]", "root_password_hash"]);
     await pulumi(dir, ["config", "set", "--secret", "--stack", "test", "provisioning:root_password_hash"], "$6$example$hash");
     // The servers through --config, as a CI job or the Automation API would give them.
     await pulumi(dir, ["up", "--yes", "--skip-preview", "--stack", "test", "--config", `provisioning:servers=${JSON.stringify([server])}`]);

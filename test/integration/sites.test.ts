@@ -35,7 +35,7 @@ describe("site stacks: one catalog, a stack per site, applied and planned in par
       }),
     );
   }
-  const writeStack = async (site: string, list: object[]) => fs.writeFileSync(stackFile(site), stringify({ config: { "provisioning:catalog": path.join(work, "catalog"), "provisioning:servers": list } }));
+  const writeStack = async (site: string, list: object[]) => fs.writeFileSync(stackFile(site), stringify({ config: { "provisioning:catalog": path.join(work, "catalog"), "provisioning:catalogSecrets": ["root_password_hash"], "provisioning:servers": list } }));
   const run = (args: string[]) => provision(project, [...args, "--project", project.dir]);
   const history = async (site: string) => JSON.parse((await project.ok(["stack", "history", "--json", "--stack", site])).stdout) as { startTime: string; endTime: string; result: string }[];
 

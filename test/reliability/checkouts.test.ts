@@ -31,7 +31,7 @@ function checkout(name: string, servers: object[]): Checkout {
   fs.cpSync(EXAMPLE_CATALOG, path.join(dir, "catalog"), { recursive: true });
   const own = installPackageInto(dir);
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), stringify({ name: "provisioning", runtime: "nodejs", main: path.relative(dir, path.join(own, "dist", "stacks", "index.js")), stackConfigDir: "stacks" }));
-  fs.writeFileSync(path.join(dir, "stacks", "Pulumi.site.yaml"), stringify({ config: { "provisioning:catalog": "catalog", "provisioning:servers": servers } }));
+  fs.writeFileSync(path.join(dir, "stacks", "Pulumi.site.yaml"), stringify({ config: { "provisioning:catalog": "catalog", "provisioning:catalogSecrets": ["root_password_hash"], "provisioning:servers": servers } }));
   const env = { ...process.env, PATH: `${toolchainPath()}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE, PULUMI_SKIP_UPDATE_CHECK: "true" };
   return {
     dir,

@@ -54,7 +54,7 @@ describe("the development passphrase serves only the stacks that opt in", () => 
   });
 
   it("a stack that opts in gets it: its secrets are encrypted and its program runs", async () => {
-    fs.writeFileSync(stackFile("demo"), stringify({ config: { "provisioning:devPassphrase": true, "provisioning:catalog": EXAMPLE_CATALOG, "provisioning:servers": [] } }));
+    fs.writeFileSync(stackFile("demo"), stringify({ config: { "provisioning:devPassphrase": true, "provisioning:catalog": EXAMPLE_CATALOG, "provisioning:catalogSecrets": ["root_password_hash"], "provisioning:servers": [] } }));
     expect((await run(["stack", "init", "demo"])).code).toBe(0);
     expect((await run(["config", "set", "--secret", "--stack", "demo", "provisioning:root_password_hash"], {}, "$6$value")).code).toBe(0);
     expect(fs.readFileSync(stackFile("demo"), "utf8")).toMatch(/secure: v1:/);
@@ -64,7 +64,7 @@ describe("the development passphrase serves only the stacks that opt in", () => 
 
   it("a stack that does not opt in is refused by the program even when the development passphrase is exported by hand", async () => {
     const env = { PULUMI_CONFIG_PASSPHRASE: DEV_PASSPHRASE };
-    fs.writeFileSync(stackFile("staging"), stringify({ config: { "provisioning:catalog": EXAMPLE_CATALOG, "provisioning:servers": [] } }));
+    fs.writeFileSync(stackFile("staging"), stringify({ config: { "provisioning:catalog": EXAMPLE_CATALOG, "provisioning:catalogSecrets": ["root_password_hash"], "provisioning:servers": [] } }));
     expect((await run(["stack", "init", "staging"], env)).code).toBe(0);
     const preview = await run(["preview", "--stack", "staging"], env);
     expect(preview.code).not.toBe(0);
@@ -73,7 +73,7 @@ describe("the development passphrase serves only the stacks that opt in", () => 
 
   it("a stack with a passphrase of its own works as usual", async () => {
     const env = { PULUMI_CONFIG_PASSPHRASE: "a passphrase of its own" };
-    fs.writeFileSync(stackFile("prod2"), stringify({ config: { "provisioning:catalog": EXAMPLE_CATALOG, "provisioning:servers": [] } }));
+    fs.writeFileSync(stackFile("prod2"), stringify({ config: { "provisioning:catalog": EXAMPLE_CATALOG, "provisioning:catalogSecrets": ["root_password_hash"], "provisioning:servers": [] } }));
     expect((await run(["stack", "init", "prod2"], env)).code).toBe(0);
     expect((await run(["preview", "--stack", "prod2"], env)).code).toBe(0);
   });

@@ -68,6 +68,8 @@ export async function createFleet(opts: {
   env?: NodeJS.ProcessEnv;
   /** The program. @default STACK_PROGRAM */
   main?: string;
+  /** The secrets the catalog may name (provisioning:catalogSecrets). @default ["root_password_hash"] */
+  catalogSecrets?: string[];
   /** Folders besides the catalog's own that payloads may come from (provisioning:payloadRoots). @default [] */
   payloadRoots?: string[];
   /** More ports each SSH child listens on. @default 0 */
@@ -109,7 +111,7 @@ export async function createFleet(opts: {
   const project = await createProject({
     stack,
     main: opts.main ?? STACK_PROGRAM,
-    config: { "provisioning:catalog": catalogDir, "provisioning:servers": servers, ...(opts.payloadRoots ? { "provisioning:payloadRoots": opts.payloadRoots } : {}) },
+    config: { "provisioning:catalog": catalogDir, "provisioning:catalogSecrets": opts.catalogSecrets ?? ["root_password_hash"], "provisioning:servers": servers, ...(opts.payloadRoots ? { "provisioning:payloadRoots": opts.payloadRoots } : {}) },
     env: opts.env,
   });
   for (const [name, value] of Object.entries(secrets)) await project.setConfig(`provisioning:${name}`, value, true);
