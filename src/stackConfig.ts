@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
 import { type Document, type LineCounter, parseDocument } from "yaml";
+import { leadsOutside, leavesWhereNamed } from "./catalog/catalogFile";
 import { type CatalogIssue, CatalogError } from "./catalog/errors";
 import { PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
 import { lineAt } from "./catalog/yamlPositions";
@@ -32,8 +33,12 @@ export interface StackConfig {
   /** Catalog path(s) as written, and resolved against the project dir (empty when unset). */
   readonly catalogSetting: string | readonly string[] | undefined;
   readonly catalogPaths: readonly string[];
+  /** Line of each catalog path (0 when not from the stack file). */
+  readonly catalogLines: readonly number[];
   readonly servers: Server[];
   readonly payloadRoots: string[];
+  /** Line of each payload root (0 when not from the stack file). */
+  readonly payloadRootLines: readonly number[];
   /** Subnets and host:ports a URL payload may reach besides public addresses. */
   readonly payloadUrlAllow: string[];
   /** The size cap of one URL payload, in bytes. */
@@ -79,7 +84,9 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
   } catch (e) {
     throw new CatalogError([{ file, line: 0, path: "", message: `cannot read stack config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, severity: "error" }]);
   }
-  return parseStackConfig(text, file, projectDir, stack);
+  const config = parseStackConfig(text, file, projectDir, stack);
+  confineCatalog(config, projectDir);
+  return config;
 }
 
 export function parseStackConfig(text: string, file: string, projectDir: string, stack: string): StackConfig {
@@ -152,17 +159,38 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
   if (!maxBytes.success) issues.push(...zodToIssues(maxBytes.error, PayloadMaxBytesSchema, file, lineOf, [PAYLOAD_MAX_BYTES_KEY]));
   if (issues.length) throw new CatalogError(issues);
   const catalogSetting = values.catalog as string | string[] | undefined;
+  const payloadRoots = roots.success ? roots.data : [];
   return {
     stack,
     file,
     catalogSetting,
     catalogPaths: (catalogSetting === undefined ? [] : typeof catalogSetting === "string" ? [catalogSetting] : catalogSetting).map((p) => path.resolve(projectDir, p)),
+    catalogLines: catalogSetting === undefined ? [] : typeof catalogSetting === "string" ? [lineOf([CATALOG_KEY])] : catalogSetting.map((_, i) => lineOf([CATALOG_KEY, i])),
     servers,
-    payloadRoots: roots.success ? roots.data : [],
+    payloadRoots,
+    payloadRootLines: payloadRoots.map((_, i) => lineOf([PAYLOAD_ROOTS_KEY, i])),
     payloadUrlAllow: allow.success ? allow.data : [],
     payloadMaxBytes: maxBytes.success ? maxBytes.data : DEFAULT_PAYLOAD_MAX_BYTES,
     patternLines: servers.map((srv, i) => srv.profiles.map((_, j) => lineOf([SERVERS_KEY, i, "profiles", j]))),
   };
+}
+
+/**
+ * The stack's catalog stays in the project (the folder holding Pulumi.yaml): a relative path, or
+ * an absolute one naming a place in the project, must lie inside it after following links, so a
+ * catalog folder of the tree replaced by a link to `/` or `/etc` is not read. An absolute path
+ * elsewhere names the operator's own folder, in a stack file someone reviewed; `everyPath` (a
+ * review whose stack file is itself under review) holds every path to the project.
+ */
+export function confineCatalog(stack: StackConfig, projectDir: string, everyPath = false): void {
+  const written = stack.catalogSetting === undefined ? [] : typeof stack.catalogSetting === "string" ? [stack.catalogSetting] : stack.catalogSetting;
+  const project = path.resolve(projectDir);
+  const issues = stack.catalogPaths.flatMap((p, i): CatalogIssue[] => {
+    const outside = everyPath || !path.isAbsolute(written[i] ?? p) ? leadsOutside(p, project) : leavesWhereNamed(p, project);
+    const at = typeof stack.catalogSetting === "string" ? CATALOG_KEY : `${CATALOG_KEY}[${i}]`;
+    return outside ? [{ file: stack.file, line: stack.catalogLines[i] ?? 0, path: at, message: `cannot read catalog ${JSON.stringify(written[i] ?? p)}: ${outside.refused} the project folder ${project}; a catalog must lie in the project`, severity: "error" }] : [];
+  });
+  if (issues.length > 0) throw new CatalogError(issues);
 }
 
 /**
