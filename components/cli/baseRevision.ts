@@ -45,7 +45,9 @@ export interface BaseCatalog {
 /**
  * Loads the stack's catalog at `ref` (exported with `git archive`, payloads not read) with the
  * servers of the stack file at that revision where it has one, else today's, and gives it to
- * `use` (which renders it): issues of either name their files `REF:path`.
+ * `use` (which renders it): issues of either name their files `REF:path`. A stack file in the
+ * project's git work tree is the pull request's: its catalog paths must lie in the project, and a
+ * payload root counts only if the stack file at `ref` names it too.
  */
 export function atBase<T>(ref: string, stack: StackConfig, projectDir: string, use: (base: BaseCatalog) => T): T {
   if (ref === "" || ref.startsWith("-")) throw new BaseRevisionError(`--base takes a git revision (a branch, tag or commit), not ${JSON.stringify(ref)}`);
