@@ -11,7 +11,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
 import { type Document, type LineCounter, parseDocument } from "yaml";
-import { leadsOutside, leavesWhereNamed } from "./catalog/catalogFile";
+import { isRefusal, leadsOutside, leavesWhereNamed, readCatalogFile } from "./catalog/catalogFile";
+import { MAX_CATALOG_FILE_BYTES } from "./catalog/load";
 import { type CatalogIssue, CatalogError } from "./catalog/errors";
 import { PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
 import { lineAt } from "./catalog/yamlPositions";
@@ -68,22 +69,28 @@ export function stackFilePath(projectDir: string, stack: string): string {
   for (const name of ["Pulumi.yaml", "Pulumi.yml"]) {
     const file = path.join(projectDir, name);
     if (!fs.existsSync(file)) continue;
-    const project = parseDocument(fs.readFileSync(file, "utf8")).toJS() as { stackConfigDir?: string } | null;
+    const project = parseDocument(readProjectFile(file, projectDir, "project file")).toJS() as { stackConfigDir?: string } | null;
     dir = project?.stackConfigDir ?? ".";
     break;
   }
   return path.join(projectDir, dir, `Pulumi.${stack}.yaml`);
 }
 
+/**
+ * A file of the project (Pulumi.yaml, a stack file) as a review reads a checkout: a regular file
+ * inside the project, up to the catalog files' size limit. A link to `/dev/zero`, a FIFO or a
+ * file elsewhere on the machine is refused unread.
+ */
+function readProjectFile(file: string, projectDir: string, what: string): string {
+  const read = readCatalogFile(file, [projectDir], MAX_CATALOG_FILE_BYTES);
+  if (isRefusal(read)) throw new CatalogError([{ file, line: 0, path: "", message: `cannot read ${what}: ${read.refused.replace("the catalog folder", "the project folder")}`, severity: "error" }]);
+  return read.bytes.toString("utf8");
+}
+
 /** Reads and checks a stack file (the CLI's way). */
 export function readStackConfig(projectDir: string, stack: string): StackConfig {
   const file = stackFilePath(projectDir, stack);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new CatalogError([{ file, line: 0, path: "", message: `cannot read stack config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, severity: "error" }]);
-  }
+  const text = readProjectFile(file, projectDir, "stack config");
   const config = parseStackConfig(text, file, projectDir, stack);
   confineCatalog(config, projectDir);
   return config;

@@ -137,6 +137,22 @@ describe("impact --base honours only the payload roots the base's stack file nam
   });
 });
 
+describe("impact --base reads the pull request's stack file and Pulumi.yaml only as regular files of the project", () => {
+  const refusedAs = "it is a symbolic link that leads outside the project folder";
+  const CASES: { name: string; change: (repo: string, stackFile: string) => void; line: (repo: string, stackFile: string) => string }[] = [
+    { name: "a stack file linked to /dev/zero", change: (_r, f) => (fs.rmSync(f), fs.symlinkSync("/dev/zero", f)), line: (_r, f) => `${f}: cannot read stack config: ${refusedAs}` },
+    { name: "a stack file linked to a file of the runner", change: (_r, f) => (fs.rmSync(f), fs.symlinkSync(path.join(outside, "leak.yaml"), f)), line: (_r, f) => `${f}: cannot read stack config: ${refusedAs}` },
+    { name: "a stack file that is a FIFO", change: (_r, f) => (fs.rmSync(f), execFileSync("mkfifo", [f])), line: (_r, f) => `${f}: cannot read stack config: it is a FIFO, not a regular file` },
+    { name: "Pulumi.yaml linked to /dev/zero", change: (r) => fs.symlinkSync("/dev/zero", path.join(r, "Pulumi.yaml")), line: (r) => `${path.join(r, "Pulumi.yaml")}: cannot read project file: ${refusedAs}` },
+  ];
+  it.each(CASES.map((c) => [c.name, c] as const))("%s is refused unread, promptly", async (_name, c) => {
+    const { repo, base, stackFile } = checkout({});
+    // Not committed: git keeps no FIFO, and the review reads the checkout as it finds it.
+    c.change(repo, stackFile);
+    expectRefused(await impact(repo, base), [c.line(repo, stackFile)]);
+  });
+});
+
 describe("the stack's catalog lies in the project", () => {
   const linkRefused = (stackFile: string, repo: string, written = "catalog") =>
     `${stackFile}:${lineOf(stackFile, "provisioning:catalog")} provisioning:catalog: cannot read catalog ${JSON.stringify(written)}: it is (or lies in) a symbolic link that leads outside the project folder ${repo}; a catalog must lie in the project`;
