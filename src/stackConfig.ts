@@ -1,6 +1,6 @@
 /**
  * A stack's provisioning settings: `provisioning:catalog` (a path relative to the project, or a
- * list of paths: one catalog, names unique across it),
+ * list of paths: one catalog, names unique across it; it lies in the project, confineCatalog),
  * `provisioning:servers`, `provisioning:payloadRoots`, and for URL payloads
  * `provisioning:payloadUrlAllow` and `provisioning:payloadMaxBytes` (src/payloadUrls.ts). The stack program takes them from
  * `pulumi.Config` (so every way Pulumi sets config works); the CLI reads the stack file. Either
