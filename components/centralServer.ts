@@ -60,7 +60,10 @@ export interface CentralServerArgs {
   readonly payloadUrlAllow?: readonly string[];
   /** The size cap of one URL payload, in bytes. @default 536870912 (512 MiB) */
   readonly payloadMaxBytes?: number;
-  /** Where relative catalog paths and known_hosts files resolve from. @default the current directory (the project) */
+  /**
+   * Where relative catalog paths and known_hosts files resolve from; a relative catalog path must
+   * stay inside it after following links. @default the current directory (the project)
+   */
   readonly baseDir?: string;
 }
 

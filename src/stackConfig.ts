@@ -1,6 +1,6 @@
 /**
  * A stack's provisioning settings: `provisioning:catalog` (a path relative to the project, or a
- * list of paths: one catalog, names unique across it),
+ * list of paths: one catalog, names unique across it; it lies in the project, confineCatalog),
  * `provisioning:servers`, `provisioning:payloadRoots`, and for URL payloads
  * `provisioning:payloadUrlAllow` and `provisioning:payloadMaxBytes` (src/payloadUrls.ts). The stack program takes them from
  * `pulumi.Config` (so every way Pulumi sets config works); the CLI reads the stack file. Either
@@ -12,6 +12,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
 import { type Document, type LineCounter, parseDocument } from "yaml";
+import { isRefusal, leadsOutside, leavesWhereNamed, readCatalogFile } from "./catalog/catalogFile";
+import { MAX_CATALOG_FILE_BYTES } from "./catalog/load";
 import { serverAddressProblems } from "./catalog/dhcpSegment";
 import { type CatalogIssue, CatalogError, formatPath } from "./catalog/errors";
 import { CatalogSecretsSchema, PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
@@ -36,8 +38,12 @@ export interface StackConfig {
   /** Catalog path(s) as written, and resolved against the project dir (empty when unset). */
   readonly catalogSetting: string | readonly string[] | undefined;
   readonly catalogPaths: readonly string[];
+  /** Line of each catalog path (0 when not from the stack file). */
+  readonly catalogLines: readonly number[];
   readonly servers: Server[];
   readonly payloadRoots: string[];
+  /** Line of each payload root (0 when not from the stack file). */
+  readonly payloadRootLines: readonly number[];
   /** Subnets and host:ports a URL payload may reach besides public addresses. */
   readonly payloadUrlAllow: string[];
   /** The size cap of one URL payload, in bytes. */
@@ -70,23 +76,31 @@ export function stackFilePath(projectDir: string, stack: string): string {
   for (const name of ["Pulumi.yaml", "Pulumi.yml"]) {
     const file = path.join(projectDir, name);
     if (!fs.existsSync(file)) continue;
-    const project = parseDocument(fs.readFileSync(file, "utf8")).toJS() as { stackConfigDir?: string } | null;
+    const project = parseDocument(readProjectFile(file, projectDir, "project file")).toJS() as { stackConfigDir?: string } | null;
     dir = project?.stackConfigDir ?? ".";
     break;
   }
   return path.join(projectDir, dir, `Pulumi.${stack}.yaml`);
 }
 
+/**
+ * A file of the project (Pulumi.yaml, a stack file) as a review reads a checkout: a regular file
+ * inside the project, up to the catalog files' size limit. A link to `/dev/zero`, a FIFO or a
+ * file elsewhere on the machine is refused unread.
+ */
+function readProjectFile(file: string, projectDir: string, what: string): string {
+  const read = readCatalogFile(file, [projectDir], MAX_CATALOG_FILE_BYTES);
+  if (isRefusal(read)) throw new CatalogError([{ file, line: 0, path: "", message: `cannot read ${what}: ${read.refused.replace("the catalog folder", "the project folder")}`, severity: "error" }]);
+  return read.bytes.toString("utf8");
+}
+
 /** Reads and checks a stack file (the CLI's way). */
 export function readStackConfig(projectDir: string, stack: string): StackConfig {
   const file = stackFilePath(projectDir, stack);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new CatalogError([{ file, line: 0, path: "", message: `cannot read stack config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, severity: "error" }]);
-  }
-  return parseStackConfig(text, file, projectDir, stack);
+  const text = readProjectFile(file, projectDir, "stack config");
+  const config = parseStackConfig(text, file, projectDir, stack);
+  confineCatalog(config, projectDir);
+  return config;
 }
 
 export function parseStackConfig(text: string, file: string, projectDir: string, stack: string): StackConfig {
@@ -167,18 +181,39 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
   issues.push(...catalogSecretIssues(Array.isArray(values.catalogSecrets) ? values.catalogSecrets : [], servers, file, lineOf));
   if (issues.length) throw new CatalogError(issues);
   const catalogSetting = values.catalog as string | string[] | undefined;
+  const payloadRoots = roots.success ? roots.data : [];
   return {
     stack,
     file,
     catalogSetting,
     catalogPaths: (catalogSetting === undefined ? [] : typeof catalogSetting === "string" ? [catalogSetting] : catalogSetting).map((p) => path.resolve(projectDir, p)),
+    catalogLines: catalogSetting === undefined ? [] : typeof catalogSetting === "string" ? [lineOf([CATALOG_KEY])] : catalogSetting.map((_, i) => lineOf([CATALOG_KEY, i])),
     servers,
-    payloadRoots: roots.success ? roots.data : [],
+    payloadRoots,
+    payloadRootLines: payloadRoots.map((_, i) => lineOf([PAYLOAD_ROOTS_KEY, i])),
     payloadUrlAllow: allow.success ? allow.data : [],
     payloadMaxBytes: maxBytes.success ? maxBytes.data : DEFAULT_PAYLOAD_MAX_BYTES,
     catalogSecrets: secrets.success ? [...new Set(secrets.data)] : [],
     patternLines: servers.map((srv, i) => srv.profiles.map((_, j) => lineOf([SERVERS_KEY, i, "profiles", j]))),
   };
+}
+
+/**
+ * The stack's catalog stays in the project (the folder holding Pulumi.yaml): a relative path, or
+ * an absolute one naming a place in the project, must lie inside it after following links, so a
+ * catalog folder of the tree replaced by a link to `/` or `/etc` is not read. An absolute path
+ * elsewhere names the operator's own folder, in a stack file someone reviewed; `everyPath` (a
+ * review whose stack file is itself under review) holds every path to the project.
+ */
+export function confineCatalog(stack: StackConfig, projectDir: string, everyPath = false): void {
+  const written = stack.catalogSetting === undefined ? [] : typeof stack.catalogSetting === "string" ? [stack.catalogSetting] : stack.catalogSetting;
+  const project = path.resolve(projectDir);
+  const issues = stack.catalogPaths.flatMap((p, i): CatalogIssue[] => {
+    const outside = everyPath || !path.isAbsolute(written[i] ?? p) ? leadsOutside(p, project) : leavesWhereNamed(p, project);
+    const at = typeof stack.catalogSetting === "string" ? CATALOG_KEY : `${CATALOG_KEY}[${i}]`;
+    return outside ? [{ file: stack.file, line: stack.catalogLines[i] ?? 0, path: at, message: `cannot read catalog ${JSON.stringify(written[i] ?? p)}: ${outside.refused} the project folder ${project}; a catalog must lie in the project`, severity: "error" }] : [];
+  });
+  if (issues.length > 0) throw new CatalogError(issues);
 }
 
 /**

@@ -5,7 +5,7 @@
 // written to any server; issues name the stack file's lines when it holds the values.
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
-import { CatalogError, checkStackConfig, formatIssue, stackFilePath, unmatchedPatterns } from "../src";
+import { CatalogError, checkStackConfig, confineCatalog, formatIssue, stackFilePath, unmatchedPatterns } from "../src";
 import { CentralServer } from "../components";
 import { DEV_PASSPHRASE, DEV_PASSPHRASE_KEY } from "../components/cli/toolchain";
 
@@ -49,6 +49,7 @@ function inputs() {
       pulumi.getStack(),
       fs.existsSync(file) ? { file, text: fs.readFileSync(file, "utf8") } : undefined,
     );
+    confineCatalog(stack, projectDir);
     if (stack.catalogPaths.length === 0) throw new CatalogError([{ file: stack.file, line: 0, path: "provisioning:catalog", message: "is not set: the path of the catalog (a YAML file or folder, or a list of them)", severity: "error" }]);
     return stack;
   } catch (e) {

@@ -15,7 +15,7 @@ import { type Catalog, MAX_CATALOG_FILE_BYTES, loadCatalogInput } from "../../sr
 import type { Server } from "../../src/catalog/schema";
 import type { ServerTree } from "../../src/render/render";
 import type { TreesResult } from "../../src/renderJob";
-import { type StackConfig, parseStackConfig, stackFilePath } from "../../src/stackConfig";
+import { PAYLOAD_ROOTS_KEY, type StackConfig, confineCatalog, parseStackConfig, stackFilePath } from "../../src/stackConfig";
 import { putObjectList } from "../objectLists";
 import { runSandboxed } from "../sandbox";
 import { ContentStore } from "../store";
@@ -45,11 +45,17 @@ export interface BaseCatalog {
 /**
  * Loads the stack's catalog at `ref` (exported with `git archive`, payloads not read) with the
  * servers of the stack file at that revision where it has one, else today's, and gives it to
- * `use` (which renders it): issues of either name their files `REF:path`.
+ * `use` (which renders it): issues of either name their files `REF:path`. A stack file in the
+ * project's git work tree is the pull request's: its catalog paths must lie in the project, and a
+ * payload root counts only if the stack file at `ref` names it too.
  */
 export function atBase<T>(ref: string, stack: StackConfig, projectDir: string, use: (base: BaseCatalog) => T): T {
   if (ref === "" || ref.startsWith("-")) throw new BaseRevisionError(`--base takes a git revision (a branch, tag or commit), not ${JSON.stringify(ref)}`);
   if (stack.catalogPaths.length === 0) throw new BaseRevisionError("--base needs the stack's provisioning:catalog: the path(s) of its catalog in a git repository");
+  // A stack file in a git work tree is under review with it: it may name no catalog outside the project, and no payload root the base does not.
+  const projectTop = git(projectDir, ["rev-parse", "--show-toplevel"]);
+  const underReview = projectTop.ok && within(stackFilePath(fs.realpathSync(projectDir), stack.stack), fs.realpathSync(projectTop.out)) !== undefined;
+  if (underReview) confineCatalog(stack, projectDir, true);
   const first = stack.catalogPaths[0]!;
   const catalogDir = fs.existsSync(first) && fs.statSync(first).isDirectory() ? first : path.dirname(first);
   const top = git(catalogDir, ["rev-parse", "--show-toplevel"]);
@@ -74,31 +80,26 @@ export function atBase<T>(ref: string, stack: StackConfig, projectDir: string, u
     const exported = (rel: string) => git(root, ["cat-file", "-e", `${commit.out}:${rel}`]).ok;
     // A catalog (of a list) that did not exist yet at the base has nothing of its own.
     const catalogsThen = relCatalogs.filter(exported);
+    const stackThen = relStack !== undefined && exported(relStack);
+    const paths = [...catalogsThen, ...(stackThen ? [relStack] : [])];
+    if (paths.length > 0) {
+      const tar = path.join(tmp, "base.tar");
+      const archived = git(root, ["archive", "--format=tar", "-o", tar, commit.out, "--", ...paths.map((p) => (p === "" ? "." : p))]);
+      if (!archived.ok) throw new BaseRevisionError(`--base: git archive failed: ${archived.err}`);
+      const untar = spawnSync("tar", ["-xf", tar, "-C", tree, "--no-same-owner", "--no-same-permissions"], { encoding: "utf8" });
+      if (untar.status !== 0) throw new BaseRevisionError(`--base: cannot unpack the catalog at ${ref}: ${untar.stderr.trim()}`);
+    }
+    const stackAtBase = stackThen ? baseStackConfig(path.join(tree, relStack), tree, `${ref}:${relStack}`, path.join(tree, relProject!), stack.stack) : undefined;
+    if (underReview) unreviewedRoots(stack, stackAtBase?.payloadRoots ?? [], ref);
     if (catalogsThen.length === 0) return use({ catalog: undefined, servers: stack.servers });
-    const paths = [...catalogsThen, ...(relStack !== undefined && exported(relStack) ? [relStack] : [])];
-    const tar = path.join(tmp, "base.tar");
-    const archived = git(root, ["archive", "--format=tar", "-o", tar, commit.out, "--", ...paths.map((p) => (p === "" ? "." : p))]);
-    if (!archived.ok) throw new BaseRevisionError(`--base: git archive failed: ${archived.err}`);
-    const untar = spawnSync("tar", ["-xf", tar, "-C", tree, "--no-same-owner", "--no-same-permissions"], { encoding: "utf8" });
-    if (untar.status !== 0) throw new BaseRevisionError(`--base: cannot unpack the catalog at ${ref}: ${untar.stderr.trim()}`);
 
     // The revision is untrusted like any catalog: a catalog folder committed as a link out of the tree is not read.
     const outOfTree = catalogsThen.filter((rel) => !isInside(realOrSelf(path.join(tree, rel)), realOrSelf(tree)));
     if (outOfTree.length > 0) {
       throw new CatalogError(outOfTree.map((rel) => ({ file: `${ref}:${rel}`, line: 0, path: "", message: `at ${ref}: cannot read catalog: it is a symbolic link that leads outside the revision`, severity: "error" })));
     }
-    let servers = stack.servers;
-    if (relStack !== undefined && paths.includes(relStack)) {
-      // A stack file the base cannot read or parse: render today's servers (texts are found by content key, whichever server rendered them).
-      const read = readCatalogFile(path.join(tree, relStack), [tree], MAX_CATALOG_FILE_BYTES);
-      if (!isRefusal(read)) {
-        try {
-          servers = parseStackConfig(read.bytes.toString("utf8"), `${ref}:${relStack}`, path.join(tree, relProject!), stack.stack).servers;
-        } catch {
-          servers = stack.servers;
-        }
-      }
-    }
+    // A stack file the base cannot read or parse: render today's servers (texts are found by content key, whichever server rendered them).
+    const servers = stackAtBase?.servers ?? stack.servers;
     try {
       return use({ catalog: loadCatalogInput(catalogsThen.map((rel) => path.join(tree, rel)), { payloadRoots: stack.payloadRoots, readPayloads: false }), servers });
     } catch (e) {
@@ -109,6 +110,31 @@ export function atBase<T>(ref: string, stack: StackConfig, projectDir: string, u
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The stack file at the base, or undefined when it cannot be read or parsed there. */
+function baseStackConfig(file: string, tree: string, shown: string, projectDir: string, stack: string): StackConfig | undefined {
+  const read = readCatalogFile(file, [tree], MAX_CATALOG_FILE_BYTES);
+  if (isRefusal(read)) return undefined;
+  try {
+    return parseStackConfig(read.bytes.toString("utf8"), shown, projectDir, stack);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A payload root lets payloads be read from anywhere below it on this machine. One the pull
+ * request adds to its stack file is not honoured by the review of that pull request (it would read
+ * and hash the runner's files): a root counts once the stack file at the base names it too.
+ */
+function unreviewedRoots(stack: StackConfig, reviewed: readonly string[], ref: string): void {
+  const issues = stack.payloadRoots.flatMap((root, i) =>
+    reviewed.includes(root)
+      ? []
+      : [{ file: stack.file, line: stack.payloadRootLines[i] ?? 0, path: `${PAYLOAD_ROOTS_KEY}[${i}]`, message: `payload root ${root} is not in this stack file at ${ref}: a payload root takes effect once the change naming it is reviewed and merged`, severity: "error" as const }],
+  );
+  if (issues.length > 0) throw new CatalogError(issues);
 }
 
 /**

@@ -31,6 +31,24 @@ export const realOrSelf = (p: string) => {
   }
 };
 
+/**
+ * Whether the catalog path `p`, after following links, lies outside `dir` (the project, or a
+ * program's baseDir): a folder of the tree replaced by a link to `/etc` leads outside. Nothing is
+ * read; the refusal names no target.
+ */
+export function leadsOutside(p: string, dir: string): Refusal | undefined {
+  if (isInside(realOrSelf(p), realOrSelf(dir))) return undefined;
+  const named = path.resolve(p);
+  const link = isInside(named, path.resolve(dir)) || isInside(named, realOrSelf(dir));
+  return { refused: link ? "it is (or lies in) a symbolic link that leads outside" : "it is outside" };
+}
+
+/** leadsOutside for a path that names a place in `dir`; one named elsewhere is not judged. */
+export function leavesWhereNamed(p: string, dir: string): Refusal | undefined {
+  const named = path.resolve(p);
+  return isInside(named, path.resolve(dir)) || isInside(named, realOrSelf(dir)) ? leadsOutside(p, dir) : undefined;
+}
+
 const kindOf = (st: fs.Stats) =>
   st.isDirectory() ? "a directory" : st.isFIFO() ? "a FIFO" : st.isCharacterDevice() ? "a character device" : st.isBlockDevice() ? "a block device" : st.isSocket() ? "a socket" : "something else";
 

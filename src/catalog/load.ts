@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Document, LineCounter } from "yaml";
-import { aboveLimit, isRefusal, readCatalogFile } from "./catalogFile";
+import { aboveLimit, isRefusal, leadsOutside, readCatalogFile } from "./catalogFile";
 import { type PayloadConfinement, type PayloadFile, checkPayload, payloadKey } from "./checksums";
 import { type CatalogIssue, CatalogError, formatPath } from "./errors";
 import {
@@ -113,6 +113,12 @@ export function loadCatalogInput(input: CatalogInput, options: LoadOptions & { b
   let root: string | undefined;
   parts.forEach((part, i) => {
     if (typeof part === "string") {
+      // A relative path is the program's place in baseDir: a link there leading elsewhere is not followed.
+      const outside = path.isAbsolute(part) ? undefined : leadsOutside(path.resolve(baseDir, part), baseDir);
+      if (outside) {
+        issues.push(issueAt(path.resolve(baseDir, part), 0, "", `cannot read catalog: ${outside.refused} the base folder ${baseDir}`));
+        return;
+      }
       try {
         // Each catalog of a list is confined to its own folder.
         const found = yamlSources(path.resolve(baseDir, part));

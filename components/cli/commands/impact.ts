@@ -4,7 +4,8 @@
  * the stack's catalog is compared with itself at a git revision: no engine, no state, no secret,
  * so it is the review a pull request gets before anyone approves the engine's plan (examples/ci).
  */
-import { type Catalog, loadCatalog, loadCatalogInput } from "../../../src/catalog/load";
+import { type Catalog, loadCatalogInput } from "../../../src/catalog/load";
+import { loadCatalogArgument } from "./validate";
 import type { Server } from "../../../src/catalog/schema";
 import type { ImpactReview } from "../../../src/impact";
 import { changesJson, groupChanges } from "../../../src/review/changeGroups";
@@ -48,7 +49,7 @@ export function impactCommand(opts: ImpactOptions): CommandResult {
         return review(base.catalog ?? loadCatalogInput({}, { baseDir: projectDir }), now, base.servers);
       });
     } else {
-      const load = (dir: string) => loadCatalog(dir, { payloadRoots: stack.payloadRoots });
+      const load = (dir: string) => loadCatalogArgument(dir, { payloadRoots: stack.payloadRoots });
       result = review(load(opts.before!), load(opts.after!));
     }
     const changes = groupChanges(result.files, result.contents);

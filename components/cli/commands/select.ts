@@ -1,7 +1,7 @@
 /** `provision select <catalog> --stack S --server NAME [--json]` */
 import * as path from "node:path";
 import { formatIssue, knownList } from "../../../src/catalog/errors";
-import { loadCatalog } from "../../../src/catalog/load";
+import { loadCatalogArgument } from "./validate";
 import type { TreesResult } from "../../../src/renderJob";
 import { selectionJson, selectionText } from "../../../src/report/selectionReport";
 import { SERVERS_KEY, readStackConfig, unmatchedPatterns } from "../../../src/stackConfig";
@@ -23,7 +23,7 @@ export function selectCommand(opts: SelectOptions): CommandResult {
     const stack = readStackConfig(opts.projectDir ?? process.cwd(), opts.stack);
     const server = stack.servers.find((s) => s.name === opts.server);
     if (!server) throw new UsageError(`unknown server "${opts.server}" in ${path.basename(stack.file)} (${knownList(stack.servers.map((s) => s.name))})`);
-    const catalog = loadCatalog(opts.catalog, { payloadRoots: stack.payloadRoots });
+    const catalog = loadCatalogArgument(opts.catalog, { payloadRoots: stack.payloadRoots });
     const tree = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: [server] }).trees[0]!;
     // A pattern naming no profile is reported where it is written; other warnings as select words them.
     const located = unmatchedPatterns(stack, catalog.profiles.map((p) => p.name)).filter((i) => i.path.startsWith(`${SERVERS_KEY}[${stack.servers.indexOf(server)}].`));
