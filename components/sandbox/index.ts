@@ -69,8 +69,9 @@ export function sandboxCommand(entry = path.join(packageRoot, "dist", "component
   // the permission model too): a folder reached through a link (node_modules linked from a CI
   // cache, a workspace package, --preserve-symlinks) is allowed by where it really is.
   const root = fs.realpathSync(packageRoot);
+  const main = fs.realpathSync(entry);
   const dist = path.join(root, "dist");
-  const readable = [fs.realpathSync(entry), path.join(dist, "src"), path.join(dist, "components", "sandbox"), path.join(root, "package.json"), ...packageDirs(root)];
+  const readable = [main, path.join(dist, "src"), path.join(dist, "components", "sandbox"), path.join(root, "package.json"), ...packageDirs(root)];
   return {
     node: process.execPath,
     args: [
@@ -79,7 +80,7 @@ export function sandboxCommand(entry = path.join(packageRoot, "dist", "component
       "--disallow-code-generation-from-strings",
       `--max-old-space-size=${opts.maxMemoryMb ?? 4096}`,
       "--no-warnings",
-      readable[0]!,
+      main,
     ],
   };
 }

@@ -59,7 +59,7 @@ const realOrSelf = (p: string) => {
   }
 };
 /** Whether `file` is `dir` or lies below it (both absolute and normalized). */
-export const inside = (file: string, dir: string) => file === dir || file.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+const inside = (file: string, dir: string) => file === dir || file.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 
 /**
  * A local payload as its object's version knows it: as written, except that an absolute path
