@@ -219,7 +219,8 @@ export const Ipv4Schema = z.ipv4({ error: (i) => `invalid IPv4 address ${JSON.st
  * answer this MAC), `infinite`, or a lease time (`3600`, `45m`, `12h`, `7d`, `2w`).
  */
 const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-const DNSMASQ_HOST_WORD = /^(?:ignore|infinite|[0-9]+[smhdw]?)$/i;
+// dnsmasq compares the two words as written; lease units it takes in either case.
+const DNSMASQ_HOST_WORD = /^(?:ignore|infinite|[0-9]+[smhdwSMHDW]?)$/;
 
 export const HostNameSchema = z.string().check((ctx) => {
   const v = ctx.value;

@@ -17,7 +17,7 @@ import { createSegment, type Segment } from "../support/netns";
 
 const CLIENT = path.join(__dirname, "..", "support", "dhcpDiscover.mjs");
 const LEASE = 3600;
-const ACCEPTED = ["web-01", "a", "m", "w", "1a", "x45m", "12h0", "12hs", "h12", "45-m", "ignored", "ignore-1", "infinite2", "0x1f", "s3600"];
+const ACCEPTED = ["web-01", "a", "m", "w", "1a", "x45m", "12h0", "12hs", "h12", "45-m", "ignored", "ignore-1", "IGNORE", "Infinite", "infinite2", "0x1f", "s3600"];
 /** Refused by the catalog; what this dnsmasq makes of each as the name field of a reservation. */
 const MISREAD: Record<string, { offered: boolean; leaseSeconds?: number }> = {
   ignore: { offered: false },
@@ -70,7 +70,8 @@ describe("host names in dnsmasq's reservations", () => {
     const out = execFileSync("ip", ["netns", "exec", peer, process.execPath, CLIENT, `${seg.prefix}.255`, "2500", ...macs], { encoding: "utf8", timeout: 120_000 });
     const offers = new Map(out.trim().split("\n").map((l) => JSON.parse(l) as { mac: string; offer: { ip: string; hostName: string | null; leaseSeconds: number | null } | null }).map((r) => [r.mac, r.offer]));
 
-    expect(ACCEPTED.map((name, n) => ({ name, offer: offers.get(mac(n)) }))).toEqual(ACCEPTED.map((name, n) => ({ name, offer: { ip: ip(n), hostName: name, leaseSeconds: LEASE } })));
+    // dnsmasq sends names in lower case (a DNS name's case carries nothing): `IGNORE` arrives as the name `ignore`.
+    expect(ACCEPTED.map((name, n) => ({ name, offer: offers.get(mac(n)) }))).toEqual(ACCEPTED.map((name, n) => ({ name, offer: { ip: ip(n), hostName: name.toLowerCase(), leaseSeconds: LEASE } })));
     expect(misread.map((name, k) => ({ name, offer: offers.get(mac(50 + k)) }))).toEqual(
       misread.map((name, k) => ({ name, offer: MISREAD[name]!.offered ? { ip: ip(50 + k), hostName: null, leaseSeconds: MISREAD[name]!.leaseSeconds } : null })),
     );
