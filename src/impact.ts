@@ -4,6 +4,7 @@
  * state would hold, serverState.ts). Secrets render as tokens on both sides, so a secret's value
  * never shows up as a change here.
  */
+import { payloadIdentity } from "./catalog/checksums";
 import type { ResolvedCatalog } from "./catalog/resolve";
 import type { Server } from "./catalog/schema";
 import { type ServerTree, render } from "./render/render";
@@ -30,7 +31,7 @@ export interface Impact {
   readonly servers: Record<string, ServerImpact>;
 }
 
-/** The effective definition of an object: what changes its meaning, never where it was written. */
+/** The effective definition of an object: what changes its meaning, never where it was written, nor where the checkout is. */
 export function objectFingerprint(resolved: ResolvedCatalog, kind: ObjectKind, name: string): string {
   const key = `impact:fp:${kind}:${name}`;
   const hit = resolved.memo.get(key) as string | undefined;
@@ -43,8 +44,14 @@ export function objectFingerprint(resolved: ResolvedCatalog, kind: ObjectKind, n
       break;
     }
     case "distribution": {
-      const { origin: _o, kernelFile, initrdFile, ...rest } = resolved.distributions.get(name)!;
-      def = { ...rest, kernelFile: { sha256: kernelFile.sha256, url: kernelFile.sourceUrl }, initrdFile: { sha256: initrdFile.sha256, url: initrdFile.sourceUrl } };
+      const { origin, kernelFile, initrdFile, kernel, initrd, ...rest } = resolved.distributions.get(name)!;
+      def = {
+        ...rest,
+        kernel: payloadIdentity(kernel, origin),
+        initrd: payloadIdentity(initrd, origin),
+        kernelFile: { sha256: kernelFile.sha256, url: kernelFile.sourceUrl },
+        initrdFile: { sha256: initrdFile.sha256, url: initrdFile.sourceUrl },
+      };
       break;
     }
     case "template": {

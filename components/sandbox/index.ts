@@ -20,7 +20,7 @@ import type { RenderJob, RenderJobResult } from "../../src/renderJob";
 import { visibleText } from "../../src/util/visibleText";
 import { packageRoot } from "../packageRoot";
 
-/** Rendering stopped for what the catalog made it do (a time or memory limit): one line for the user. */
+/** Rendering stopped for what the catalog made it do (a time or memory limit), or the renderer was refused a file it needs: one line for the user. */
 export class RenderError extends Error {
   override readonly name = "RenderError";
 }
@@ -44,8 +44,8 @@ function packageFolder(name: string, from: string): string | undefined {
   }
 }
 
-/** Folders of the packages the renderer needs (and their dependencies), as found and as they really are (npm may link a package). */
-function packageDirs(): string[] {
+/** Folders of the packages the renderer needs (and their dependencies), as found from `root` and as they really are (npm may link a package). */
+function packageDirs(root: string): string[] {
   const dirs = new Set<string>();
   const visit = (name: string, from: string) => {
     const found = packageFolder(name, from);
@@ -56,7 +56,7 @@ function packageDirs(): string[] {
     const deps = (JSON.parse(fs.readFileSync(path.join(found, "package.json"), "utf8")) as { dependencies?: Record<string, string> }).dependencies ?? {};
     for (const dep of Object.keys(deps)) visit(dep, real);
   };
-  for (const p of RENDERER_PACKAGES) visit(p, packageRoot);
+  for (const p of RENDERER_PACKAGES) visit(p, root);
   return [...dirs].sort();
 }
 
@@ -65,8 +65,13 @@ let command: { node: string; args: string[] } | undefined;
 /** The renderer's command line: the confinement is in these flags. */
 export function sandboxCommand(entry = path.join(packageRoot, "dist", "components", "sandbox", "renderer.js"), opts: SandboxOptions = {}): { node: string; args: string[] } {
   if (!fs.existsSync(entry)) throw new Error(`the renderer ${entry} is not built: run \`npm run build\``);
-  const dist = path.join(packageRoot, "dist");
-  const readable = [entry, path.join(dist, "src"), path.join(dist, "components", "sandbox"), path.join(packageRoot, "package.json"), ...packageDirs()];
+  // Node loads the entry and every module by its real path, reading each link on the way (under
+  // the permission model too): a folder reached through a link (node_modules linked from a CI
+  // cache, a workspace package, --preserve-symlinks) is allowed by where it really is.
+  const root = fs.realpathSync(packageRoot);
+  const main = fs.realpathSync(entry);
+  const dist = path.join(root, "dist");
+  const readable = [main, path.join(dist, "src"), path.join(dist, "components", "sandbox"), path.join(root, "package.json"), ...packageDirs(root)];
   return {
     node: process.execPath,
     args: [
@@ -75,23 +80,29 @@ export function sandboxCommand(entry = path.join(packageRoot, "dist", "component
       "--disallow-code-generation-from-strings",
       `--max-old-space-size=${opts.maxMemoryMb ?? 4096}`,
       "--no-warnings",
-      entry,
+      main,
     ],
   };
 }
 
 const timeoutOf = (opts: SandboxOptions) => opts.timeoutMs ?? Number(process.env.PROVISIONING_RENDER_TIMEOUT ?? 300) * 1000;
 
-function resultOf(status: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, timeoutMs: number): unknown {
+/** Why a renderer process ended without a result: a RenderError (one line) for what a user can act on. */
+export function renderFailure(status: number | null, signal: NodeJS.Signals | null, stderr: string, timeoutMs: number): Error {
   if (signal === "SIGTERM" || signal === "SIGKILL") {
-    throw new RenderError(`rendering the catalog took longer than ${timeoutMs / 1000} s and was stopped (a template that loops without end?); PROVISIONING_RENDER_TIMEOUT sets the limit in seconds`);
+    return new RenderError(`rendering the catalog took longer than ${timeoutMs / 1000} s and was stopped (a template that loops without end?); PROVISIONING_RENDER_TIMEOUT sets the limit in seconds`);
   }
-  if (status !== 0) {
-    const oom = /heap out of memory|Allocation failed/.test(stderr);
-    if (oom) throw new RenderError("rendering the catalog ran out of memory and was stopped (a template that builds huge output?)");
-    const why = stderr.split("\n").filter((l) => /Error|ERR_|resource:/.test(l)).slice(0, 3).map((l) => l.trim());
-    throw new Error(`the renderer failed (exit ${status ?? signal}): ${visibleText(why.join(" ") || stderr.trim().slice(-500))}`);
+  if (/heap out of memory|Allocation failed/.test(stderr)) return new RenderError("rendering the catalog ran out of memory and was stopped (a template that builds huge output?)");
+  const denied = /ERR_ACCESS_DENIED/.test(stderr) ? /resource: '([^'\n]*)'/.exec(stderr) : null;
+  if (denied) {
+    return new RenderError(`the renderer may not read ${visibleText(denied[1]!)}: it reads only this package's compiled code and ${RENDERER_PACKAGES.join(", ")}, each at its real path`);
   }
+  const why = stderr.split("\n").filter((l) => /Error|ERR_|resource:/.test(l)).slice(0, 3).map((l) => l.trim());
+  return new Error(`the renderer failed (exit ${status ?? signal}): ${visibleText(why.join(" ") || stderr.trim().slice(-500))}`);
+}
+
+function resultOf(status: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, timeoutMs: number): unknown {
+  if (status !== 0 || signal !== null) throw renderFailure(status, signal, stderr, timeoutMs);
   const result = JSON.parse(stdout) as RenderJobResult;
   if (!result.ok) throw new CatalogError(result.issues);
   return result.value;

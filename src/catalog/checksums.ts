@@ -36,6 +36,20 @@ export interface PayloadConfinement {
 }
 
 /**
+ * A local payload as its object's version knows it: as written, except that an absolute path
+ * inside the declaring file's folder or the catalog's (a catalog in code writes
+ * `path.join(__dirname, …)`) counts as the path relative to that file's folder, as YAML would
+ * write it. A checkout at another path then holds the same versions. A path elsewhere (an allowed
+ * root such as /usr/lib/…) is the same on every machine and stays as written.
+ */
+export function payloadIdentity(payload: Payload, origin: Origin): Payload {
+  if (payload.path === undefined || !path.isAbsolute(payload.path)) return payload;
+  const abs = path.resolve(payload.path);
+  if (![origin.baseDir, origin.root].some((dir) => dir !== undefined && isInside(abs, path.resolve(dir)))) return payload;
+  return { ...payload, path: path.relative(origin.baseDir, abs) };
+}
+
+/**
  * Check one payload declared at `key` (a dotted path below `origin`, e.g. `kernel` or `files[2]`).
  * A URL payload is not fetched here (validation never downloads).
  */

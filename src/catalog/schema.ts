@@ -261,6 +261,26 @@ export const MacSchema = z.string().transform((v, ctx) => {
 export const Ipv4Schema = z.ipv4({ error: (i) => `invalid IPv4 address ${JSON.stringify(i.input)}` });
 
 /**
+ * A host's name reaches dnsmasq's `dhcp/hosts` (`mac,ip,name`) and DHCP answers: one RFC 1123
+ * label (letters, digits, '-' inside; dnsmasq would cut a name at its first '.' and keep the rest
+ * as a domain), and never a word dnsmasq reads as something else in that line: `ignore` (never
+ * answer this MAC), `infinite`, or a lease time (`3600`, `45m`, `12h`, `7d`, `2w`).
+ */
+const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+// dnsmasq compares the two words as written; lease units it takes in either case.
+const DNSMASQ_HOST_WORD = /^(?:ignore|infinite|[0-9]+[smhdwSMHDW]?)$/;
+
+export const HostNameSchema = z.string().check((ctx) => {
+  const v = ctx.value;
+  const why = !HOST_LABEL.test(v)
+    ? "expected one RFC 1123 label: 1-63 letters, digits or '-', starting and ending with a letter or digit"
+    : DNSMASQ_HOST_WORD.test(v)
+      ? "dnsmasq reads it in its hosts file as a keyword or a lease time, not as a name"
+      : undefined;
+  if (why) ctx.issues.push({ code: "custom", input: v, message: `invalid host name ${JSON.stringify(v)}: ${why}` });
+});
+
+/**
  * A machine that installs unattended: found by the MAC of any of its interfaces, it boots its
  * profile straight away from the children that hold it — the one it names (`server`) or every
  * child of its `site` — with its `variables` over the profile's. `netboot: false` boots it from
@@ -268,7 +288,7 @@ export const Ipv4Schema = z.ipv4({ error: (i) => `invalid IPv4 address ${JSON.st
  */
 export const HostSchema = z
   .strictObject({
-    name: NameSchema,
+    name: HostNameSchema,
     interfaces: z.array(z.strictObject({ mac: MacSchema, ip: Ipv4Schema.optional() })).min(1),
     profile: NameSchema,
     server: NameSchema.optional(),

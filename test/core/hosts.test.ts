@@ -4,12 +4,14 @@
 // touches only the children holding it, and only its files.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import fc from "fast-check";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { ServerSchema } from "../../src/catalog/schema";
+import { DhcpSchema, HostNameSchema, ServerSchema } from "../../src/catalog/schema";
 import { loadCatalog } from "../../src/catalog/load";
 import { resolveCatalog } from "../../src/catalog/resolve";
 import { impact } from "../../src/impact";
+import { dnsmasqHosts } from "../../src/render/dhcp";
 import { render } from "../../src/render/render";
 import { runRenderJob } from "../../src/renderJob";
 import { select } from "../../src/select";
@@ -56,6 +58,40 @@ describe("hosts in the catalog", () => {
     expect(resolved).toContain(`hosts[0].profile: unknown profile "nope" (known: base, db, edge, web, web-fe)`);
     expect(resolved).toContain(`hosts[1].interfaces[0].mac: MAC ${MAC} is already host b's`);
     expect(resolved).toContain("hosts[2].interfaces[0].ip: IP 10.0.0.9 is already host c's");
+  });
+
+  // dnsmasq reads each field of a `mac,ip,name` line by its form: `ignore` (never answer this
+  // MAC), `infinite` and a number with an optional s/m/h/d/w are a lease, not a name.
+  const dnsmasqWords = ["ignore", "infinite", "0", "7", "3600", "45m", "12h", "7d", "2w", "10S", "1M", "90H", "1D", "3W"];
+  const notOneLabel = ["web.lab", "web_01", "-web", "web-", "a b", "", "x".repeat(64), "ignore.lab"];
+  const accepted = ["web-01", "a", "m", "w", "1a", "x45m", "12h0", "12hs", "h12", "45-m", "ignored", "ignore-1", "IGNORE", "Ignore", "Infinite", "infinite2", "not-infinite", "0x1f", "x".repeat(63)];
+
+  it("a host name is one RFC 1123 label that dnsmasq cannot read as a keyword or a lease time: every refused name located at once", () => {
+    const refused = [...dnsmasqWords, ...notOneLabel];
+    const hosts = refused.map((name, n) => ({ name, interfaces: [{ mac: `52:54:00:00:01:${n.toString(16).padStart(2, "0")}`, ip: `10.0.1.${n + 1}` }], profile: "web", server: "s1" }));
+    const dir = tempDir({ "hosts.yaml": stringify(withHosts(hosts)) });
+    const issues = issuesOf(() => loadCatalog(dir));
+    const nameLines = fs.readFileSync(path.join(dir, "hosts.yaml"), "utf8").split("\n").flatMap((l, n) => (/^ *- name:/.test(l) ? [n + 1] : [])).slice(-refused.length);
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual(
+      refused.map((name, n) => `hosts[${n}].name: invalid host name ${JSON.stringify(name)}: ${dnsmasqWords.includes(name) ? "dnsmasq reads it in its hosts file as a keyword or a lease time, not as a name" : "expected one RFC 1123 label: 1-63 letters, digits or '-', starting and ending with a letter or digit"}`),
+    );
+    expect(issues.map((i) => i.line)).toEqual(nameLines);
+    for (const name of accepted) expect(HostNameSchema.safeParse(name).success, name).toBe(true);
+  });
+
+  it("every number with or without a lease unit is refused; a name with a letter besides one trailing unit is accepted and written as the line's name", () => {
+    const unit = fc.constantFrom("", "s", "m", "h", "d", "w", "S", "M", "H", "D", "W");
+    fc.assert(fc.property(fc.nat(), unit, (n, u) => !HostNameSchema.safeParse(`${n}${u}`).success));
+    fc.assert(fc.property(fc.stringMatching(/^[0-9]{1,6}$/), fc.stringMatching(/^[a-z]{1,3}$/), fc.stringMatching(/^[a-z0-9]{0,3}$/), (digits, letters, tail) => {
+      const name = `${digits}${letters}${tail}`;
+      // Digits then one unit letter is a lease time; a second letter or anything after makes it a name.
+      const lease = /^[0-9]+[smhdw]$/.test(name);
+      return HostNameSchema.safeParse(name).success === !lease;
+    }));
+    const dhcp = DhcpSchema.parse({ mode: "server", interface: "br0", range: { start: "10.0.2.100", end: "10.0.2.149" } });
+    const resolved = resolveData(withHosts(accepted.map((name, n) => ({ name, interfaces: [{ mac: `52:54:00:00:02:${n.toString(16).padStart(2, "0")}`, ip: `10.0.2.${n + 1}` }], profile: "web", server: "s1" }))));
+    const text = dnsmasqHosts(dhcp, [...resolved.hosts.values()]);
+    expect(text.trimEnd().split("\n").map((l) => l.split(",")[2]).sort()).toEqual([...accepted].sort());
   });
 
   it("a host that no child of the stack would hold is a located error of the rendering job", () => {

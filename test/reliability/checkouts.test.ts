@@ -2,6 +2,7 @@
 // key, never by a path of the machine or checkout that last ran. Two checkouts at different paths
 // (each with its own copy of the catalog and its own install of the package) share one backend:
 // the second one's preview is empty and its `up` touches nothing. Real engine, local children.
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -13,7 +14,7 @@ import { runShScript } from "../../components/transports/local";
 import { EXAMPLE_CATALOG, ROOT_PASSWORD_HASH, treeOnDisk } from "../support/fleet";
 import { installPackageInto, toolchainPath } from "../support/install";
 import { freeTcpPort, freeUdpPort } from "../support/ports";
-import { TEST_PASSPHRASE, type RunResult } from "../support/pulumi";
+import { repoRoot, TEST_PASSPHRASE, type RunResult } from "../support/pulumi";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "checkouts-"));
 const backend = path.join(work, "state");
@@ -24,14 +25,22 @@ interface Checkout {
   pulumi(args: string[], input?: string): Promise<RunResult>;
 }
 
-/** A checkout: the project, its catalog copy, its own install of the package. */
-function checkout(name: string, servers: object[]): Checkout {
+/**
+ * A checkout: the project, its catalog copy, its own install of the package. Its program is the
+ * package's stack program over the YAML catalog, or its own (`index.js`, with its payloads).
+ */
+function checkout(name: string, servers: object[], program?: string, stack = "site"): Checkout {
   const dir = path.join(work, name, "repo");
   fs.mkdirSync(path.join(dir, "stacks"), { recursive: true });
   fs.cpSync(EXAMPLE_CATALOG, path.join(dir, "catalog"), { recursive: true });
   const own = installPackageInto(dir);
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), stringify({ name: "provisioning", runtime: "nodejs", main: path.relative(dir, path.join(own, "dist", "stacks", "index.js")), stackConfigDir: "stacks" }));
-  fs.writeFileSync(path.join(dir, "stacks", "Pulumi.site.yaml"), stringify({ config: { "provisioning:catalog": "catalog", "provisioning:catalogSecrets": ["root_password_hash"], "provisioning:servers": servers } }));
+  if (program !== undefined) {
+    fs.writeFileSync(path.join(dir, "index.js"), program);
+    fs.cpSync(path.join(repoRoot, "examples", "typed-catalog", "payloads"), path.join(dir, "payloads"), { recursive: true });
+  }
+  const main = program !== undefined ? "index.js" : path.relative(dir, path.join(own, "dist", "stacks", "index.js"));
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), stringify({ name: "provisioning", runtime: "nodejs", main, stackConfigDir: "stacks" }));
+  fs.writeFileSync(path.join(dir, "stacks", `Pulumi.${stack}.yaml`), stringify({ config: { ...(program === undefined ? { "provisioning:catalog": "catalog", "provisioning:catalogSecrets": ["root_password_hash"] } : {}), "provisioning:servers": servers } }));
   const env = { ...process.env, PATH: `${toolchainPath()}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE, PULUMI_SKIP_UPDATE_CHECK: "true" };
   return {
     dir,
@@ -62,6 +71,8 @@ function stamps(root: string): Map<string, string> {
   }));
 }
 
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
 describe("two checkouts at different paths, one backend", () => {
   let a: Checkout;
   let b: Checkout;
@@ -88,7 +99,6 @@ describe("two checkouts at different paths, one backend", () => {
   afterAll(async () => {
     await a?.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "site"]);
     for (const s of servers ?? []) await runShScript(STOP_SERVICES_SCRIPT, { ...process.env, ROOT: s.transport.root }).catch(() => undefined);
-    fs.rmSync(work, { recursive: true, force: true });
   });
 
   it("the state names no path of either checkout", async () => {
@@ -103,6 +113,71 @@ describe("two checkouts at different paths, one backend", () => {
     const preview = JSON.parse((await ok(b, ["preview", "--json", "--stack", "site"])).stdout) as { steps: { op: string }[] };
     expect(preview.steps.filter((s) => s.op !== "same")).toEqual([]);
     const up = await ok(b, ["up", "--yes", "--skip-preview", "--stack", "site"]);
+    expect(up.stdout).not.toMatch(/[~+-] {2}pulumi-nodejs/);
+    for (const s of servers) expect(stamps(s.transport.root), s.name).toEqual(before.get(s.name));
+  });
+});
+
+/** A catalog declared in code, its payloads named by absolute paths from the program's folder. */
+const CODE_PROGRAM = `
+const path = require("node:path");
+const pulumi = require("@pulumi/pulumi");
+const { CentralServer } = require("pulumi-provisioning");
+const config = new pulumi.Config("provisioning");
+const payload = (file) => ({ path: path.join(__dirname, "payloads", file) });
+new CentralServer("central", {
+  catalog: {
+    distributions: [
+      { name: "tiny", arch: "x86_64", breed: "generic", kernel: payload("vmlinuz"), initrd: payload("initrd.img"), installTree: "http://mirror.example.org/tiny" },
+      { name: "tiny-sum", arch: "x86_64", breed: "generic", kernel: { ...payload("vmlinuz"), sha256: "${sha256File("vmlinuz")}" }, initrd: payload("initrd.img"), installTree: "http://mirror.example.org/tiny" },
+    ],
+    profiles: [
+      { name: "web", distribution: "tiny", autoinstall: "ks", variables: { root_password_hash: { secret: "root_password_hash" } } },
+      { name: "web-sum", distribution: "tiny-sum", autoinstall: "ks" },
+    ],
+    templates: [{ name: "ks", kind: "autoinstall", text: "# {{ profile.name }}\\n" }],
+  },
+  servers: config.requireObject("servers"),
+  secrets: (name) => config.requireSecret(name),
+});
+`;
+
+function sha256File(name: string): string {
+  return createHash("sha256").update(fs.readFileSync(path.join(repoRoot, "examples", "typed-catalog", "payloads", name))).digest("hex");
+}
+
+describe("a catalog in code with payloads at path.join(__dirname, …): two checkouts at different paths, one backend", () => {
+  let a: Checkout;
+  let b: Checkout;
+  let servers: { name: string; transport: { root: string } }[];
+
+  beforeAll(async () => {
+    fs.mkdirSync(backend, { recursive: true });
+    const root = path.join(children, "co-code");
+    fs.mkdirSync(root, { recursive: true, mode: 0o755 });
+    servers = [{ name: "co-code", site: "s", arch: ["x86_64"], profiles: ["web*"], transport: { kind: "local", root }, tftpPort: await freeUdpPort(), httpPort: await freeTcpPort() } as never];
+    fs.chmodSync(work, 0o755);
+    fs.chmodSync(children, 0o755);
+    a = checkout("alice-code", servers, CODE_PROGRAM, "code");
+    b = checkout("ci-runner-code", servers, CODE_PROGRAM, "code");
+    await ok(a, ["stack", "init", "code"]);
+    await ok(a, ["config", "set", "--secret", "--stack", "code", "provisioning:root_password_hash"], ROOT_PASSWORD_HASH);
+    fs.copyFileSync(path.join(a.dir, "stacks", "Pulumi.code.yaml"), path.join(b.dir, "stacks", "Pulumi.code.yaml"));
+    await ok(a, ["up", "--yes", "--skip-preview", "--stack", "code"]);
+    expect([...treeOnDisk(root).keys()].filter((k) => k.endsWith("/vmlinuz")).length).toBeGreaterThan(0);
+  });
+  afterAll(async () => {
+    await a?.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "code"]);
+    for (const s of servers ?? []) await runShScript(STOP_SERVICES_SCRIPT, { ...process.env, ROOT: s.transport.root }).catch(() => undefined);
+  });
+
+  it("the state names no path of either checkout, and the second checkout's preview is empty and its up touches nothing", async () => {
+    const state = (await ok(a, ["stack", "export", "--stack", "code"])).stdout;
+    expect(state).not.toContain(path.join(work, "alice-code"));
+    const before = new Map(servers.map((s) => [s.name, stamps(s.transport.root)]));
+    const preview = JSON.parse((await ok(b, ["preview", "--json", "--stack", "code"])).stdout) as { steps: { op: string; urn: string }[] };
+    expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.slice(s.urn.lastIndexOf("::") + 2)}`)).toEqual([]);
+    const up = await ok(b, ["up", "--yes", "--skip-preview", "--stack", "code"]);
     expect(up.stdout).not.toMatch(/[~+-] {2}pulumi-nodejs/);
     for (const s of servers) expect(stamps(s.transport.root), s.name).toEqual(before.get(s.name));
   });

@@ -2,6 +2,8 @@
 // the engine's confinement (test/core/confinement.test.ts) and ran JavaScript: in the renderer it
 // still reads no file, writes none, starts no process, sees no secret and reaches no network.
 // Proven by running, under the renderer's exact command line and lock-down, a probe that tries.
+// The wall lets the renderer read its own code wherever links put it (a linked node_modules, a
+// workspace package), and a read it is refused is one line that names the file.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -9,7 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../components/packageRoot";
-import { sandboxCommand } from "../../components/sandbox";
+import { RenderError, renderFailure, sandboxCommand } from "../../components/sandbox";
+import { installPackageInto } from "../support/install";
 import { runProvision } from "../support/provisionCli";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "sandbox-probe-"));
@@ -83,6 +86,40 @@ describe("the renderer process: a template that ran code would find nothing to r
     expect(fs.existsSync(marker)).toBe(false);
     expect(requests).toBe(0);
     expect(r.stdout).not.toContain("the content of a secret");
+  });
+
+  it("a project whose node_modules, or whose copy of the package, is a link renders, whether Node follows links or keeps them", async () => {
+    // A CI cache: the project's node_modules is a link to a folder elsewhere.
+    const cache = path.join(work, "ci-cache");
+    installPackageInto(cache);
+    const cached = path.join(work, "cached-project");
+    fs.mkdirSync(cached);
+    fs.symlinkSync(path.join(cache, "node_modules"), path.join(cached, "node_modules"));
+    // A workspace: the package's folder under node_modules is a link to its folder in the repository.
+    const workspace = path.join(work, "workspace");
+    const own = installPackageInto(workspace);
+    fs.mkdirSync(path.join(workspace, "packages"));
+    fs.renameSync(own, path.join(workspace, "packages", "pulumi-provisioning"));
+    fs.symlinkSync(path.join("..", "packages", "pulumi-provisioning"), own);
+    for (const project of [cached, workspace]) {
+      fs.cpSync(path.join(packageRoot, "stacks", "catalogs", "example"), path.join(project, "catalog"), { recursive: true });
+      for (const nodeOptions of ["", "--preserve-symlinks", "--preserve-symlinks --preserve-symlinks-main"]) {
+        const r = spawnSync(process.execPath, [path.join(project, "node_modules", "pulumi-provisioning", "bin", "provision.js"), "validate", "catalog"], { cwd: project, env: { ...process.env, NODE_OPTIONS: nodeOptions }, encoding: "utf8" });
+        expect({ project: path.basename(project), nodeOptions, code: r.status, stderr: r.stderr }).toEqual({ project: path.basename(project), nodeOptions, code: 0, stderr: "" });
+        expect(r.stdout).toMatch(/^ok: /);
+      }
+    }
+  });
+
+  it("a file the renderer is refused is one line naming it, no stack trace", () => {
+    const reader = path.join(work, "reader.js");
+    fs.writeFileSync(reader, `require("node:fs").readFileSync(${JSON.stringify(secretFile)});\n`);
+    const { node, args } = sandboxCommand(reader);
+    const r = spawnSync(node, args, { env: {}, encoding: "utf8" });
+    expect(r.stderr).toContain("ERR_ACCESS_DENIED");
+    const e = renderFailure(r.status, r.signal, r.stderr, 1000);
+    expect(e).toBeInstanceOf(RenderError);
+    expect(e.message).toBe(`the renderer may not read ${secretFile}: it reads only this package's compiled code and nunjucks, zod, picomatch, each at its real path`);
   });
 
   it("a hostile catalog through `provision validate`: a located error, no marker, no secret", async () => {
