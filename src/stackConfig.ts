@@ -13,11 +13,11 @@ import * as path from "node:path";
 import picomatch from "picomatch";
 import { type Document, type LineCounter, parseDocument } from "yaml";
 import { isRefusal, leadsOutside, leavesWhereNamed, readCatalogFile } from "./catalog/catalogFile";
-import { MAX_CATALOG_FILE_BYTES } from "./catalog/load";
+import { type Catalog, MAX_CATALOG_FILE_BYTES } from "./catalog/load";
 import { serverAddressProblems } from "./catalog/dhcpSegment";
 import { type CatalogIssue, CatalogError, formatPath } from "./catalog/errors";
 import { CatalogSecretsSchema, PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
-import { credentialConflicts, serverCredentialRefs } from "./catalog/secretNamespace";
+import { credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "./catalog/secretNamespace";
 import { lineAt } from "./catalog/yamlPositions";
 import { parseYaml } from "./catalog/yamlText";
 import { zodToIssues } from "./catalog/zodIssues";
@@ -274,4 +274,14 @@ export function serverConflicts(servers: readonly Server[], file: string, lineOf
     }
   });
   return issues;
+}
+
+/**
+ * The catalog as the stack will take it: it names only the secrets the stack declares for it
+ * (`provisioning:catalogSecrets`), so a review without the engine refuses what the program would.
+ */
+export function withStackSecrets(catalog: Catalog, stack: Pick<StackConfig, "catalogSecrets">): Catalog {
+  const issues = undeclaredSecrets(catalog, stack.catalogSecrets, CATALOG_SECRETS_KEY);
+  if (issues.length > 0) throw new CatalogError(issues);
+  return catalog;
 }

@@ -10,6 +10,7 @@ import { tempDir } from "./helpers";
 const example = path.resolve(__dirname, "../../stacks/catalogs/example");
 const stack = `config:
   provisioning:catalog: ${example}
+  provisioning:catalogSecrets: [root_password_hash]
   provisioning:servers:
     - name: dc1-a
       transport: { kind: local, root: /tmp/prov/dc1-a }
@@ -58,6 +59,25 @@ describe("cli", () => {
     expect(JSON.parse(r.stdout)).toEqual({ touched: [], servers: { "dc1-a": { status: "same", objects: [], files: [] }, "edge-1": { status: "same", objects: [], files: [] } }, changes: [] });
     expect(run(["impact", example, example, "--stack", "dev", "--markdown", "--project", project]).stdout).toBe("**0 of 2 servers touched: no file changes**\n");
     expect(run(["impact", example, example, "--stack", "dev", "--project", project]).stdout).toBe("0 of 2 servers touched: no file changes\n");
+  });
+
+  it("select and impact refuse a catalog secret the stack does not declare, as the engine's run would", () => {
+    // The review without the engine (the pull-request tier) must not pass what `up` refuses.
+    const undeclared = tempDir({ "stacks/Pulumi.dev.yaml": stack.replace("  provisioning:catalogSecrets: [root_password_hash]\n", "  provisioning:catalogSecrets: [other]\n") });
+    const profiles = path.join(example, "profiles.yaml");
+    const expected = (n: number) => `${profiles}:${n} profiles[`;
+    for (const argv of [
+      ["select", example, "--stack", "dev", "--server", "dc1-a", "--project", undeclared],
+      ["impact", example, example, "--stack", "dev", "--project", undeclared],
+    ]) {
+      const r = run(argv);
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toBe("");
+      const lines = r.stderr.trim().split("\n");
+      expect(lines.length).toBeGreaterThan(0);
+      for (const l of lines) expect(l).toMatch(/^.+profiles\.yaml:\d+ profiles\[\d+\]\.variables\.root_password_hash: secret "root_password_hash" is not among the catalog's secrets \(provisioning:catalogSecrets: other\)/);
+      expect(lines[0]!.startsWith(expected(16))).toBe(true);
+    }
   });
 
   it("usage errors exit 2", () => {

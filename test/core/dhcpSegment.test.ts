@@ -29,6 +29,7 @@ const stackWith = (dhcp: string, address = "10.0.0.2") =>
       httpPort: 80
       address: ${address}
       dhcp: ${dhcp}
+  provisioning:catalogSecrets: [pw]
 `,
   });
 const stackIssues = (dhcp: string, address?: string) => {

@@ -11,7 +11,7 @@ import type { ImpactReview } from "../../../src/impact";
 import { changesJson, groupChanges } from "../../../src/review/changeGroups";
 import { impactMarkdown, impactText } from "../../../src/report/impactReport";
 import { placesOf } from "../../../src/report/reportContext";
-import { readStackConfig } from "../../../src/stackConfig";
+import { readStackConfig, withStackSecrets } from "../../../src/stackConfig";
 import { visibleJson } from "../../../src/util/visibleText";
 import { runSandboxed } from "../../sandbox";
 import { atBase } from "../baseRevision";
@@ -45,12 +45,12 @@ export function impactCommand(opts: ImpactOptions): CommandResult {
       // atBase first: it refuses a catalog outside the repository before anything is read. Both
       // sides as a review reads them: payloads that declare a sha256 are taken at their word.
       result = atBase(opts.base, stack, projectDir, (base) => {
-        const now = loadCatalogInput([...stack.catalogPaths], { payloadRoots: stack.payloadRoots, readPayloads: false });
+        const now = withStackSecrets(loadCatalogInput([...stack.catalogPaths], { payloadRoots: stack.payloadRoots, readPayloads: false }), stack);
         return review(base.catalog ?? loadCatalogInput({}, { baseDir: projectDir }), now, base.servers);
       });
     } else {
       const load = (dir: string) => loadCatalogArgument(dir, { payloadRoots: stack.payloadRoots });
-      result = review(load(opts.before!), load(opts.after!));
+      result = review(load(opts.before!), withStackSecrets(load(opts.after!), stack));
     }
     const changes = groupChanges(result.files, result.contents);
     const ctx = { servers: placesOf(stack.servers), files: result.files, changes };

@@ -4,7 +4,7 @@ import { formatIssue, knownList } from "../../../src/catalog/errors";
 import { loadCatalogArgument } from "./validate";
 import type { TreesResult } from "../../../src/renderJob";
 import { selectionJson, selectionText } from "../../../src/report/selectionReport";
-import { SERVERS_KEY, readStackConfig, unmatchedPatterns } from "../../../src/stackConfig";
+import { SERVERS_KEY, readStackConfig, unmatchedPatterns, withStackSecrets } from "../../../src/stackConfig";
 import { visibleJson, visibleText } from "../../../src/util/visibleText";
 import { runSandboxed } from "../../sandbox";
 import { type CommandResult, UsageError, guard, ok } from "../result";
@@ -23,7 +23,7 @@ export function selectCommand(opts: SelectOptions): CommandResult {
     const stack = readStackConfig(opts.projectDir ?? process.cwd(), opts.stack);
     const server = stack.servers.find((s) => s.name === opts.server);
     if (!server) throw new UsageError(`unknown server "${opts.server}" in ${path.basename(stack.file)} (${knownList(stack.servers.map((s) => s.name))})`);
-    const catalog = loadCatalogArgument(opts.catalog, { payloadRoots: stack.payloadRoots });
+    const catalog = withStackSecrets(loadCatalogArgument(opts.catalog, { payloadRoots: stack.payloadRoots }), stack);
     const tree = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: [server] }).trees[0]!;
     // A pattern naming no profile is reported where it is written; other warnings as select words them.
     const located = unmatchedPatterns(stack, catalog.profiles.map((p) => p.name)).filter((i) => i.path.startsWith(`${SERVERS_KEY}[${stack.servers.indexOf(server)}].`));
