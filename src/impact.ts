@@ -43,7 +43,8 @@ export function objectFingerprint(resolved: ResolvedCatalog, kind: ObjectKind, n
       break;
     }
     case "distribution": {
-      const { origin: _o, kernelFile, initrdFile, ...rest } = resolved.distributions.get(name)!;
+      // osVersion only says which validator checks its files: no child holds anything of it.
+      const { origin: _o, kernelFile, initrdFile, osVersion: _v, ...rest } = resolved.distributions.get(name)!;
       def = { ...rest, kernelFile: { sha256: kernelFile.sha256, url: kernelFile.sourceUrl }, initrdFile: { sha256: initrdFile.sha256, url: initrdFile.sourceUrl } };
       break;
     }

@@ -9,19 +9,25 @@ import { hostPlacementIssues } from "./catalog/hosts";
 import { type ResolvedCatalog, resolveCatalog } from "./catalog/resolve";
 import { type Server, ServerSchema } from "./catalog/schema";
 import { type ImpactReview, impactReview, objectFingerprint } from "./impact";
+import { type InstallerFile, installerFiles } from "./render/installerFiles";
 import { type ServerTree, render } from "./render/render";
 import { otherSecretToken, printsSecretsOpaquely } from "./render/secretTokens";
 import type { ObjectKind } from "./select";
 
 export type RenderJob =
   | { readonly kind: "validate"; readonly catalog: Catalog }
-  /** `stack`: every server of the stack (name and site), to check that some child holds each host. */
-  | { readonly kind: "trees"; readonly catalog: Catalog; readonly servers: readonly Server[]; readonly stack?: readonly Pick<Server, "name" | "site">[] }
+  /**
+   * `stack`: every server of the stack (name and site), to check that some child holds each host.
+   * `installerFiles`: also return the autoinstall files for their installers' validators.
+   */
+  | { readonly kind: "trees"; readonly catalog: Catalog; readonly servers: readonly Server[]; readonly stack?: readonly Pick<Server, "name" | "site">[]; readonly installerFiles?: boolean }
   | { readonly kind: "impact"; readonly before: Catalog; readonly after: Catalog; readonly servers: readonly Server[]; readonly afterServers?: readonly Server[] };
 
 export interface ValidateResult {
   readonly counts: { distributions: number; profiles: number; templates: number; builtinTemplates: number; configFiles: number; distributionProfiles: number; hosts: number; files: number };
   readonly warnings: CatalogIssue[];
+  /** Every autoinstall file rendered, for the installers' validators. */
+  readonly installerFiles: InstallerFile[];
 }
 
 export interface TreesResult {
@@ -29,6 +35,8 @@ export interface TreesResult {
   /** `kind/name` → fingerprint of every catalog object (what `impact` compares). */
   readonly fingerprints: Record<string, string>;
   readonly warnings: CatalogIssue[];
+  /** When the job asked for them. */
+  readonly installerFiles?: InstallerFile[];
 }
 
 export type RenderJobResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: CatalogIssue[] };
@@ -100,13 +108,15 @@ function runUnchecked(job: RenderJob): unknown {
           files: tree.files.length,
         },
         warnings: [...resolved.warnings],
+        installerFiles: installerFiles(withEveryHost, [tree]),
       } satisfies ValidateResult;
     }
     case "trees": {
       const resolved = resolveCatalog(job.catalog);
       const unplaced = job.stack ? hostPlacementIssues(resolved.hosts.values(), job.stack) : [];
       if (unplaced.length > 0) throw new CatalogError(unplaced);
-      return { trees: job.servers.map((s) => renderChecked(resolved, s)), fingerprints: catalogFingerprints(resolved), warnings: [...resolved.warnings] } satisfies TreesResult;
+      const trees = job.servers.map((s) => renderChecked(resolved, s));
+      return { trees, fingerprints: catalogFingerprints(resolved), warnings: [...resolved.warnings], ...(job.installerFiles ? { installerFiles: installerFiles(resolved, trees) } : {}) } satisfies TreesResult;
     }
     case "impact": {
       const after = resolveCatalog(job.after);

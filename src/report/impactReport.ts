@@ -8,6 +8,7 @@ import type { ChangeGroup } from "../review/changeGroups";
 import { changesText, contextNote, diffLines, diffNote, fromLine, nameList, placeCounts, reach, shownGroups } from "./changesReport";
 import { type ReportContext, rolloutLine } from "./reportContext";
 import { markdownTable, textTable } from "./table";
+import { visibleText } from "../util/visibleText";
 
 const OPS: readonly Op[] = ["update", "create", "delete"];
 const PAST: Record<Op, string> = { create: "created", update: "updated", delete: "deleted" };
@@ -54,6 +55,7 @@ function place(name: string, ctx: ReportContext): string | undefined {
 export function impactText(impact: Impact, ctx: ReportContext = {}): string {
   const out = [...(ctx.warnings ?? []).map((w) => `warning: ${w}`), impactSummary(impact)];
   if (impact.touched.length) out.push(`rollout: ${rolloutLine(impact.touched, ctx)}`);
+  out.push(...validatorLines(ctx, (p) => `${p.severity}: ${p.text}`, (s) => `validators: ${s}`));
   for (const name of Object.keys(impact.servers)) {
     const s = impact.servers[name]!;
     const notes = ctx.notes?.[name] ?? [];
@@ -70,6 +72,12 @@ function fenced(lang: string, lines: readonly string[]): string {
   const longest = Math.max(0, ...lines.map((l) => Math.max(0, ...[...l.matchAll(/`+/g)].map((m) => m[0].length))));
   const fence = "`".repeat(Math.max(3, longest + 1));
   return [`${fence}${lang}`, ...lines, fence].join("\n");
+}
+
+/** The validators' line and their problems, in a format's words; nothing when the plan ran none. */
+function validatorLines(ctx: ReportContext, problem: (p: { severity: string; text: string }) => string, summary: (s: string) => string): string[] {
+  if (!ctx.validators) return [];
+  return [...ctx.validators.problems.map((p) => problem({ ...p, text: visibleText(p.text) })), summary(visibleText(ctx.validators.summary))];
 }
 
 /** Inline code that a backtick in the text cannot end early. */
@@ -135,8 +143,10 @@ function serverBlock(names: readonly string[], impact: Impact, ctx: ReportContex
  */
 export function impactMarkdown(impact: Impact, ctx: ReportContext = {}, limit = COMMENT_LIMIT): string {
   const warnings = ctx.warnings ?? [];
+  const problems = validatorLines(ctx, (p) => `> **${p.severity === "error" ? "Error" : "Warning"}:** ${code(p.text)}\n`, (s) => `Validators: ${code(s)}\n`);
   const head = [...warnings.slice(0, 20).flatMap((w) => [`> **Warning:** ${w}`, ""]), ...(warnings.length > 20 ? [`> ${warnings.length - 20} more warnings`, ""] : []), `**${impactSummary(impact)}**`];
   if (impact.touched.length) head.push("", `Rollout order: ${rolloutLine(impact.touched, ctx)}`);
+  if (problems.length) head.push("", ...problems.slice(0, 20), ...(problems.length > 20 ? [`> ${problems.length - 20} more problems found by the validators\n`] : []));
   const header = head.join("\n");
 
   const changes = shownGroups(ctx.changes).map((g) => changeBlock(g, ctx));
