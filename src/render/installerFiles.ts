@@ -150,7 +150,8 @@ export function validatorInput(format: InstallerFormat, content: string): Valida
   const lines: string[] = [];
   const renderedLines: number[] = [];
   const neutralized: number[] = [];
-  content.split("\n").forEach((renderedLine, i) => {
+  // A rendered line ends at \n (after an \r, for validators that take \r\n as one break).
+  content.split(format === "preseed" ? "\n" : /\r?\n/).forEach((renderedLine, i) => {
     for (const part of renderedLine.split(BREAKS[format])) {
       let line = part.replace(/\u0000secret:([A-Za-z0-9._-]+)\u0000/g, (_, name: string) => secretPlaceholder(name));
       if (format === "kickstart" && /^%ksappend/.test(pythonStrip(line))) {
