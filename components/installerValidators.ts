@@ -228,9 +228,11 @@ export function checkInstallerFiles(files: readonly InstallerFile[], opts: { env
     issues.push(...problems.slice(0, PROBLEMS_PER_FILE).map((p) => located(f, p, f.format === "kickstart" ? `${tool} -v ${f.osVersion}` : tool, opts.withServer ?? false)));
     if (problems.length > PROBLEMS_PER_FILE) issues.push({ file: f.path, line: 0, path: `${f.origin.kind} ${f.origin.name}`, message: `${tool}: ${problems.length - PROBLEMS_PER_FILE} more problems`, severity: "error" });
   }
+  // In one order whatever the files' order: kickstart, preseed, cloud-config.
+  const rank = (tool: string) => Object.values(TOOL).indexOf(tool);
   return {
-    ran: [...ran.values()],
-    unavailable: [...unavailable].map(([tool, n]) => ({ tool, files: n })),
+    ran: [...ran.values()].sort((a, b) => rank(a.tool) - rank(b.tool) || (a.version ?? "").localeCompare(b.version ?? "")),
+    unavailable: [...unavailable].map(([tool, n]) => ({ tool, files: n })).sort((a, b) => rank(a.tool) - rank(b.tool)),
     unchecked: [...unchecked].map(([reason, n]) => ({ reason, files: n })),
     issues,
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cloudInitProblems, debconfProblems, ksvalidatorProblems, validatorsLine } from "../../components/installerValidators";
+import { DistributionSchema } from "../../src/catalog/schema";
 import { installerFormat, secretPlaceholder, sourceLines, validatorInput } from "../../src/render/installerFiles";
 import { secretToken } from "../../src/render/secretTokens";
 
@@ -63,6 +64,22 @@ describe("installer files", () => {
     expect(at[7]).toEqual({ file: "ks.j2", line: 6 });
     // Two template lines that can write the same line: neither is named.
     expect(sourceLines("a b\n", [{ body: "a {{ x }}\n{{ y }} b\n", file: "t", offset: 0 }])[0]).toBeNull();
+  });
+});
+
+describe("osVersion", () => {
+  const dist = (osVersion: unknown) =>
+    DistributionSchema.safeParse({ name: "d", arch: "x86_64", breed: "redhat", osVersion, kernel: { url: "http://m/k", sha256: "a".repeat(64) }, initrd: { url: "http://m/i", sha256: "a".repeat(64) }, installTree: "http://m/os" });
+  it("is a kickstart syntax version, upper-cased as ksvalidator names it", () => {
+    for (const [given, seen] of [["RHEL9", "RHEL9"], ["rhel9", "RHEL9"], ["F40", "F40"], ["DEVEL", "DEVEL"], ["RHEL9.4", "RHEL9.4"]]) {
+      expect(dist(given).data?.osVersion, given).toBe(seen);
+    }
+    expect(dist(undefined).success).toBe(true);
+  });
+  it("is never an option, a path or more than one word", () => {
+    for (const bad of ["-i", "--followincludes", "-lRHEL9", "RHEL 9", "../RHEL9", "/etc/passwd", "RHEL9\n-i", "", "9", "RHEL9;id", "x".repeat(40), 9]) {
+      expect(dist(bad).success, JSON.stringify(bad)).toBe(false);
+    }
   });
 });
 
