@@ -113,6 +113,20 @@ describe("installer validators in provision validate", () => {
     });
   }
 
+  it("what a validator quotes of the catalog is shown with its control characters visible, and cut short", async () => {
+    const word = `frob\u001b]0;owned\u0007\u001b[2J${"x".repeat(3000)}`;
+    const dir = catalogWith(replaceIn(KS, "selinux --enforcing\n", `selinux --enforcing\n${word} --now\n`));
+    const r = await runProvision(["validate", dir]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.split("\n").filter((l) => l.includes("Unknown command: frob"));
+    expect(lines.length).toBe(KICKSTART_PROFILES.length);
+    for (const l of lines) {
+      expect(l).toContain("frob\\x1b]0;owned\\x07\\x1b[2J");
+      expect(l).not.toMatch(/[\u0000-\u001f]/);
+      expect(l.length).toBeLessThan(path.join(dir, KS).length + 600);
+    }
+  });
+
   it("a kickstart version the validator does not know is an error at the distribution's osVersion", async () => {
     const dir = catalogWith(replaceIn("distributions.yaml", "osVersion: RHEL9", "osVersion: RHEL99"));
     const r = await runProvision(["validate", dir]);
