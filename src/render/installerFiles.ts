@@ -59,7 +59,7 @@ export function installerFiles(resolved: ResolvedCatalog, trees: readonly Server
       const format = installerFormat(dist.breed, f.content);
       if (!format) continue;
       const osVersion = format === "kickstart" ? dist.osVersion : undefined;
-      const key = `${format}\0${osVersion ?? ""}\0${sameVerdict(format, f.content)}`;
+      const key = verdictKey(format, osVersion, f.content);
       const seen = out.get(key);
       if (seen) {
         out.set(key, { ...seen, copies: seen.copies + 1 });
@@ -85,6 +85,19 @@ export function installerFiles(resolved: ResolvedCatalog, trees: readonly Server
     }
   }
   return [...out.values()].sort((a, b) => compareStrings(a.path, b.path) || compareStrings(a.server, b.server));
+}
+
+const verdictKey = (format: InstallerFormat, osVersion: string | undefined, content: string) => `${format}\0${osVersion ?? ""}\0${sameVerdict(format, content)}`;
+
+/** Lists of installer files (e.g. of several stacks) as one, each verdict once. */
+export function mergeInstallerFiles(lists: readonly (readonly InstallerFile[])[]): InstallerFile[] {
+  const out = new Map<string, InstallerFile>();
+  for (const f of lists.flat()) {
+    const key = verdictKey(f.format, f.osVersion, f.content);
+    const seen = out.get(key);
+    out.set(key, seen ? { ...seen, copies: seen.copies + f.copies + 1 } : f);
+  }
+  return [...out.values()];
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cloudInitProblems, debconfProblems, ksvalidatorProblems, validatorsLine } from "../../components/installerValidators";
 import { DistributionSchema } from "../../src/catalog/schema";
-import { installerFormat, secretPlaceholder, sourceLines, validatorInput } from "../../src/render/installerFiles";
+import { type InstallerFile, installerFormat, mergeInstallerFiles, secretPlaceholder, sourceLines, validatorInput } from "../../src/render/installerFiles";
 import { secretToken } from "../../src/render/secretTokens";
 
 describe("installer files", () => {
@@ -38,6 +38,18 @@ describe("installer files", () => {
       });
     }
   }
+
+  it("files of several stacks: texts that differ in whole-line comments only are checked once, counted as copies", () => {
+    const file = (server: string, content: string, format: InstallerFile["format"] = "kickstart"): InstallerFile => ({
+      format, osVersion: "RHEL9", distribution: "d", distributionAt: { file: "d.yaml", line: 1 }, server, path: "http/autoinstall/web.cfg", copies: 0, origin: { kind: "profile", name: "web" }, content, sources: [],
+    });
+    const merged = mergeInstallerFiles([[file("a/pxe-1", "# for a\ntext\n")], [file("b/pxe-1", "# for b\ntext\n"), file("b/pxe-2", "# for b\ntext\nskipx\n")]]);
+    expect(merged.map((f) => [f.server, f.copies])).toEqual([["a/pxe-1", 1], ["b/pxe-2", 0]]);
+    // A comment that hides a line break Python sees is not a comment to compare by.
+    expect(mergeInstallerFiles([[file("a", "# x\vbogus\ntext\n"), file("b", "# y\ntext\n")]])).toHaveLength(2);
+    // In YAML a # line may be text of a block scalar: cloud-config is compared whole.
+    expect(mergeInstallerFiles([[file("a", "#cloud-config\n# a\n", "cloud-config"), file("b", "#cloud-config\n# b\n", "cloud-config")]])).toHaveLength(2);
+  });
 
   it("a preseed and user-data split lines as their validators do; %ksappend means nothing there", () => {
     expect(validatorInput("preseed", "a\vb\nc").renderedLines).toEqual([1, 2]);

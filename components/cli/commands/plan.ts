@@ -13,6 +13,7 @@ import { impactHtml } from "../../../src/report/htmlReport";
 import { impactMarkdown, impactText } from "../../../src/report/impactReport";
 import { placesOf, type ReportContext } from "../../../src/report/reportContext";
 import { type StackConfig, readStackConfig } from "../../../src/stackConfig";
+import type { InstallerFile } from "../../../src/render/installerFiles";
 import { checkInstallerFiles, type ValidatorsReport, validatorsLine } from "../../installerValidators";
 import { storedObjectLists } from "../../objectLists";
 import { runSandboxed } from "../../sandbox";
@@ -60,16 +61,11 @@ function previewErrors(stdout: string): string {
   }
 }
 
-/** The stack's servers rendered from its catalog as it is now (the state holds no origins and no text). */
-export function renderNow(stack: StackConfig): ServerTree[] {
-  return renderNowChecked(stack, false).trees;
-}
-
-/** The same, and (`check`) every autoinstall file checked by its installer's validator. */
-export function renderNowChecked(stack: StackConfig, check = true): { trees: ServerTree[]; validators?: ValidatorsReport } {
-  if (stack.catalogPaths.length === 0) return { trees: [] };
-  const r = runSandboxed<TreesResult>({ kind: "trees", catalog: loadCatalogInput([...stack.catalogPaths], { payloadRoots: stack.payloadRoots }), servers: stack.servers, installerFiles: check });
-  return { trees: r.trees, ...(check ? { validators: checkInstallerFiles(r.installerFiles ?? [], { withServer: true }) } : {}) };
+/** The stack's servers rendered from its catalog as it is now (the state holds no origins and no text), with their autoinstall files. */
+export function renderNow(stack: StackConfig): { trees: ServerTree[]; installerFiles: InstallerFile[] } {
+  if (stack.catalogPaths.length === 0) return { trees: [], installerFiles: [] };
+  const r = runSandboxed<TreesResult>({ kind: "trees", catalog: loadCatalogInput([...stack.catalogPaths], { payloadRoots: stack.payloadRoots }), servers: stack.servers, installerFiles: true });
+  return { trees: r.trees, installerFiles: r.installerFiles ?? [] };
 }
 
 /** The validators' report as a report shows it. */
@@ -115,9 +111,10 @@ export function planCommand(opts: PlanOptions): CommandResult {
     const base = opts.base !== undefined ? renderAtBase(opts.base, stack, projectDir) : undefined;
     const found = enginePlan(projectDir, opts.stack, { refresh: opts.refresh ?? false, servers: stack.servers.map((s) => s.name) });
     if (!("impact" in found)) return found;
-    const now = renderNowChecked(stack);
+    const now = renderNow(stack);
     const { plan, changes } = reviewOf(found, now.trees, base);
-    const ctx: ReportContext = { servers: placesOf(stack.servers), files: plan.files, notes: plan.notes, warnings: plan.warnings, changes, ...(now.validators ? { validators: validatorsContext(now.validators) } : {}) };
+    const validators = validatorsContext(checkInstallerFiles(now.installerFiles, { withServer: true }));
+    const ctx: ReportContext = { servers: placesOf(stack.servers), files: plan.files, notes: plan.notes, warnings: plan.warnings, changes, validators };
     return planOutput(plan, changes, ctx, { ...(opts.format ? { format: opts.format } : {}), ...(opts.html ? { html: opts.html } : {}), title: `Provisioning plan: stack ${opts.stack}` });
   });
 }
