@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type CatalogIssue, knownList } from "../src/catalog/errors";
-import { type InstallerFile, type InstallerFormat, validatorInput } from "../src/render/installerFiles";
+import { type InstallerFile, type InstallerFormat, type ValidatorInput, validatorInput } from "../src/render/installerFiles";
 import { visibleText } from "../src/util/visibleText";
 
 /** Where `.ci/install-validators` puts pykickstart when `ksvalidator` is not on PATH. */
@@ -149,8 +149,7 @@ function ksVersions(command: string): Set<string> {
   return new Set(r.stdout.split("\n").map((l) => l.trim()).filter((l) => /^[A-Z0-9.]+$/.test(l)));
 }
 
-const located = (f: InstallerFile, problem: Problem, tool: string, withServer: boolean): CatalogIssue => {
-  const input = validatorInput(f.format, f.content);
+const located = (f: InstallerFile, input: ValidatorInput, problem: Problem, tool: string, withServer: boolean): CatalogIssue => {
   const renderedLine = problem.line > 0 ? (input.renderedLines[problem.line - 1] ?? 0) : 0;
   const source = renderedLine > 0 ? f.sources[renderedLine - 1] : null;
   const where = `${f.path}${renderedLine > 0 ? `:${renderedLine}` : ""}${withServer ? ` on server ${f.server}${f.copies ? ` (and ${f.copies} more like it)` : ""}` : ""}`;
@@ -216,7 +215,7 @@ export function checkInstallerFiles(files: readonly InstallerFile[], opts: { env
     const seen = ran.get(key) ?? { tool, ...(f.osVersion ? { version: f.osVersion } : {}), files: 0 };
     ran.set(key, { ...seen, files: seen.files + 1 });
     for (const line of input.neutralized) {
-      issues.push(located(f, { line: input.renderedLines.indexOf(line) + 1, message: "%ksappend is not followed by the check (the installer fetches it)", severity: "warning" }, tool, opts.withServer ?? false));
+      issues.push(located(f, input, { line: input.renderedLines.indexOf(line) + 1, message: "%ksappend is not followed by the check (the installer fetches it)", severity: "warning" }, tool, opts.withServer ?? false));
     }
     let problems: Problem[];
     if (run.timedOut) problems = [{ line: 0, message: `did not finish within ${TIME_LIMIT_MS / 1000} s and was stopped`, severity: "error" }];
@@ -225,7 +224,7 @@ export function checkInstallerFiles(files: readonly InstallerFile[], opts: { env
     else problems = run.status === 0 ? [] : cloudInitProblems(run.stderr, input.text);
     // A validator that failed without saying why still rejected the file.
     if (run.status !== 0 && !problems.some((p) => p.severity === "error")) problems.push({ line: 0, message: `exited ${run.status ?? "on a signal"}: ${run.stderr || run.stdout}`, severity: "error" });
-    issues.push(...problems.slice(0, PROBLEMS_PER_FILE).map((p) => located(f, p, f.format === "kickstart" ? `${tool} -v ${f.osVersion}` : tool, opts.withServer ?? false)));
+    issues.push(...problems.slice(0, PROBLEMS_PER_FILE).map((p) => located(f, input, p, f.format === "kickstart" ? `${tool} -v ${f.osVersion}` : tool, opts.withServer ?? false)));
     if (problems.length > PROBLEMS_PER_FILE) issues.push({ file: f.path, line: 0, path: `${f.origin.kind} ${f.origin.name}`, message: `${tool}: ${problems.length - PROBLEMS_PER_FILE} more problems`, severity: "error" });
   }
   // In one order whatever the files' order: kickstart, preseed, cloud-config.
