@@ -16,7 +16,8 @@ import { visibleText } from "../src/util/visibleText";
 
 /** Where `.ci/install-validators` puts pykickstart when `ksvalidator` is not on PATH. */
 export const DEFAULT_KSVALIDATOR = "/opt/pulumi-provisioning/pykickstart/bin/ksvalidator";
-const TIME_LIMIT_MS = 60_000;
+/** @default PROVISIONING_VALIDATOR_TIMEOUT seconds, else 60 */
+const timeLimitMs = () => (Number(process.env.PROVISIONING_VALIDATOR_TIMEOUT) > 0 ? Number(process.env.PROVISIONING_VALIDATOR_TIMEOUT) : 60) * 1000;
 /** A validator's message is quoted at most this long. */
 const MESSAGE_CHARS = 400;
 /** Problems reported per file; the rest are counted. */
@@ -91,7 +92,7 @@ function runTool(command: string, args: readonly string[], text: string, fileNam
     const file = path.join(dir, fileName);
     fs.writeFileSync(file, text, { mode: 0o600 });
     const [bin, ...pre] = [...networkIsolation(), command];
-    const r = spawnSync(bin!, [...pre, ...args, file], { cwd: dir, env: {}, encoding: "utf8", timeout: TIME_LIMIT_MS, killSignal: "SIGKILL", maxBuffer: 4 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+    const r = spawnSync(bin!, [...pre, ...args, file], { cwd: dir, env: {}, encoding: "utf8", timeout: timeLimitMs(), killSignal: "SIGKILL", maxBuffer: 4 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
     const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT" || r.signal === "SIGKILL";
     if (r.error && !timedOut) throw r.error;
     return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", timedOut };
@@ -218,7 +219,7 @@ export function checkInstallerFiles(files: readonly InstallerFile[], opts: { env
       issues.push(located(f, input, { line: input.renderedLines.indexOf(line) + 1, message: "%ksappend is not followed by the check (the installer fetches it)", severity: "warning" }, tool, opts.withServer ?? false));
     }
     let problems: Problem[];
-    if (run.timedOut) problems = [{ line: 0, message: `did not finish within ${TIME_LIMIT_MS / 1000} s and was stopped`, severity: "error" }];
+    if (run.timedOut) problems = [{ line: 0, message: `did not finish within ${timeLimitMs() / 1000} s and was stopped (PROVISIONING_VALIDATOR_TIMEOUT sets the limit in seconds)`, severity: "error" }];
     else if (f.format === "kickstart") problems = run.status === 0 ? [] : ksvalidatorProblems(`${run.stdout}\n${run.stderr}`);
     else if (f.format === "preseed") problems = debconfProblems(run.stderr);
     else problems = run.status === 0 ? [] : cloudInitProblems(run.stderr, input.text);

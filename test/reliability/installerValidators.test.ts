@@ -191,6 +191,46 @@ describe("installer validators in provision validate", () => {
     expect(r.stdout).toContain("validators: debconf-set-selections ran on 2 files; ksvalidator not available (4 files unchecked); cloud-init schema not available (1 file unchecked)\n");
   });
 
+  it("a validator runs on a file of its own in an empty folder, with no environment, no network and a time limit", async () => {
+    // A stand-in ksvalidator that writes down what it was given, and hangs when asked to.
+    const bin = tmp("validators-fake-");
+    const report = path.join(bin, "report");
+    const hang = path.join(bin, "hang");
+    const fake = path.join(bin, "ksvalidator");
+    fs.writeFileSync(
+      fake,
+      `#!/bin/sh
+if [ "$1" = "-l" ]; then echo RHEL9; exit 0; fi
+{ echo "args: $*"; echo "pwd: $(pwd)"; echo "files: $(ls -A)"; echo "env: $(/usr/bin/env | tr '\\n' ' ')"; echo "net: $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ' ')"; echo; } >> ${report}
+if [ -e ${hang} ]; then exec sleep 30; fi
+exit 0
+`,
+      { mode: 0o755 },
+    );
+    const env = { ...process.env, PROVISIONING_KSVALIDATOR: fake, PULUMI_CONFIG_PASSPHRASE: "never-given-to-a-validator", PROVISIONING_VALIDATOR_TIMEOUT: "2" };
+    const ok = await runProvision(["validate", EXAMPLE_CATALOG], { env });
+    expect(ok.code, ok.stderr).toBe(0);
+    const runs = fs.readFileSync(report, "utf8").trim().split("\n\n");
+    expect(runs).toHaveLength(KICKSTART_PROFILES.length);
+    for (const run of runs) {
+      const [args, pwd, files, seen, netDevices] = run.split("\n").map((l) => l.replace(/^\w+: ?/, ""));
+      // -v and the version, then the file: no -i (no %include followed).
+      expect(args).toMatch(new RegExp(`^-v RHEL9 ${pwd!.replace(/[.]/g, "\\.")}/ks\\.cfg$`));
+      expect(pwd).toMatch(new RegExp(`^${os.tmpdir()}/provision-check-`));
+      expect(files).toBe("ks.cfg");
+      // Nothing but what the shell sets itself.
+      expect(seen!.trim()).toBe(`PWD=${pwd}`);
+      expect(netDevices!.trim()).toBe("lo");
+      expect(fs.existsSync(pwd!)).toBe(false);
+    }
+    fs.writeFileSync(hang, "");
+    const started = Date.now();
+    const stuck = await runProvision(["validate", EXAMPLE_CATALOG], { env });
+    expect(stuck.code).toBe(1);
+    expect(stuck.stderr).toMatch(/ksvalidator -v RHEL9 rejects this file: did not finish within 2 s and was stopped/);
+    expect(Date.now() - started).toBeLessThan(4 * 2000 + 15_000);
+  });
+
   it("%include and %ksappend make the validator read no file and fetch no URL", async () => {
     const connections: string[] = [];
     const server = net.createServer((s) => {
