@@ -44,7 +44,8 @@ export function objectFingerprint(resolved: ResolvedCatalog, kind: ObjectKind, n
       break;
     }
     case "distribution": {
-      const { origin, kernelFile, initrdFile, kernel, initrd, ...rest } = resolved.distributions.get(name)!;
+      // osVersion only says which validator checks its files: no child holds anything of it.
+      const { origin, kernelFile, initrdFile, kernel, initrd, osVersion: _v, ...rest } = resolved.distributions.get(name)!;
       def = {
         ...rest,
         kernel: payloadIdentity(kernel, origin),

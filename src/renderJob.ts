@@ -11,6 +11,7 @@ import { type ResolvedCatalog, resolveCatalog } from "./catalog/resolve";
 import { type Server, ServerSchema } from "./catalog/schema";
 import { type ImpactReview, impactReview, objectFingerprint } from "./impact";
 import { destinationClaimIssues, pathClaimIssues, pathClaims } from "./render/pathClaims";
+import { type InstallerFile, installerFiles } from "./render/installerFiles";
 import { type ServerTree, render } from "./render/render";
 import { otherSecretToken, printsSecretsOpaquely } from "./render/secretTokens";
 import type { ObjectKind } from "./select";
@@ -21,6 +22,7 @@ export type RenderJob =
    * `stack`: every server of the stack (name and site), to check that some child holds each host.
    * `pending`: servers whose address is not known yet (a stand-in): rendered only to check their
    * paths, no tree returned. `asItWas: true` renders a base revision as it was.
+   * `installerFiles`: also return the autoinstall files for their installers' validators.
    */
   | {
       readonly kind: "trees";
@@ -29,12 +31,15 @@ export type RenderJob =
       readonly stack?: readonly Pick<Server, "name" | "site">[];
       readonly pending?: readonly Server[];
       readonly asItWas?: boolean;
+      readonly installerFiles?: boolean;
     }
   | { readonly kind: "impact"; readonly before: Catalog; readonly after: Catalog; readonly servers: readonly Server[]; readonly afterServers?: readonly Server[] };
 
 export interface ValidateResult {
   readonly counts: { distributions: number; profiles: number; templates: number; builtinTemplates: number; configFiles: number; distributionProfiles: number; hosts: number; files: number };
   readonly warnings: CatalogIssue[];
+  /** Every autoinstall file rendered, for the installers' validators. */
+  readonly installerFiles: InstallerFile[];
 }
 
 export interface TreesResult {
@@ -42,6 +47,8 @@ export interface TreesResult {
   /** `kind/name` → fingerprint of every catalog object (what `impact` compares). */
   readonly fingerprints: Record<string, string>;
   readonly warnings: CatalogIssue[];
+  /** When the job asked for them. */
+  readonly installerFiles?: InstallerFile[];
 }
 
 export type RenderJobResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: CatalogIssue[] };
@@ -127,6 +134,7 @@ function runUnchecked(job: RenderJob): unknown {
           files: tree.files.length,
         },
         warnings: [...resolved.warnings],
+        installerFiles: installerFiles(withEveryHost, [tree]),
       } satisfies ValidateResult;
     }
     case "trees": {
@@ -136,7 +144,7 @@ function runUnchecked(job: RenderJob): unknown {
       const trees = job.servers.map((s) => renderChecked(resolved, s));
       const clashes = asItWas ? [] : [...pathClaimIssues(resolved, [...trees, ...(job.pending ?? []).map((s) => render(resolved, s))]), ...destinationClaimIssues(resolved)];
       throwIfAny([...unplaced, ...clashes]);
-      return { trees, fingerprints: catalogFingerprints(resolved), warnings: [...resolved.warnings] } satisfies TreesResult;
+      return { trees, fingerprints: catalogFingerprints(resolved), warnings: [...resolved.warnings], ...(job.installerFiles ? { installerFiles: installerFiles(resolved, trees) } : {}) } satisfies TreesResult;
     }
     case "impact": {
       const after = resolveCatalog(job.after);

@@ -156,6 +156,12 @@ export const DistributionSchema = z.strictObject({
   name: NameSchema,
   arch: NameSchema,
   breed: BreedSchema,
+  /** The installer's syntax version its autoinstall files are checked against, e.g. `RHEL9` (`ksvalidator -v`). */
+  osVersion: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9.]{0,31}$/, "expected a kickstart syntax version such as RHEL9 or F40 (letters, digits and dots)")
+    .transform((v) => v.toUpperCase())
+    .optional(),
   kernel: PayloadSchema,
   initrd: PayloadSchema,
   installTree: z.url(),

@@ -134,6 +134,7 @@ export function impactHtml(impact: Impact, ctx: ReportContext = {}, opts: HtmlRe
 <h1>${esc(title)}</h1>
 <div class="summary" id="summary">${esc(impactSummary(impact))}</div>
 ${impact.touched.length ? `<div class="rollout">Rollout order: ${esc(rolloutLine(impact.touched, ctx))}</div>` : ""}
+${ctx.validators ? `<div class="validators">${ctx.validators.problems.map((p) => `<p class="${p.severity}">${p.severity}: ${esc(visibleText(p.text))}</p>`).join("")}Validators: ${esc(visibleText(ctx.validators.summary))}</div>` : ""}
 <div class="filters">
 <label>Site <select id="filter-site">${option("", "all sites")}${sites.map((s) => option(s, s)).join("")}</select></label>
 <label>Wave <select id="filter-wave">${option("", "all waves")}${waves.map((w) => option(String(w), `wave ${w}`)).join("")}</select></label>

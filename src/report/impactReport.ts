@@ -62,6 +62,7 @@ export function impactText(impact: Impact, ctx: ReportContext = {}): string {
   const v = (s: string) => visibleText(s);
   const out = [...(ctx.warnings ?? []).map((w) => `warning: ${v(w)}`), impactSummary(impact)];
   if (impact.touched.length) out.push(`rollout: ${v(rolloutLine(impact.touched, ctx))}`);
+  out.push(...validatorLines(ctx, (p) => `${p.severity}: ${p.text}`, (s) => `validators: ${s}`));
   for (const name of Object.keys(impact.servers)) {
     const s = impact.servers[name]!;
     const notes = ctx.notes?.[name] ?? [];
@@ -71,6 +72,12 @@ export function impactText(impact: Impact, ctx: ReportContext = {}): string {
   }
   out.push(...changesText(ctx.changes ?? [], ctx));
   return `${out.join("\n")}\n`;
+}
+
+/** The validators' line and their problems, in a format's words; nothing when the plan ran none. */
+function validatorLines(ctx: ReportContext, problem: (p: { severity: string; text: string }) => string, summary: (s: string) => string): string[] {
+  if (!ctx.validators) return [];
+  return [...ctx.validators.problems.map((p) => problem({ ...p, text: visibleText(p.text) })), summary(visibleText(ctx.validators.summary))];
 }
 
 /** A section of the markdown in full and in a shorter, folded form. */
@@ -131,8 +138,10 @@ function serverBlock(names: readonly string[], impact: Impact, ctx: ReportContex
  */
 export function impactMarkdown(impact: Impact, ctx: ReportContext = {}, limit = COMMENT_LIMIT): string {
   const warnings = ctx.warnings ?? [];
+  const problems = validatorLines(ctx, (p) => `> **${p.severity === "error" ? "Error" : "Warning"}:** ${mdCode(p.text)}\n`, (s) => `Validators: ${mdCode(s)}\n`);
   const head = [...warnings.slice(0, 20).flatMap((w) => [`> **Warning:** ${mdText(w)}`, ""]), ...(warnings.length > 20 ? [`> ${warnings.length - 20} more warnings`, ""] : []), `**${impactSummary(impact)}**`];
   if (impact.touched.length) head.push("", `Rollout order: ${rolloutLine(impact.touched, ctx, mdText)}`);
+  if (problems.length) head.push("", ...problems.slice(0, 20), ...(problems.length > 20 ? [`> ${problems.length - 20} more problems found by the validators\n`] : []));
   const header = head.join("\n");
 
   const changes = shownGroups(ctx.changes).map((g) => changeBlock(g, ctx));

@@ -24,6 +24,8 @@ export interface ReportContext {
   readonly changes?: readonly ChangeGroup[];
   /** Warnings of the program and engine, shown first. @default - none */
   readonly warnings?: readonly string[];
+  /** The installers' validators: which ran (one line) and what they found, each located. @default - not shown */
+  readonly validators?: { readonly summary: string; readonly problems: readonly { readonly severity: "error" | "warning"; readonly text: string }[] };
 }
 
 export const placesOf = (servers: readonly Server[]): Record<string, ServerPlace> =>

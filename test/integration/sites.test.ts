@@ -87,6 +87,25 @@ describe("site stacks: one catalog, a stack per site, applied and planned in par
     const md = await run(["plan", "--stacks", "site-*", "--markdown"]);
     expect(md.stdout.split("+# reviewed across sites")).toHaveLength(2);
     expect(md.stdout).toContain("site site-a: 2, site site-b: 2, site site-c: 2");
+    // The installers' validators: every site's three kickstarts (each names its child's port: distinct texts).
+    expect((JSON.parse(json.stdout) as { validators: unknown }).validators).toEqual({ summary: "ksvalidator (RHEL9) ran on 9 files", problems: [] });
+  });
+
+  it("plan --stacks: a broken kickstart is one located error per file, naming its server by stack", async () => {
+    const ks = path.join(work, "catalog", "templates", "ks-base.ks.j2");
+    const before = fs.readFileSync(ks, "utf8");
+    fs.writeFileSync(ks, before.replace("selinux --enforcing\n", "selinux --enforcing\nfrobnicate --now\n"));
+    try {
+      const json = await run(["plan", "--stacks", "site-*", "--json"]);
+      expect(json.code, json.stderr).toBe(0);
+      const line = before.split("\n").indexOf("selinux --enforcing") + 2;
+      const { validators } = JSON.parse(json.stdout) as { validators: { summary: string; problems: { text: string }[] } };
+      expect(validators.summary).toBe("ksvalidator (RHEL9) ran on 9 files");
+      const want = SITES.flatMap((site) => [["db", "pxe-2"], ["web", "pxe-1"], ["web-frontend", "pxe-1"]].map(([profile, server]) => `${ks}:${line} profile ${profile}: ksvalidator -v RHEL9 rejects http/autoinstall/${profile}.cfg:${line} on server ${site}/${server}: Unknown command: frobnicate`));
+      expect(validators.problems.map((p) => p.text).sort()).toEqual(want.sort());
+    } finally {
+      fs.writeFileSync(ks, before);
+    }
   });
 
   it("up --stacks --wave 0: the first wave of every site; the plan then names the second waves only", async () => {

@@ -1,6 +1,7 @@
 /** `provision plan --stack S [--json|--markdown|--html FILE] [--refresh] [--base REF]`: the engine's preview, grouped by server, with what each changed file says. */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { formatIssue } from "../../../src/catalog/errors";
 import { loadCatalogInput } from "../../../src/catalog/load";
 import type { ServerTree } from "../../../src/render/render";
 import { type ChangeGroup, changesJson, groupChanges } from "../../../src/review/changeGroups";
@@ -13,6 +14,8 @@ import { impactMarkdown, impactText } from "../../../src/report/impactReport";
 import { placesOf, type ReportContext } from "../../../src/report/reportContext";
 import { type StackConfig, readStackConfig } from "../../../src/stackConfig";
 import { visibleJson, visibleText } from "../../../src/util/visibleText";
+import type { InstallerFile } from "../../../src/render/installerFiles";
+import { checkInstallerFiles, type ValidatorsReport, validatorsLine } from "../../installerValidators";
 import { storedObjectLists } from "../../objectLists";
 import { runSandboxed } from "../../sandbox";
 import { renderAtBase } from "../baseRevision";
@@ -59,11 +62,18 @@ function previewErrors(stdout: string): string {
   }
 }
 
-/** The stack's servers rendered from its catalog as it is now (the state holds no origins and no text). */
-export function renderNow(stack: StackConfig): ServerTree[] {
-  if (stack.catalogPaths.length === 0) return [];
-  return runSandboxed<TreesResult>({ kind: "trees", catalog: loadCatalogInput([...stack.catalogPaths], { payloadRoots: stack.payloadRoots }), servers: stack.servers }).trees;
+/** The stack's servers rendered from its catalog as it is now (the state holds no origins and no text), with their autoinstall files. */
+export function renderNow(stack: StackConfig): { trees: ServerTree[]; installerFiles: InstallerFile[] } {
+  if (stack.catalogPaths.length === 0) return { trees: [], installerFiles: [] };
+  const r = runSandboxed<TreesResult>({ kind: "trees", catalog: loadCatalogInput([...stack.catalogPaths], { payloadRoots: stack.payloadRoots }), servers: stack.servers, installerFiles: true });
+  return { trees: r.trees, installerFiles: r.installerFiles ?? [] };
 }
+
+/** The validators' report as a report shows it. */
+export const validatorsContext = (r: ValidatorsReport): NonNullable<ReportContext["validators"]> => ({
+  summary: validatorsLine(r),
+  problems: r.issues.map((i) => ({ severity: i.severity, text: formatIssue({ ...i, severity: "error" }) })),
+});
 
 /** Each changed file's catalog object, from the catalog now (or at the base, for a file it deletes). */
 function withOrigins(plan: Plan, trees: readonly ServerTree[]): Plan {
@@ -89,7 +99,8 @@ export function planOutput(plan: Plan, changes: readonly ChangeGroup[], ctx: Rep
     note = `wrote ${visibleText(opts.html)}\n`;
   }
   const format = opts.format ?? "text";
-  const body = format === "json" ? `${visibleJson({ ...plan.impact, changes: changesJson(changes) })}\n` : format === "markdown" ? impactMarkdown(plan.impact, ctx) : impactText(plan.impact, ctx);
+  const validators = ctx.validators ? { validators: { summary: ctx.validators.summary, problems: ctx.validators.problems } } : {};
+  const body = format === "json" ? `${visibleJson({ ...plan.impact, changes: changesJson(changes), ...validators })}\n` : format === "markdown" ? impactMarkdown(plan.impact, ctx) : impactText(plan.impact, ctx);
   return ok(body, note);
 }
 
@@ -101,8 +112,10 @@ export function planCommand(opts: PlanOptions): CommandResult {
     const base = opts.base !== undefined ? renderAtBase(opts.base, stack, projectDir) : undefined;
     const found = enginePlan(projectDir, opts.stack, { refresh: opts.refresh ?? false, servers: stack.servers.map((s) => s.name) });
     if (!("impact" in found)) return found;
-    const { plan, changes } = reviewOf(found, renderNow(stack), base);
-    const ctx: ReportContext = { servers: placesOf(stack.servers), files: plan.files, notes: plan.notes, warnings: plan.warnings, changes };
+    const now = renderNow(stack);
+    const { plan, changes } = reviewOf(found, now.trees, base);
+    const validators = validatorsContext(checkInstallerFiles(now.installerFiles, { withServer: true }));
+    const ctx: ReportContext = { servers: placesOf(stack.servers), files: plan.files, notes: plan.notes, warnings: plan.warnings, changes, validators };
     return planOutput(plan, changes, ctx, { ...(opts.format ? { format: opts.format } : {}), ...(opts.html ? { html: opts.html } : {}), title: `Provisioning plan: stack ${opts.stack}` });
   });
 }

@@ -23,7 +23,9 @@ import { limiter } from "../../limit";
 import { renderAtBase } from "../baseRevision";
 import { runPulumiAsync } from "../engine";
 import { type CommandResult, guard } from "../result";
-import { type PlanOptions, planOfPreview, planOutput, renderNow, reviewOf } from "./plan";
+import { type InstallerFile, mergeInstallerFiles } from "../../../src/render/installerFiles";
+import { checkInstallerFiles } from "../../installerValidators";
+import { type PlanOptions, planOfPreview, planOutput, renderNow, reviewOf, validatorsContext } from "./plan";
 import { noSuchWave, waveUp } from "./up";
 
 export interface SitesOptions {
@@ -59,6 +61,7 @@ interface StackReview {
   readonly stack?: StackConfig;
   readonly plan?: Plan;
   readonly contents?: Contents;
+  readonly installerFiles?: InstallerFile[];
   readonly failure?: string;
 }
 
@@ -93,8 +96,10 @@ export async function sitesPlanCommand(opts: SitesOptions & Pick<PlanOptions, "f
       const base = opts.base !== undefined ? renderAtBase(opts.base, stack, projectDir) : undefined;
       const found = planOfPreview(await runPulumiAsync(projectDir, ["preview", "--json", "--stack", name, ...(opts.refresh ? ["--refresh"] : [])]), name, stack.servers.map((s) => s.name));
       if (!("impact" in found)) return { name, stack, failure: found.stderr.trim() };
-      const { plan, contents } = reviewOf(found, renderNow(stack), base);
-      return { name, stack, plan, contents };
+      const now = renderNow(stack);
+      const { plan, contents } = reviewOf(found, now.trees, base);
+      // Servers as the report names them: `<stack>/<server>`.
+      return { name, stack, plan, contents, installerFiles: now.installerFiles.map((f) => ({ ...f, server: `${name}/${f.server}` })) };
     } catch (e) {
       return { name, failure: failureOf(e) };
     }
@@ -105,7 +110,9 @@ export async function sitesPlanCommand(opts: SitesOptions & Pick<PlanOptions, "f
   const { plan, places } = mergeStackPlans(stackPlans);
   // One diff for every server of every site it reaches.
   const changes: ChangeGroup[] = groupChanges(plan.files as Record<string, readonly PlannedFile[]>, mergeContents(...reviews.map((r) => r.contents!)));
-  const ctx: ReportContext = { servers: places, files: plan.files, notes: plan.notes, warnings: plan.warnings, changes };
+  // One catalog reaches every site: each distinct file is checked once.
+  const validators = validatorsContext(checkInstallerFiles(mergeInstallerFiles(reviews.map((r) => r.installerFiles ?? [])), { withServer: true }));
+  const ctx: ReportContext = { servers: places, files: plan.files, notes: plan.notes, warnings: plan.warnings, changes, validators };
   return planOutput(plan, changes, ctx, { ...(opts.format ? { format: opts.format } : {}), ...(opts.html ? { html: opts.html } : {}), title: `Provisioning plan: stacks ${names.join(", ")}` });
 }
 

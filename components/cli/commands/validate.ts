@@ -1,8 +1,12 @@
-/** `provision validate <catalog> [--payload-root DIR…]`: load, resolve, and render every profile on a server that serves them all. */
+/**
+ * `provision validate <catalog> [--payload-root DIR…]`: load, resolve, and render every profile on
+ * a server that serves them all; then check each autoinstall file with its installer's validator.
+ */
 import { leavesWhereNamed } from "../../../src/catalog/catalogFile";
 import { CatalogError, formatIssue } from "../../../src/catalog/errors";
 import { type LoadOptions, type Catalog, loadCatalog } from "../../../src/catalog/load";
 import type { ValidateResult } from "../../../src/renderJob";
+import { checkInstallerFiles, validatorsLine } from "../../installerValidators";
 import { runSandboxed } from "../../sandbox";
 import { type CommandResult, guard, ok } from "../result";
 
@@ -25,11 +29,15 @@ export function loadCatalogArgument(catalog: string, options: LoadOptions): Cata
 
 export function validateCommand(opts: ValidateOptions): CommandResult {
   return guard(() => {
-    const { counts: c, warnings } = runSandboxed<ValidateResult>({ kind: "validate", catalog: loadCatalogArgument(opts.catalog, { payloadRoots: opts.payloadRoots ?? [] }) });
+    const { counts: c, warnings, installerFiles } = runSandboxed<ValidateResult>({ kind: "validate", catalog: loadCatalogArgument(opts.catalog, { payloadRoots: opts.payloadRoots ?? [] }) });
     const summary =
       `ok: ${c.distributions} distributions, ${c.profiles} profiles, ${c.templates} templates` +
       `${c.builtinTemplates ? ` (+${c.builtinTemplates} builtin)` : ""}, ${c.configFiles} config files, ${c.distributionProfiles} distribution profiles${c.hosts ? `, ${c.hosts} host${c.hosts === 1 ? "" : "s"}` : ""}; ` +
       `${c.files} files rendered`;
-    return ok(`${summary}\n`, warnings.map((w) => `${formatIssue(w)}\n`).join(""));
+    const checked = checkInstallerFiles(installerFiles);
+    const lines = [...warnings, ...checked.issues].map((w) => `${formatIssue(w)}\n`).join("");
+    const validators = `validators: ${validatorsLine(checked)}\n`;
+    if (checked.issues.some((i) => i.severity === "error")) return { stdout: validators, stderr: lines, exitCode: 1 };
+    return ok(`${summary}\n${validators}`, lines);
   });
 }
