@@ -103,11 +103,17 @@ export function mergeInstallerFiles(lists: readonly (readonly InstallerFile[])[]
 /**
  * Texts that differ only in whole-line comments get the same verdict from a kickstart or preseed
  * validator (each server's copy names the server in a comment): one of them is checked. A
- * comment in YAML may sit inside a block scalar, so cloud-config is compared whole.
+ * comment in YAML may sit inside a block scalar, so cloud-config is compared whole but for URLs.
+ * No validator reads where a URL points, and every child writes its own address and port into
+ * its copy: without this a fleet of a thousand children ran a thousand validators per profile.
  */
 function sameVerdict(format: InstallerFormat, content: string): string {
-  return format === "cloud-config" ? content : content.split("\n").filter((l) => !/^[ \t]*#[^\r\v\f\x1c-\x1e\x85\u2028\u2029]*$/.test(l)).join("\n");
+  const anyWhere = content.replace(URL_AUTHORITY, "$1://~");
+  return format === "cloud-config" ? anyWhere : anyWhere.split("\n").filter((l) => !/^[ \t]*#[^\r\v\f\x1c-\x1e\x85\u2028\u2029]*$/.test(l)).join("\n");
 }
+
+/** A URL's scheme and authority (user, host, port): the part that names a place, not a syntax. */
+const URL_AUTHORITY = /\b([a-z][a-z0-9+.-]*):\/\/[^/\s"'<>]*/gi;
 
 const TAG = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}/g;
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -51,6 +51,21 @@ describe("installer files", () => {
     expect(mergeInstallerFiles([[file("a", "#cloud-config\n# a\n", "cloud-config"), file("b", "#cloud-config\n# b\n", "cloud-config")]])).toHaveLength(2);
   });
 
+  it("copies that differ only where their URLs point (each child's address and port) are checked once", () => {
+    const file = (server: string, content: string, format: InstallerFile["format"] = "kickstart"): InstallerFile => ({
+      format, osVersion: "RHEL9", distribution: "d", distributionAt: { file: "d.yaml", line: 1 }, server, path: "http/autoinstall/web.cfg", copies: 0, origin: { kind: "profile", name: "web" }, content, sources: [],
+    });
+    const ks = (where: string) => `url --url=http://${where}/os\n%post\ncurl -fsS "https://${where}/report"\n%end\n`;
+    const children = ["10.0.0.2:8080", "10.0.1.2:18081", "[fd00::2]:80", "user@pxe-east.lab:8080", "pxe-west"];
+    expect(mergeInstallerFiles([children.map((w, i) => file(`pxe-${i}`, ks(w)))]).map((f) => [f.server, f.copies])).toEqual([["pxe-0", 4]]);
+    const user = (where: string) => `#cloud-config\nautoinstall:\n  early-commands: ["curl http://${where}/x"]\n`;
+    expect(mergeInstallerFiles([children.map((w, i) => file(`pxe-${i}`, user(w), "cloud-config"))])).toHaveLength(1);
+    // Only the place is masked: a path, a scheme or a word outside a URL still tells copies apart.
+    expect(mergeInstallerFiles([[file("a", ks("h:1")), file("b", ks("h:1").replace("/os", "/other"))]])).toHaveLength(2);
+    expect(mergeInstallerFiles([[file("a", ks("h:1")), file("b", ks("h:1").replace("url --url=http", "url --url=ftp"))]])).toHaveLength(2);
+    expect(mergeInstallerFiles([[file("a", `${ks("h:1")}rootpw x\n`), file("b", `${ks("h:1")}rootpw y\n`)]])).toHaveLength(2);
+  });
+
   it("a preseed and user-data split lines as their validators do; %ksappend means nothing there", () => {
     expect(validatorInput("preseed", "a\vb\nc").renderedLines).toEqual([1, 2]);
     expect(validatorInput("cloud-config", "a\u2028b\nc").renderedLines).toEqual([1, 1, 2]);

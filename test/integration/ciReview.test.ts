@@ -24,6 +24,7 @@ const RUNS = [3, 4, 5, 6, 7, 8, 9, 10];
 const ticks = (n: number) => "`".repeat(n);
 const STACK_FILE = `config:
   provisioning:catalog: catalog
+  provisioning:catalogSecrets: [root_password_hash]
   provisioning:servers:
     - name: dc1-a
       transport: { kind: local, root: /nonexistent/dc1-a }
@@ -152,10 +153,11 @@ describe("the review every pull request gets: no engine, no secret", () => {
     const comment = botComments()[0]!.body;
     expect(botComments()).toHaveLength(1);
     expectNoForgery(comment);
-    // The whole error is one block: every issue (one per file) inside it.
+    // The whole error is one block: every issue (one per file) inside it, the file's name on one
+    // line with its newlines shown as \n (provision writes no raw control character).
     const blocks = fencedBlocks(comment);
     expect(blocks).toHaveLength(1);
-    expect(blocks[0]!.filter((l) => l === FAKE)).toHaveLength(RUNS.length);
+    expect(blocks[0]!.filter((l) => l.includes(`\\n${FAKE}\\n`))).toHaveLength(RUNS.length);
     expect(comment).toContain(`\n${ticks(11)}\n`);
     git("reset", "-q", "--hard", "HEAD^");
   });

@@ -219,8 +219,9 @@ describe("reviews show what changes inside each file", () => {
       expect(comments).toHaveLength(1);
       const body = comments[0]!.body;
       expect(body).toContain("#### Provisioning plan: stack `test` failed");
-      // Each file's issue (the engine repeats its diagnostics in its log) inside the fence.
-      expect(fencedBlocks(body).flat().filter((l) => l === FAKE).length).toBeGreaterThanOrEqual(8);
+      // Each file's issue (the engine repeats its diagnostics in its log) inside the fence, the
+      // file's name on one line with its newlines shown as \n.
+      expect(fencedBlocks(body).flat().filter((l) => l.includes(`\\n${FAKE}\\n`)).length).toBeGreaterThanOrEqual(8);
       for (const line of markupLines(body)) {
         expect(line).not.toContain("servers touched: no file changes**");
         expect(line).not.toContain("@octocat");

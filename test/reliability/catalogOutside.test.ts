@@ -56,7 +56,7 @@ function checkout(baseConfig: Record<string, unknown> | undefined): { repo: stri
 }
 
 function writeStack(file: string, config: Record<string, unknown>): void {
-  fs.writeFileSync(file, stringify({ config: { "provisioning:catalog": "catalog", "provisioning:servers": SERVERS, ...config } }));
+  fs.writeFileSync(file, stringify({ config: { "provisioning:catalog": "catalog", "provisioning:catalogSecrets": ["root_password_hash"], "provisioning:servers": SERVERS, ...config } }));
 }
 
 /** The pull request's commit: what `change` leaves in the checkout. */
