@@ -57,16 +57,16 @@ export const COMMANDS: readonly CommandHelp[] = [
   },
   {
     name: "up",
-    synopsis: "up --stack S --wave N | up --stacks GLOB [--wave N]",
-    summary: "applies one rollout wave (`pulumi up` targeted at exactly that wave's changes); with --stacks, every matching stack in parallel, one result line each",
+    synopsis: "up --stack S [--wave N] | up --stacks GLOB [--wave N]",
+    summary: "applies the stack's rollout waves in order, each a `pulumi up` targeted at exactly that wave's changes, and stops at the first that fails; with --stacks, every matching stack in parallel, one result line each",
     options: [
       ["--stack S", "the stack"],
-      ["--wave N", "the wave number (required with --stack; with --stacks, only that wave of each stack)"],
+      ["--wave N", "only this wave (with --stacks, only that wave of each stack)"],
       ["--stacks GLOB", "site stacks: every stack whose stack file matches, at once; exit 1 if any failed"],
       ["--parallel N", "with --stacks: at most N stacks at once (default 4)"],
       ["--project DIR", "the Pulumi project (default: the current directory)"],
     ],
-    example: "provision up --stack dev --wave 0",
+    example: "provision up --stack dev",
   },
   {
     name: "fence",

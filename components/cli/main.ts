@@ -83,9 +83,9 @@ export function run(argv: readonly string[]): CommandResult {
         });
       case "up": {
         arity(0);
-        const wave = need(values.wave, "--wave");
-        if (!/^\d+$/.test(wave)) throw new UsageError(`--wave takes a wave number, got "${wave}"`);
-        return upCommand({ stack: need(values.stack, "--stack"), wave: Number(wave), ...project });
+        const stack = need(values.stack, "--stack");
+        if (values.wave !== undefined && !/^\d+$/.test(values.wave)) throw new UsageError(`--wave takes a wave number, got "${values.wave}"`);
+        return upCommand({ stack, ...(values.wave !== undefined ? { wave: Number(values.wave) } : {}), ...project });
       }
       case undefined:
         throw new UsageError("missing command");

@@ -93,6 +93,21 @@ describe("cli", () => {
     expect(run(["--help"])).toMatchObject({ exitCode: 0 });
   });
 
+  it("up: --wave is optional; without it a stack with no servers has no wave to roll out (exit 1, before the engine)", () => {
+    const empty = tempDir({ "stacks/Pulumi.empty.yaml": `config:\n  provisioning:catalog: ${example}\n` });
+    expect(run(["up", "--stack", "empty", "--project", empty])).toEqual({ stdout: "", stderr: "provision: stack empty has no servers (provisioning:servers): no wave to roll out\n", exitCode: 1 });
+    // --wave N as before: a wave no server is in.
+    expect(run(["up", "--stack", "dev", "--wave", "7", "--project", project])).toEqual({ stdout: "", stderr: "provision: no server of stack dev is in wave 7\n", exitCode: 1 });
+    for (const bad of [["--wave", "x"], ["--wave="], ["--wave=-1"], ["--wave", "1.5"], ["--wave", " 1"]]) {
+      const r = run(["up", "--stack", "dev", ...bad, "--project", project]);
+      expect(r.exitCode, bad.join(" ")).toBe(2);
+      expect(r.stderr, bad.join(" ")).toMatch(/^provision: --wave takes a wave number, got "/);
+    }
+    expect(run(["up", "--wave", "0"]).stderr).toMatch(/^provision: missing --stack\n/);
+    expect(run(["up"]).stderr).toMatch(/^provision: missing --stack\n/);
+    expect(run(["up", "--help"]).stdout).toMatch(/^Usage: provision up --stack S \[--wave N\]/);
+  });
+
   it("invalid stack config exits 1", () => {
     expect(run(["impact", example, example, "--stack", "missing", "--project", project]).exitCode).toBe(1);
   });

@@ -1,6 +1,8 @@
 // Staged rollout on the real engine: servers in waves 0, 1 and 2. A wave-1 server that fails
 // during `up` stops wave 2 in the same `up` (its files stay as they were, on disk and in state);
-// `provision up --wave N` applies one wave; `provision plan` shows the order.
+// `provision up --wave N` applies one wave; `provision up` without `--wave` applies every wave in
+// order and stops at the first that fails; `provision plan` shows the order.
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +26,15 @@ async function stateOf(fleet: Fleet, server: string): Promise<unknown> {
   const r = (JSON.parse(stdout) as { deployment: { resources: StateResource[] } }).deployment.resources.find((x) => serverResourceOf(x.urn) === server)!;
   return { files: flatFiles(r.inputs?.files), manifestSha256: r.outputs?.manifestSha256 };
 }
+
+/** How many updates the stack has recorded. */
+async function historyLength(fleet: Fleet): Promise<number> {
+  const { stdout } = await fleet.project.ok(["stack", "history", "--json", "--stack", "test"]);
+  return (JSON.parse(stdout) as unknown[]).length;
+}
+
+/** The resources an update's output shows the engine working on. */
+const resourcesIn = (updateOutput: string) => [...new Set([...updateOutput.matchAll(/^ ~ {2}pulumi-nodejs:dynamic:Resource (\S+) /gm)].map((m) => m[1]))];
 
 const bytesOf = (fleet: Fleet, server: string) => new Map([...treeOnDisk(fleet.roots[server]!)].map(([p, b]) => [p, b.toString("base64")]));
 
@@ -100,5 +111,57 @@ describe("rollout waves on the real engine", () => {
     const none = await provision(fleet.project, ["up", "--stack", "test", "--wave", "7", "--project", fleet.project.dir]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("no server of stack test is in wave 7");
+  });
+
+  it("provision up without --wave: a failing wave 0 stops the rollout, exit 1, naming the wave that failed and those not run", async () => {
+    fs.appendFileSync(path.join(fleet.catalogDir, "templates", "ks-base.ks.j2"), "# every wave at once\n");
+    const canaryDisk = bytesOf(fleet, "canary");
+    const later = await Promise.all(["early", "late"].map(async (s) => ({ s, disk: bytesOf(fleet, s), state: await stateOf(fleet, s) })));
+    const history = await historyLength(fleet);
+
+    // Root ignores modes, not the immutable attribute: canary's kickstart cannot be replaced.
+    const dir = path.join(fleet.roots["canary"]!, "http", "autoinstall");
+    execFileSync("chattr", ["+i", dir]);
+    let r;
+    try {
+      r = await provision(fleet.project, ["up", "--stack", "test", "--project", fleet.project.dir]);
+    } finally {
+      execFileSync("chattr", ["-i", dir]);
+    }
+    expect(r.code, `${r.stdout}${r.stderr}`).toBe(1);
+    expect(r.stdout.startsWith("wave 0: canary (1 touched)\n")).toBe(true);
+    expect(`${r.stdout}${r.stderr}`).toMatch(new RegExp(`canary: write ${KS}.*EPERM`));
+    expect(r.stderr).toMatch(/^provision: wave 0 failed \(pulumi up exit \d+\); not run: wave 1, wave 2$/m);
+    expect(r.stdout).not.toMatch(/^wave [12]:/m);
+    expect(resourcesIn(r.stdout)).toEqual(["canary"]);
+    // One update only (wave 0's); waves 1 and 2 untouched, on disk and in state; canary holds its previous files.
+    expect(await historyLength(fleet)).toBe(history + 1);
+    expect(bytesOf(fleet, "canary")).toEqual(canaryDisk);
+    for (const { s, disk, state } of later) {
+      expect(bytesOf(fleet, s), s).toEqual(disk);
+      expect(await stateOf(fleet, s), s).toEqual(state);
+    }
+  });
+
+  it("provision up without --wave, after the fix, rolls out every wave in order; a second run has nothing to do and runs no update", async () => {
+    const history = await historyLength(fleet);
+    const r = await provisionOk(fleet.project, ["up", "--stack", "test", "--project", fleet.project.dir]);
+    // One header per wave, in order, each followed by its own update's output.
+    const sections = r.stdout.split(/^(?=wave \d+: )/m);
+    expect(sections.map((x) => x.split("\n")[0])).toEqual(["wave 0: canary (1 touched)", "wave 1: early (1 touched)", "wave 2: late (1 touched)"]);
+    for (const [i, server] of ["canary", "early", "late"].entries()) {
+      expect(sections[i]).toMatch(/Resources:[\s\S]*1 updated/);
+      expect(resourcesIn(sections[i]!), `wave ${i} updates ${server} only`).toEqual([server]);
+      expect(fs.readFileSync(path.join(fleet.roots[server]!, KS), "utf8")).toBe(expectedText(server));
+    }
+    // Waves ran one after the other: each server's kickstart was written no earlier than the previous wave's.
+    const written = ["canary", "early", "late"].map((s) => fs.statSync(path.join(fleet.roots[s]!, KS)).mtimeMs);
+    expect([...written].sort((a, b) => a - b)).toEqual(written);
+    expect(await historyLength(fleet)).toBe(history + 3);
+
+    // Each wave's fresh plan finds nothing left: no update runs.
+    const again = await provisionOk(fleet.project, ["up", "--stack", "test", "--project", fleet.project.dir]);
+    expect(again.stdout).toBe("wave 0: canary (0 touched)\nnothing to do\nwave 1: early (0 touched)\nnothing to do\nwave 2: late (0 touched)\nnothing to do\n");
+    expect(await historyLength(fleet)).toBe(history + 3);
   });
 });
