@@ -29,6 +29,7 @@ import { parseUrn } from "./urn";
 /** Type tokens and names of components/names.ts (the pure core does not import components). */
 export const SERVER_TYPE = "provisioning:index:ProvisioningServer";
 export const RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
+export const CENTRAL_TYPE = "provisioning:index:CentralServer";
 export const SECRET = "[secret]";
 
 export type { PlannedFile };
@@ -42,6 +43,12 @@ export interface Plan {
   readonly notes: Readonly<Record<string, readonly string[]>>;
   /** URNs of each server's component and resource that change, for `up --target`. */
   readonly urns: Readonly<Record<string, readonly string[]>>;
+  /**
+   * URNs of the central component and its records (the stack key, the barrier after each wave)
+   * that are created or updated: a server's targeted `up` needs them when they are new (a new
+   * stack, a new wave). Deletions are left to an update of the whole stack. @default - none
+   */
+  readonly shared?: readonly string[];
   /** Warnings of the program and engine (an SSH child whose host key is not checked, a pattern that matches nothing). */
   readonly warnings: readonly string[];
 }
@@ -107,6 +114,7 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
     return a;
   };
   for (const name of stackServers) get(name);
+  const shared: string[] = [];
 
   for (const step of preview.steps) {
     const u = parseUrn(step.urn);
@@ -116,7 +124,10 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
       if (step.op !== "same") a.urns.push(step.urn);
       continue;
     }
-    if (u.type !== RESOURCE_TYPE || !isBelowServer(step)) continue;
+    if (u.type !== RESOURCE_TYPE || !isBelowServer(step)) {
+      if ((step.op === "create" || step.op === "update") && (u.type === CENTRAL_TYPE || (u.type === RESOURCE_TYPE && parentType(step) === CENTRAL_TYPE))) shared.push(step.urn);
+      continue;
+    }
     const server = u.name;
     const a = get(server);
     a.stepSeen = true;
@@ -172,13 +183,17 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
   const warnings = (preview.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message.trim().replace(/^warning: /, ""));
   const unknown = [...acc.keys()].filter((n) => acc.get(n)!.objectsUnknown).sort(compareStrings);
   if (unknown.length > 0) warnings.push(`the catalog objects that ${unknown.length === 1 ? `server ${unknown[0]}` : `${unknown.length} servers`} held before are not known on this machine (its content store lacks their lists): \`--base REF\` renders them; their files are planned as usual`);
-  return { impact: { touched: Object.keys(servers).filter((n) => servers[n]!.status === "update"), servers }, files, notes, urns, warnings };
+  return { impact: { touched: Object.keys(servers).filter((n) => servers[n]!.status === "update"), servers }, files, notes, urns, shared, warnings };
+}
+
+function parentType(step: PreviewStep): string | undefined {
+  const parent = step.newState?.parent ?? step.oldState?.parent;
+  return parent !== undefined ? parseUrn(parent)?.type : undefined;
 }
 
 /** A server's resource is the dynamic resource whose parent is its ProvisioningServer. */
 function isBelowServer(step: PreviewStep): boolean {
-  const parent = step.newState?.parent ?? step.oldState?.parent;
-  return parent !== undefined && parseUrn(parent)?.type === SERVER_TYPE;
+  return parentType(step) === SERVER_TYPE;
 }
 
 /** What an update of a server does besides its files. */

@@ -48,6 +48,25 @@ describe("up without --wave", () => {
     expect(targets.sort()).toEqual(["u0", "u0b", "u1", "u3", "u4"]);
   });
 
+  it("a wave's update also creates what its servers hang on: the central component and the stack key, and the barrier after that wave only", () => {
+    const stack = stackOf([0, 1, 1, 2]);
+    const urn = (type: string, name: string) => `urn:pulumi:dev::provisioning::${type}::${name}`;
+    const central = urn("provisioning:index:CentralServer", "central");
+    const record = (name: string) => urn("provisioning:index:CentralServer$pulumi-nodejs:dynamic:Resource", name);
+    const shared = [central, record("stack-key"), record("wave-0"), record("wave-1")];
+    const plan = { ...planOf({ s0: ["u0"], s1: [], s2: ["u2"], s3: [] }), shared };
+    const targets = (wave: number) => {
+      const args = waveUp(stack, wave, plan).args ?? [];
+      return args.filter((_, i) => args[i - 1] === "--target");
+    };
+    expect(targets(0)).toEqual([central, record("stack-key"), record("wave-0"), "u0"]);
+    expect(targets(1)).toEqual([central, record("stack-key"), record("wave-1"), "u2"]);
+    expect(targets(2)).toEqual([central, record("stack-key")]);
+    // Nothing new: a wave without changes runs no update.
+    expect(waveUp(stack, 2, { ...plan, shared: [] }).args).toBeUndefined();
+    expect(waveUp(stack, 2, planOf({ s3: [] })).args).toBeUndefined();
+  });
+
   it("names the servers the plan changes that no wave holds (gone from the config), and only those", () => {
     const stack = stackOf([0, 1]);
     expect(outsideWaves(stack, planOf({ s0: ["u0"], s1: [] }))).toEqual([]);

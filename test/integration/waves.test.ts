@@ -1,7 +1,7 @@
 // Staged rollout on the real engine: servers in waves 0, 1 and 2. A wave-1 server that fails
 // during `up` stops wave 2 in the same `up` (its files stay as they were, on disk and in state);
 // `provision up --wave N` applies one wave; `provision up` without `--wave` applies every wave in
-// order and stops at the first that fails; `provision plan` shows the order.
+// order (a new stack included) and stops at the first that fails; `provision plan` shows the order.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flatFiles } from "../../src/state/fileEntries";
 import { unmask } from "../../src/render/secretTokens";
 import { createFleet, serverResourceOf, treeOnDisk, type Fleet } from "../support/fleet";
+import { changes } from "../support/pulumi";
 import { planJson, provision, provisionOk } from "../support/provisionCli";
 
 const KS = "http/autoinstall/web.cfg";
@@ -33,8 +34,9 @@ async function historyLength(fleet: Fleet): Promise<number> {
   return (JSON.parse(stdout) as unknown[]).length;
 }
 
-/** The resources an update's output shows the engine working on. */
-const resourcesIn = (updateOutput: string) => [...new Set([...updateOutput.matchAll(/^ ~ {2}pulumi-nodejs:dynamic:Resource (\S+) /gm)].map((m) => m[1]))];
+/** The dynamic resources an update's output shows the engine updating (`~`) or creating (`+`). */
+const resourcesIn = (updateOutput: string, op: "~" | "+" = "~") =>
+  [...new Set([...updateOutput.matchAll(new RegExp(`^ \\${op} {2}pulumi-nodejs:dynamic:Resource (\\S+) `, "gm"))].map((m) => m[1]))];
 
 const bytesOf = (fleet: Fleet, server: string) => new Map([...treeOnDisk(fleet.roots[server]!)].map(([p, b]) => [p, b.toString("base64")]));
 
@@ -52,12 +54,26 @@ describe("rollout waves on the real engine", () => {
         { name: "late", site: "west", arch: ["x86_64"], profiles: ["web"], wave: 2 },
       ],
     });
-    await fleet.project.up();
-    // One change every server holds: the kickstart template.
-    fs.appendFileSync(path.join(fleet.catalogDir, "templates", "ks-base.ks.j2"), "# wave rollout\n");
   });
   afterAll(async () => {
     await fleet?.dispose();
+  });
+
+  it("provision up without --wave deploys a new stack wave by wave: each wave's update creates what its servers hang on", async () => {
+    const r = await provisionOk(fleet.project, ["up", "--stack", "test", "--project", fleet.project.dir]);
+    const sections = r.stdout.split(/^(?=wave \d+: )/m);
+    expect(sections.map((x) => x.split("\n")[0])).toEqual(["wave 0: canary (1 touched)", "wave 1: early (1 touched)", "wave 2: late (1 touched)"]);
+    // Wave 0 creates the stack key its servers' secret versions hang on; each wave but the last, the barrier after it.
+    const created = [["canary", "stack-key", "wave-0"], ["early", "wave-1"], ["late"]];
+    for (const [i, server] of ["canary", "early", "late"].entries()) {
+      expect(resourcesIn(sections[i]!, "+").sort(), `wave ${i}`).toEqual(created[i]);
+      expect(fs.readFileSync(path.join(fleet.roots[server]!, KS), "utf8")).toBe(expectedText(server));
+    }
+    // Nothing of the stack is left for a whole-stack update.
+    expect(changes(await fleet.project.preview())).toEqual([]);
+
+    // What the next tests roll out: one change every server holds, the kickstart template.
+    fs.appendFileSync(path.join(fleet.catalogDir, "templates", "ks-base.ks.j2"), "# wave rollout\n");
   });
 
   it("provision plan shows the rollout order", async () => {

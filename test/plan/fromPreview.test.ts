@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { planFromPreview } from "../../src/plan/fromPreview";
 import { parsePreviewJson } from "../../src/plan/previewJson";
-import { componentStep, doc, key, knownLists, recordStep, serverStep, type FileSpec } from "./previewDoc";
+import type { PreviewStep } from "../../src/plan/previewJson";
+import { componentStep, doc, key, knownLists, recordStep, serverStep, urn, type FileSpec } from "./previewDoc";
 
 const ks = (k: string, secrets: string[] = []): FileSpec => ({ path: "http/autoinstall/web.cfg", key: key(k), secrets });
 const menu = (k: string): FileSpec => ({ path: "tftp/pxelinux.cfg/default", key: key(k) });
@@ -132,6 +133,19 @@ describe("planFromPreview", () => {
     expect(plan.urns["b"]).toEqual([]);
     // A stack-level record belongs to no server.
     expect(Object.keys(plan.impact.servers)).toEqual(["a", "b"]);
+  });
+
+  it("the central component's and its records' new or changed steps are shared (what a wave's servers hang on); deletions, unchanged steps and other resources are not", () => {
+    const centralUrn = urn("provisioning:index:CentralServer", "central");
+    const central: PreviewStep = { op: "create", urn: centralUrn, newState: { urn: centralUrn, type: "provisioning:index:CentralServer", inputs: {} } };
+    const otherUrn = urn("aws:ec2/instance:Instance", "vm");
+    const other: PreviewStep = { op: "create", urn: otherUrn, newState: { urn: otherUrn, type: "aws:ec2/instance:Instance", inputs: {} } };
+    const steps = [central, recordStep("create", "stack-key"), recordStep("update", "wave-1"), recordStep("delete", "wave-2"), recordStep("same", "wave-0"), other, componentStep("create", "a"), serverStep("create", "a", undefined, { files: [ks("1")] })];
+    const plan = planFromPreview(doc(steps), ["a"]);
+    expect(plan.shared).toEqual([central.urn, steps[1]!.urn, steps[2]!.urn]);
+    expect(plan.urns["a"]).toEqual([steps[6]!.urn, steps[7]!.urn]);
+    // A server named like a record is a server, not shared.
+    expect(planFromPreview(doc([serverStep("update", "wave-0", { files: [ks("1")] }, { files: [ks("2")] })])).shared).toEqual([]);
   });
 
   it("a server named like a stack-level record is still a server: its resource sits below its ProvisioningServer", () => {

@@ -7,10 +7,12 @@
  */
 import * as path from "node:path";
 import type { Plan } from "../../../src/plan/fromPreview";
+import { parseUrn } from "../../../src/plan/urn";
 import { placesOf, rolloutOrder } from "../../../src/report/reportContext";
 import { type StackConfig, readStackConfig } from "../../../src/stackConfig";
 import { compareStrings } from "../../../src/util/canonical";
 import { visibleText } from "../../../src/util/visibleText";
+import { waveBarrierName } from "../../names";
 import { runPulumi } from "../engine";
 import { type CommandResult, guard, ok } from "../result";
 import { enginePlan } from "./plan";
@@ -23,18 +25,25 @@ export interface UpOptions {
   readonly projectDir?: string;
 }
 
-/** A wave's servers, and the arguments of the `pulumi up` that applies exactly their steps (none: nothing to do). */
+/** The wave numbers the stack's servers have, in rollout order (ascending; a server without `wave` is in wave 0). */
+export const stackWaves = (stack: StackConfig): number[] => rolloutOrder(stack.servers.map((s) => s.name), { servers: placesOf(stack.servers) }).map(([wave]) => wave);
+
+/**
+ * A wave's servers, and the arguments of the `pulumi up` that applies exactly their steps (none:
+ * nothing to do), with what they hang on that is new: the central component and the stack key
+ * (a new stack), and the barrier after this wave, which waits for its servers. Another wave's
+ * barrier is that wave's.
+ */
 export function waveUp(stack: StackConfig, wave: number, plan: Plan): { members: string[]; touched: string[]; args?: string[] } {
   const members = stack.servers.filter((s) => (s.wave ?? 0) === wave).map((s) => s.name);
-  const urns = members.flatMap((m) => plan.urns[m] ?? []);
+  const barriers = new Map(stackWaves(stack).map((w) => [waveBarrierName(w), w]));
+  const shared = (plan.shared ?? []).filter((u) => (barriers.get(parseUrn(u)?.name ?? "") ?? wave) === wave);
+  const urns = [...shared, ...members.flatMap((m) => plan.urns[m] ?? [])];
   const touched = members.filter((m) => plan.impact.touched.includes(m));
   return { members, touched, ...(urns.length ? { args: ["up", "--yes", "--skip-preview", "--stack", stack.stack, ...urns.flatMap((u) => ["--target", u])] } : {}) };
 }
 
 export const noSuchWave = (stack: StackConfig, wave: number) => !stack.servers.some((s) => (s.wave ?? 0) === wave);
-
-/** The wave numbers the stack's servers have, in rollout order (ascending; a server without `wave` is in wave 0). */
-export const stackWaves = (stack: StackConfig): number[] => rolloutOrder(stack.servers.map((s) => s.name), { servers: placesOf(stack.servers) }).map(([wave]) => wave);
 
 /** Servers the plan changes that no wave holds: gone from the stack's config, their removal is the stack's as a whole. */
 export const outsideWaves = (stack: StackConfig, plan: Plan): string[] =>
