@@ -135,6 +135,18 @@ describe("rollout waves on the real engine", () => {
     const later = await Promise.all(["early", "late"].map(async (s) => ({ s, disk: bytesOf(fleet, s), state: await stateOf(fleet, s) })));
     const history = await historyLength(fleet);
 
+    // A plan that fails (a catalog the program refuses) stops the rollout before its wave.
+    const bad = path.join(fleet.catalogDir, "zz-bad.yaml");
+    fs.writeFileSync(bad, "profiles:\n  - name: web\n    parent: nowhere\n");
+    try {
+      const refused = await provision(fleet.project, ["up", "--stack", "test", "--project", fleet.project.dir]);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe("");
+      expect(refused.stderr).toMatch(/^provision: the plan before wave 0 failed; not run: wave 0, wave 1, wave 2\nprovision: pulumi preview failed/);
+    } finally {
+      fs.rmSync(bad);
+    }
+
     // Root ignores modes, not the immutable attribute: canary's kickstart cannot be replaced.
     const dir = path.join(fleet.roots["canary"]!, "http", "autoinstall");
     execFileSync("chattr", ["+i", dir]);

@@ -93,7 +93,7 @@ function everyWave(projectDir: string, stack: StackConfig): CommandResult {
     // front saw as "same" would be left out of its wave's targets without a word. One preview per
     // wave is cheap beside an update that writes to every child of the wave.
     const plan = enginePlan(projectDir, stack.stack, { servers: stack.servers.map((s) => s.name) });
-    if (!("impact" in plan)) return { stdout, stderr: `${stderr}provision: wave ${wave} not started: its plan failed${notRun(i)}\n${plan.stderr}`, exitCode: 1 };
+    if (!("impact" in plan)) return { stdout, stderr: `${stderr}provision: the plan before wave ${wave} failed${notRun(i)}\n${plan.stderr}`, exitCode: 1 };
     if (i === 0) outside = outsideWaves(stack, plan);
     const r = applyWave(projectDir, stack, wave, plan);
     stdout += r.stdout;
