@@ -84,7 +84,8 @@ hosts)
   esac
   [ -f "$path" ] || reply "404 Not Found" "not found"
   note "$host: $file fetched (generation $generation)"
-  printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\n'
+  # With its length, nginx sends it as it is (not chunked), and its log counts the file's bytes.
+  printf 'Status: 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %s\r\n\r\n' "$(wc -c <"$path" | tr -dc 0-9)"
   [ "${REQUEST_METHOD}" = HEAD ] || cat "$path"
   exit 0
   ;;
