@@ -228,7 +228,8 @@ function partiallyApplied(e: Error, p: ServerProps, outs: ServerOutputs): Error 
 async function converge(p: ServerProps, prior: ServerOutputs | undefined): Promise<ServerOutputs> {
   const store = new ContentStore();
   const t = connect(p);
-  const desired = await withLifeCycle(t, desiredFiles(p, store));
+  const rendered = desiredFiles(p, store);
+  let desired = await withLifeCycle(t, rendered);
   const found = await readManifest(t);
   if (found?.manifest && found.manifest.server !== p.server) {
     throw new Error(`${p.server}: ${rootOf(p.transport)} holds the files of server ${found.manifest.server} (its ${MANIFEST_PATH}); refusing to overwrite them: check transport.root`);
@@ -265,6 +266,15 @@ async function converge(p: ServerProps, prior: ServerOutputs | undefined): Promi
       held.set(d.path, { path: d.path, sha256: d.sha256, size: d.size, mode: d.mode });
       written.push(d.path);
     });
+    // An installer that reported while installer entries were being written: its entries boot the disk after all.
+    const entries = localVariants(rendered.map((d) => d.path));
+    const late = written.some((path) => entries.has(path)) ? await withLifeCycle(t, rendered) : desired;
+    const switchedLate = late.filter((d, i) => d.sha256 !== desired[i]!.sha256 && written.includes(d.path));
+    await eachLimited(switchedLate, PARALLEL_FILES, async (d) => {
+      await (d.text ? t.writeFile(d.path, d.text, d.sha256, d.mode) : t.copyFile(d.path, d.blobPath!, d.sha256, d.mode));
+      held.set(d.path, { path: d.path, sha256: d.sha256, size: d.size, mode: d.mode });
+    });
+    if (switchedLate.length > 0) desired = late;
     await eachLimited(remove, PARALLEL_FILES, async (path) => {
       await t.removeFile(path);
       held.delete(path);
