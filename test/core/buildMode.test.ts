@@ -5,6 +5,7 @@
 // plan's words for a reinstall. The token's value never reaches the core: rendered text holds a
 // token for it, which reports show as [secret:…].
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { hostGeneration } from "../../src/catalog/hosts";
 import { impact } from "../../src/impact";
 import { impactHtml } from "../../src/report/htmlReport";
@@ -60,6 +61,23 @@ describe("an armed host's files", () => {
     expect(ks.content).toContain(`reason=ks-error; wget -q -O /dev/null --post-data "token=${token}&reason=$reason" http://127.0.0.1:8080/report/web-07/failed`);
     // A reviewer sees a marker, never a value (the core has none).
     expect(showSecrets(ks.content!)).toContain(`--post-data "token=[secret:host-token.web-07.${gen}]"`);
+  });
+
+  it("the report commands fit each installer's format: a kickstart %post line, a preseed late_command, an autoinstall late-commands item", () => {
+    const d = catalog();
+    d.templates[0] = {
+      name: "ks",
+      kind: "autoinstall",
+      // A profile's own autoinstall has no report (no host, no token): only a host's prints it.
+      text: "{% if report %}#cloud-config\nautoinstall:\n  version: 1\n  late-commands:\n    - {{ report.done }}\n  error-commands:\n    - reason=subiquity; {{ report.failed }}\n# preseed: d-i preseed/late_command string {{ report.done }}\n{% endif %}",
+    };
+    const text = showSecrets(render(resolveData(d), server()).files.find((f) => f.path === "hosts/web-07/autoinstall.cfg")!.content!);
+    const doc = parse(text) as { autoinstall: { "late-commands": string[]; "error-commands": string[] } };
+    const marker = `[secret:host-token.web-07.${gen}]`;
+    expect(doc.autoinstall["late-commands"]).toEqual([`wget -q -O /dev/null --post-data "token=${marker}" http://127.0.0.1:8080/report/web-07/done || curl -fsS -o /dev/null --data "token=${marker}" http://127.0.0.1:8080/report/web-07/done`]);
+    expect(doc.autoinstall["error-commands"]![0]).toMatch(/^reason=subiquity; wget .*\/report\/web-07\/failed$/);
+    // One line each: a preseed value and a kickstart line cannot span lines.
+    expect(text.split("\n").filter((l) => l.includes("/report/web-07/"))).toHaveLength(3);
   });
 
   it("a host with netboot: false is never armed: no token, no arm record, no files of its own, no local variant", () => {
