@@ -63,7 +63,18 @@ token_ok() {
   [ "$(printf '%s' "$1" | sha256sum | cut -c1-64)" = "$armed_sha" ]
 }
 # Whether this generation's install already reported: then the token is spent.
-spent() { [ -f "$RECORD" ] && grep -q "\"generation\":\"$generation\"" "$RECORD"; }
+spent() { [ -f "$RECORD" ] && grep -q "\"generation\":\"$generation\"" "$RECORD" && grep -Eq '"state":"(installed|failed)"' "$RECORD"; }
+# When this generation's installer first fetched its autoinstall (from its record), or nothing.
+fetched_at() { [ -f "$RECORD" ] && grep -q "\"generation\":\"$generation\"" "$RECORD" && sed -n 's/.*"fetchedAt":"\([0-9TZ:-]*\)".*/\1/p' "$RECORD" | head -n 1; }
+# write_record STATE [EXTRA-JSON]: the host's record, replaced whole (a temporary file, renamed).
+write_record() {
+  mkdir -p "$ROOT/state/hosts"
+  _tmp="$ROOT/state/hosts/.$host.json.$$"
+  _fetched=$(fetched_at || true)
+  [ -n "$_fetched" ] || _fetched=$(now)
+  printf '{"host":"%s","state":"%s","generation":"%s","fetchedAt":"%s","client":"%s"%s}\n' "$host" "$1" "$generation" "$_fetched" "$ADDR" "${2:-}" >"$_tmp" &&
+    mv -f "$_tmp" "$RECORD" || { rm -f "$_tmp"; return 1; }
+}
 
 case "$kind" in
 hosts)
@@ -84,6 +95,8 @@ hosts)
   esac
   [ -f "$path" ] || reply "404 Not Found" "not found"
   note "$host: $file fetched (generation $generation)"
+  # Installing: the record says when (the first fetch) and from where.
+  [ "$file" != autoinstall.cfg ] || write_record installing || note "$host: cannot write its record"
   # With its length, nginx sends it as it is (not chunked), and its log counts the file's bytes.
   printf 'Status: 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %s\r\n\r\n' "$(wc -c <"$path" | tr -dc 0-9)"
   [ "${REQUEST_METHOD}" = HEAD ] || cat "$path"
@@ -102,17 +115,13 @@ report)
   spent && { note "$host: report $status refused: already reported (generation $generation)"; reply "409 Conflict" "already reported"; }
   # The reason as text a JSON string and a log line can hold: a short run of plain characters.
   reason=$(printf '%s\n' "$body" | sed -n 's/^.*&reason=\([^&]*\).*$/\1/p' | head -n 1 | tr '+' ' ' | tr -cd 'A-Za-z0-9 ._:%/-' | cut -c1-200)
-  at=$(now)
   state=installed
-  [ "$status" = failed ] && state=failed
-  mkdir -p "$ROOT/state/hosts"
-  tmp="$ROOT/state/hosts/.$host.json.$$"
-  if [ "$state" = failed ]; then
-    printf '{"host":"%s","state":"%s","generation":"%s","reportedAt":"%s","client":"%s","reason":"%s"}\n' "$host" "$state" "$generation" "$at" "$ADDR" "$reason" >"$tmp"
-  else
-    printf '{"host":"%s","state":"%s","generation":"%s","reportedAt":"%s","client":"%s"}\n' "$host" "$state" "$generation" "$at" "$ADDR" >"$tmp"
+  extra=",\"reportedAt\":\"$(now)\""
+  if [ "$status" = failed ]; then
+    state=failed
+    extra="$extra,\"reason\":\"$reason\""
   fi
-  mv -f "$tmp" "$RECORD" || { rm -f "$tmp"; note "$host: report $status: cannot write its record"; reply "500 Internal Server Error" "cannot record"; }
+  write_record "$state" "$extra" || { note "$host: report $status: cannot write its record"; reply "500 Internal Server Error" "cannot record"; }
   # The record first: should a swap below fail, the provider's next run writes the local entries
   # (it reads the record). Each entry is replaced whole (copy, then rename over it).
   failed_swaps=0

@@ -145,6 +145,7 @@ describe("which bytes belong at a served entry (the one rule)", () => {
       [JSON.stringify({ state: "failed", generation: "0123456789abcdef", reason: "no disk" }), true],
       [JSON.stringify({ state: "installed", generation: "fedcba9876543210" }), false], // an older install: re-armed
       [JSON.stringify({ state: "armed", generation: "0123456789abcdef" }), false],
+      [JSON.stringify({ state: "installing", generation: "0123456789abcdef", fetchedAt: "2026-12-05T00:00:00Z" }), false], // fetched, not reported
       [JSON.stringify({ state: "installed" }), false],
     ];
     for (const [text, expected] of records) {

@@ -103,6 +103,8 @@ describe("build mode: a host installs exactly once", () => {
     const r = record();
     expect(r).toMatchObject({ host: HOST, state: "installed", client: "127.0.0.1" });
     expect(r.generation).toMatch(/^[0-9a-f]{16}$/);
+    // Since its installer first fetched its autoinstall (the test above), until it reported.
+    expect(Date.parse(r.fetchedAt!)).toBeLessThanOrEqual(Date.parse(r.reportedAt!));
     expect(Date.now() - Date.parse(r.reportedAt!)).toBeLessThan(120_000);
     // The token is spent: its files are gone from HTTP, a second report changes nothing.
     expect(await status([autoinstallUrl(token)])).toBe(404);

@@ -117,8 +117,14 @@ describe("the build-mode handler", () => {
     expect(hasRecord()).toBe(false);
     expect(fs.readFileSync(path.join(root, ENTRY), "utf8")).toBe("installer entry\n");
 
+    // Fetching its autoinstall marks it installing, since then; the report keeps that time.
+    expect(request(root, "GET", `/hosts/${HOST}/${token}/autoinstall.cfg`).status).toBe(200);
+    const installing = JSON.parse(record()) as Record<string, string>;
+    expect(installing).toMatchObject({ host: HOST, state: "installing", generation: "0123456789abcdef", client: "10.0.0.7" });
+    expect(installing.fetchedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(request(root, "POST", `/report/${HOST}/done`, `token=${token}`).status).toBe(200);
-    expect(JSON.parse(record())).toMatchObject({ host: HOST, state: "installed", generation: "0123456789abcdef", client: "10.0.0.7" });
+    expect(JSON.parse(record())).toMatchObject({ host: HOST, state: "installed", generation: "0123456789abcdef", client: "10.0.0.7", fetchedAt: installing.fetchedAt });
+    expect((JSON.parse(record()) as Record<string, string>).reportedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(fs.readFileSync(path.join(root, ENTRY), "utf8")).toBe("LOCALBOOT 0\n");
     expect(fs.readdirSync(path.dirname(path.join(root, ENTRY)))).toEqual([path.basename(ENTRY)]); // no swap file left
     expect(request(root, "GET", `/hosts/${HOST}/${token}/autoinstall.cfg`).status).toBe(404);
@@ -138,7 +144,7 @@ describe("the build-mode handler", () => {
       arm(t, createHash("sha256").update(reason).digest("hex").slice(0, 16));
       expect(request(root, "POST", `/report/${HOST}/failed`, `token=${t}&reason=${reason}`).status, reason).toBe(200);
       const r = JSON.parse(record()) as Record<string, string>;
-      expect(Object.keys(r).sort()).toEqual(["client", "generation", "host", "reason", "reportedAt", "state"]);
+      expect(Object.keys(r).sort()).toEqual(["client", "fetchedAt", "generation", "host", "reason", "reportedAt", "state"]);
       expect(r.state).toBe("failed");
       expect(r.reason).toMatch(/^[A-Za-z0-9 ._:%/-]{0,200}$/);
     }
