@@ -7,6 +7,7 @@ import { credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "..
 import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
 import { SecretNameSchema, type Server, secretRefName, shownSecretName } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
+import { hashedTokenName, isHostTokenName } from "../src/render/secretTokens";
 import type { TreesResult } from "../src/renderJob";
 import { zodToIssues } from "../src/catalog/zodIssues";
 import { DEFAULT_PAYLOAD_MAX_BYTES, PayloadMaxBytesSchema, PayloadUrlAllowSchema } from "../src/payloadUrls";
@@ -139,7 +140,7 @@ export class CentralServer extends pulumi.ComponentResource {
       const members: ProvisioningServer[] = [];
       for (const c of checked.filter((x) => (x.server.wave ?? 0) === wave)) {
         const tree = treeOf(c, treesNow, catalog, store);
-        const secrets = pulumi.output(tree).apply((t) => (t.secretNames.length > 0 ? secretValues(t.secretNames, secretOf) : undefined)) as pulumi.Output<Record<string, string> | undefined>;
+        const secrets = pulumi.output(tree).apply((t) => (t.secretNames.length > 0 ? secretValues(t.secretNames, secretOf, stackKey.key) : undefined)) as pulumi.Output<Record<string, string> | undefined>;
         const child = new ProvisioningServer(
           c.server.name,
           {
@@ -304,8 +305,20 @@ function credentialLookup(credentials: CentralServerArgs["credentials"]): (name:
   };
 }
 
-function secretValues(names: readonly string[], secretOf: (name: string) => pulumi.Input<string>): pulumi.Output<Record<string, string>> {
-  return pulumi.secret(pulumi.all(Object.fromEntries(names.map((n) => [n, secretOf(n)]))) as pulumi.Output<Record<string, string>>);
+function secretValues(names: readonly string[], secretOf: (name: string) => pulumi.Input<string>, stackKey: pulumi.Output<string | undefined>): pulumi.Output<Record<string, string>> {
+  return pulumi.secret(pulumi.all(Object.fromEntries(names.map((n) => [n, isHostTokenName(n) ? stackKey.apply((k) => hostTokenValue(k, n)) : secretOf(n)]))) as pulumi.Output<Record<string, string>>);
+}
+
+/**
+ * A host's install token: keyed with the stack key (a random secret made once) over its name,
+ * which holds the host and its generation; so it is stable across runs, unguessable without the
+ * key, and new with each `reinstall`. Its sha256 (for the child's arm record) is derived alike.
+ */
+function hostTokenValue(key: string | undefined, name: string): string {
+  if (key === undefined) throw new Error("the stack key is not known yet: a host's install token cannot be derived");
+  const token = (n: string) => createHmac("sha256", key).update(`host-token\0${n}`).digest("base64url");
+  const hashed = hashedTokenName(name);
+  return hashed !== undefined ? sha256Hex(token(hashed)) : token(name);
 }
 
 /**

@@ -16,6 +16,7 @@ import { type FilesByDirectory, decodeEntry, flatFiles } from "../../src/state/f
 import { unmask } from "../../src/render/secretTokens";
 import { MANIFEST_PATH, type Manifest, manifestText, parseManifest } from "../../src/render/manifest";
 import { DHCP_DIR } from "../../src/render/layout";
+import { armGeneration, lifeCycleFiles, localVariants, parseHostRecord, sourceOf, switched } from "../../src/state/hostLifeCycle";
 import { eachLimited } from "../limit";
 import { BOOTSTRAP_SCRIPT, STATUS_SCRIPT, STOP_SERVICES_SCRIPT, bootstrapEnv } from "../scripts";
 import { ContentStore } from "../store";
@@ -148,6 +149,31 @@ function desiredFiles(p: ServerProps, store: ContentStore): Desired[] {
   });
 }
 
+/**
+ * The hosts whose install reported on the child (build mode, src/state/hostLifeCycle.ts): their
+ * generation is the one `armText` gives (the desired arm record on an update, the child's own on
+ * a refresh), their record is the child's.
+ */
+async function switchedHosts(t: Transport, hosts: Iterable<string>, armText: (arm: string) => Promise<string | undefined>): Promise<Set<string>> {
+  const out = new Set<string>();
+  await eachLimited(lifeCycleFiles(hosts), PARALLEL_FILES, async (f) => {
+    if (switched(armGeneration(await armText(f.arm)), parseHostRecord(await t.readText(f.record)))) out.add(f.host);
+  });
+  return out;
+}
+
+/** The desired files with each switched host's served entries holding their local-disk bytes. */
+async function withLifeCycle(t: Transport, desired: Desired[]): Promise<Desired[]> {
+  const variants = localVariants(desired.map((d) => d.path));
+  if (variants.size === 0) return desired;
+  const byPath = new Map(desired.map((d) => [d.path, d]));
+  const done = await switchedHosts(t, new Set([...variants.values()].map((v) => v.host)), async (arm) => byPath.get(arm)?.text?.toString("utf8"));
+  return desired.map((d) => {
+    const from = sourceOf(d.path, variants, done);
+    return from === d.path ? d : { ...byPath.get(from)!, path: d.path, mode: d.mode };
+  });
+}
+
 /** Removes what an old location holds of this server: only files its own manifest lists, only if it is that child. */
 async function cleanUp(old: ServerOutputs): Promise<void> {
   const t = connect(old);
@@ -201,8 +227,9 @@ function partiallyApplied(e: Error, p: ServerProps, outs: ServerOutputs): Error 
  */
 async function converge(p: ServerProps, prior: ServerOutputs | undefined): Promise<ServerOutputs> {
   const store = new ContentStore();
-  const desired = desiredFiles(p, store);
   const t = connect(p);
+  const rendered = desiredFiles(p, store);
+  let desired = await withLifeCycle(t, rendered);
   const found = await readManifest(t);
   if (found?.manifest && found.manifest.server !== p.server) {
     throw new Error(`${p.server}: ${rootOf(p.transport)} holds the files of server ${found.manifest.server} (its ${MANIFEST_PATH}); refusing to overwrite them: check transport.root`);
@@ -239,6 +266,15 @@ async function converge(p: ServerProps, prior: ServerOutputs | undefined): Promi
       held.set(d.path, { path: d.path, sha256: d.sha256, size: d.size, mode: d.mode });
       written.push(d.path);
     });
+    // An installer that reported while installer entries were being written: its entries boot the disk after all.
+    const entries = localVariants(rendered.map((d) => d.path));
+    const late = written.some((path) => entries.has(path)) ? await withLifeCycle(t, rendered) : desired;
+    const switchedLate = late.filter((d, i) => d.sha256 !== desired[i]!.sha256 && written.includes(d.path));
+    await eachLimited(switchedLate, PARALLEL_FILES, async (d) => {
+      await (d.text ? t.writeFile(d.path, d.text, d.sha256, d.mode) : t.copyFile(d.path, d.blobPath!, d.sha256, d.mode));
+      held.set(d.path, { path: d.path, sha256: d.sha256, size: d.size, mode: d.mode });
+    });
+    if (switchedLate.length > 0) desired = late;
     await eachLimited(remove, PARALLEL_FILES, async (path) => {
       await t.removeFile(path);
       held.delete(path);
@@ -337,10 +373,15 @@ export async function read(id: string, props: ServerOutputs) {
   const found = await readManifest(t);
   if (!found) drift[MANIFEST_PATH] = "absent";
   else if (sha256Hex(found.text) !== props.manifestSha256 || !found.manifest) drift[MANIFEST_PATH] = "changed";
-  await eachLimited(found?.manifest?.files ?? [], PARALLEL_FILES, async (f) => {
+  // A host entry the child switched to the local disk holds its local variant's bytes: no drift.
+  const listed = new Map((found?.manifest?.files ?? []).map((f) => [f.path, f]));
+  const variants = localVariants(listed.keys());
+  const done = variants.size === 0 ? new Set<string>() : await switchedHosts(t, new Set([...variants.values()].map((v) => v.host)), (arm) => t.readText(arm));
+  await eachLimited([...listed.values()], PARALLEL_FILES, async (f) => {
     const actual = await t.hashFile(f.path);
+    const expected = listed.get(sourceOf(f.path, variants, done))?.sha256 ?? f.sha256;
     if (actual === undefined) drift[f.path] = "absent";
-    else if (actual !== f.sha256) drift[f.path] = "changed";
+    else if (actual !== expected) drift[f.path] = "changed";
   });
   const { drift: _old, ...rest } = props;
   return {

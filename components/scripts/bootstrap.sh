@@ -1,7 +1,9 @@
 #!/bin/sh
 # Bootstrap of a child provisioning server: serve $ROOT/tftp over TFTP (tftpd-hpa) on
 # $TFTP_PORT and $ROOT/http over HTTP (nginx) on $HTTP_PORT, bound to $BIND_ADDRESS; with DHCP=1,
-# answer PXE clients with dnsmasq as $ROOT/dhcp/dnsmasq.conf (a rendered file) says.
+# answer PXE clients with dnsmasq as $ROOT/dhcp/dnsmasq.conf (a rendered file) says. Behind nginx,
+# the build-mode handler (a POSIX sh CGI script under fcgiwrap) serves armed hosts' own files
+# under their tokens and takes their installers' reports (host-handler.sh, below).
 #
 # Run by a transport's runScript (`sh -s`, this text on stdin). Parameters come ONLY from the
 # environment and are validated below before use:
@@ -9,7 +11,7 @@
 #   TFTP_PORT     UDP port for TFTP (default 69)
 #   HTTP_PORT     TCP port for HTTP (default 80)
 #   BIND_ADDRESS  address both daemons listen on (default 127.0.0.1; 0.0.0.0 for a real network)
-#   INSTALL       1: apt-get install tftpd-hpa / nginx (/ dnsmasq-base) when missing; 0 (default): fail instead
+#   INSTALL       1: apt-get install tftpd-hpa / nginx / fcgiwrap (/ dnsmasq-base) when missing; 0 (default): fail instead
 #   DHCP          1: run dnsmasq for $ROOT/dhcp/dnsmasq.conf once it is there; 0 (default): none runs
 #   TFTP_USER     user in.tftpd drops to (default: tftp if it exists, else nobody)
 #   HTTP_USER     user of the nginx workers (default: www-data if it exists, else nobody)
@@ -86,19 +88,22 @@ IS_ROOT=0
 find_prog() { command -v "$1" 2>/dev/null || true; }
 TFTPD=$(find_prog in.tftpd)
 NGINX=$(find_prog nginx)
+FCGIWRAP=$(find_prog fcgiwrap)
 DNSMASQ=$(find_prog dnsmasq)
 need_dnsmasq=0
 [ "$DHCP" = 1 ] && [ -z "$DNSMASQ" ] && need_dnsmasq=1
 
-if [ -z "$TFTPD" ] || [ -z "$NGINX" ] || [ "$need_dnsmasq" = 1 ]; then
+if [ -z "$TFTPD" ] || [ -z "$NGINX" ] || [ -z "$FCGIWRAP" ] || [ "$need_dnsmasq" = 1 ]; then
   pkgs=""
   [ -n "$TFTPD" ] || pkgs="$pkgs tftpd-hpa"
   [ -n "$NGINX" ] || pkgs="$pkgs nginx"
+  [ -n "$FCGIWRAP" ] || pkgs="$pkgs fcgiwrap"
   # dnsmasq-base: the program without the distribution's service (which would serve DNS on port 53).
   [ "$need_dnsmasq" = 0 ] || pkgs="$pkgs dnsmasq-base"
   missing=""
   [ -n "$TFTPD" ] || missing="$missing in.tftpd"
   [ -n "$NGINX" ] || missing="$missing nginx"
+  [ -n "$FCGIWRAP" ] || missing="$missing fcgiwrap"
   [ "$need_dnsmasq" = 0 ] || missing="$missing dnsmasq"
   if [ "$INSTALL" != 1 ]; then
     die "missing program(s):$missing (Debian package(s):$pkgs); install them or run with INSTALL=1"
@@ -126,15 +131,17 @@ if [ -z "$TFTPD" ] || [ -z "$NGINX" ] || [ "$need_dnsmasq" = 1 ]; then
   fi
   [ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-    for svc in tftpd-hpa nginx; do
+    for svc in tftpd-hpa nginx fcgiwrap.socket fcgiwrap; do
       systemctl disable --now "$svc" >/dev/null 2>&1 || true
     done
   fi
   TFTPD=$(find_prog in.tftpd)
   NGINX=$(find_prog nginx)
+  FCGIWRAP=$(find_prog fcgiwrap)
   DNSMASQ=$(find_prog dnsmasq)
   [ -n "$TFTPD" ] || die "in.tftpd still missing after installing tftpd-hpa"
   [ -n "$NGINX" ] || die "nginx still missing after installing nginx"
+  [ -n "$FCGIWRAP" ] || die "fcgiwrap still missing after installing fcgiwrap"
   [ "$DHCP" = 0 ] || [ -n "$DNSMASQ" ] || die "dnsmasq still missing after installing dnsmasq-base"
 fi
 
@@ -220,6 +227,21 @@ install_if_changed() {
   return 0
 }
 
+# ---- build mode: the handler's script and what it may write ----------------------------------
+# It runs as the nginx workers' user, which may write only: the hosts' records (state/hosts), its
+# log, its socket's folder, and the folders of the per-MAC entries it switches to the local disk.
+HANDLER="$ROOT/etc/host-handler.sh"
+cat > "$HANDLER.new" <<'HOSTHANDLER'
+@HOST_HANDLER@
+HOSTHANDLER
+chmod 0755 "$HANDLER.new"
+handler_changed=0
+if install_if_changed "$HANDLER.new" "$HANDLER"; then handler_changed=1; fi
+mkdir -p "$ROOT/state/hosts" "$ROOT/run/handler" "$ROOT/tftp/pxelinux.cfg" "$ROOT/tftp/grub/hosts" "$ROOT/tftp/ipxe/hosts"
+[ -f "$ROOT/log/hosts.log" ] || : > "$ROOT/log/hosts.log"
+chmod a+rx "$ROOT/state" "$ROOT/tftp/pxelinux.cfg" "$ROOT/tftp/grub" "$ROOT/tftp/grub/hosts" "$ROOT/tftp/ipxe" "$ROOT/tftp/ipxe/hosts"
+chown "$HTTP_USER" "$ROOT/state/hosts" "$ROOT/run/handler" "$ROOT/log/hosts.log" "$ROOT/tftp/pxelinux.cfg" "$ROOT/tftp/grub/hosts" "$ROOT/tftp/ipxe/hosts"
+
 # ---- nginx -----------------------------------------------------------------------------------
 NGINX_CONF="$ROOT/etc/nginx.conf"
 NGINX_PID="$ROOT/run/nginx.pid"
@@ -241,7 +263,12 @@ http {
         text/html html;
     }
     # One line per request: client, time, "request line", status, body bytes, user agent.
-    log_format provisioning '\$remote_addr [\$time_iso8601] "\$request" \$status \$body_bytes_sent "\$http_user_agent"';
+    # A host's token never reaches the log: its URL is logged as /hosts/<host>/[token]/….
+    map \$request \$request_logged {
+        "~^(?<verb>\\S+ /hosts/[^/ ]+/)[^/ ]+(?<tail>.*)\$" "\${verb}[token]\$tail";
+        default \$request;
+    }
+    log_format provisioning '\$remote_addr [\$time_iso8601] "\$request_logged" \$status \$body_bytes_sent "\$http_user_agent"';
     access_log $ROOT/log/http-access.log provisioning;
     client_body_temp_path $ROOT/run/nginx-client-body;
     proxy_temp_path $ROOT/run/nginx-proxy;
@@ -257,6 +284,18 @@ http {
         autoindex off;
         location / {
             try_files \$uri =404;
+        }
+        # Build mode: a host's files under its token, and its installer's report (host-handler.sh).
+        location ~ ^/(hosts|report)/ {
+            client_max_body_size 4k;
+            fastcgi_pass unix:$ROOT/run/handler/fcgiwrap.sock;
+            fastcgi_param SCRIPT_FILENAME $HANDLER;
+            fastcgi_param PROVISIONING_ROOT $ROOT;
+            fastcgi_param REQUEST_METHOD \$request_method;
+            fastcgi_param DOCUMENT_URI \$uri;
+            fastcgi_param REMOTE_ADDR \$remote_addr;
+            fastcgi_param CONTENT_LENGTH \$content_length;
+            fastcgi_param QUERY_STRING "";
         }
     }
 }
@@ -333,6 +372,13 @@ UNIT
   wait_pidfile "$_pidfile" "$_name" "$_log"
   log "$_name: started (pid $(pid_of "$_pidfile"))"
 }
+
+# fcgiwrap runs only this script, as the nginx workers' user; start-stop-daemon puts it in the
+# background and writes its pid file (fcgiwrap does neither).
+HANDLER_PID="$ROOT/run/handler.pid"
+HANDLER_SOCKET="$ROOT/run/handler/fcgiwrap.sock"
+pid_of "$HANDLER_PID" >/dev/null || rm -f "$HANDLER_SOCKET"
+run_daemon handler "$HANDLER_PID" "$handler_changed" "$ROOT/log/handler-start.log" start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$HANDLER_PID" --chuid "$HTTP_USER" --exec "$FCGIWRAP" -- -c 2 -p "$HANDLER" -s "unix:$HANDLER_SOCKET"
 
 run_daemon nginx "$NGINX_PID" "$nginx_changed" "$ROOT/log/nginx-start.log" "$NGINX" -c "$NGINX_CONF"
 

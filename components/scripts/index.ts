@@ -12,7 +12,7 @@ function load(name: string): string {
 }
 
 /** Env: ROOT, TFTP_PORT, HTTP_PORT, BIND_ADDRESS (default 127.0.0.1), INSTALL (1/0), DHCP (1/0), optional TFTP_USER, HTTP_USER. */
-export const BOOTSTRAP_SCRIPT: string = load("bootstrap.sh");
+export const BOOTSTRAP_SCRIPT: string = load("bootstrap.sh").replace("@HOST_HANDLER@", load("host-handler.sh").trimEnd());
 /** Env: ROOT. */
 export const STOP_SERVICES_SCRIPT: string = load("stop-services.sh");
 /** Env: ROOT. Prints "serving" or "stopped: NAME…". */

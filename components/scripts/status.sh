@@ -11,7 +11,7 @@ alive() {
   ! grep -q '^State:[[:space:]]*Z' "/proc/$_pid/status" 2>/dev/null
 }
 stopped=""
-names="nginx tftpd"
+names="nginx tftpd handler"
 # dnsmasq runs where the child has DHCP (bootstrap.sh records its command line).
 [ -f "$ROOT/etc/dnsmasq.args" ] && names="$names dnsmasq"
 for name in $names; do

@@ -36,7 +36,7 @@ if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 fi
 
 stopped=""
-for name in nginx tftpd dnsmasq; do
+for name in nginx tftpd handler dnsmasq; do
   pidfile="$ROOT/run/$name.pid"
   if pid=$(pid_of "$pidfile"); then
     kill -TERM "$pid" 2>/dev/null || true

@@ -4,6 +4,7 @@
  * twice), and placed against a stack's servers (the server or site each names exists, so some
  * child holds it).
  */
+import { sha256Hex } from "../state/contentKey";
 import { compareStrings } from "../util/canonical";
 import { dhcpSegment, reservationProblem, segmentText } from "./dhcpSegment";
 import { type CatalogIssue, knownList } from "./errors";
@@ -20,6 +21,10 @@ export interface ResolvedHost {
   readonly server?: string;
   readonly site?: string;
   readonly netboot: boolean;
+  /** The catalog's `reinstall` value, if any. */
+  readonly reinstall?: string;
+  /** Names one install of the host: it changes with `reinstall`, and so does the host's token (see hostGeneration). */
+  readonly generation: string;
   /** The profile's variables with the host's over them. */
   readonly variables: MergedVariables;
   readonly origin: Origin;
@@ -52,12 +57,20 @@ export function resolveHosts(hosts: readonly Located<Host>[], profiles: Readonly
       ...(h.server !== undefined ? { server: h.server } : {}),
       ...(h.site !== undefined ? { site: h.site } : {}),
       netboot: h.netboot,
+      ...(h.reinstall !== undefined ? { reinstall: h.reinstall } : {}),
+      generation: hostGeneration(h.name, h.reinstall),
       variables: mergeMaps([p?.variables, h.variables]),
       origin: h.origin,
     });
   }
   return out;
 }
+
+/**
+ * A host's install generation: a digest of its name and `reinstall` value, so it is plain text of
+ * a fixed shape that the child's handler can compare, whatever the catalog's value holds.
+ */
+export const hostGeneration = (host: string, reinstall: string | undefined) => sha256Hex(`${host}\0${reinstall ?? ""}`).slice(0, 16);
 
 /** Whether a child holds a host: the host names it, or its site. */
 export const holds = (server: Pick<Server, "name" | "site">, host: Pick<ResolvedHost, "server" | "site">) => host.server === server.name || host.site === server.site;

@@ -301,6 +301,8 @@ export const HostSchema = z
     site: NameSchema.optional(),
     variables: VariablesSchema.optional(),
     netboot: z.boolean().default(true),
+    /** Any text (a date, a ticket): a new value re-arms the host with a new token, and its disk is erased on its next boot. */
+    reinstall: z.string().min(1).max(200).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { error: "reinstall must not contain control characters" }).optional(),
   })
   .check((ctx) => {
     if ((ctx.value.server === undefined) === (ctx.value.site === undefined)) {

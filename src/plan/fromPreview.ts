@@ -23,6 +23,7 @@ import { type PlannedFile, type SecretChange, plannedFile } from "../review/plan
 import { isContentKey } from "../state/contentKey";
 import { INCOMPLETE_DIGEST, parseObjectEntry, withManifest } from "../state/serverState";
 import { compareStrings } from "../util/canonical";
+import { lifeCycleNotes } from "../state/hostLifeCycle";
 import type { PreviewJson, PreviewStep, ResourceState } from "./previewJson";
 import { parseUrn } from "./urn";
 
@@ -163,7 +164,7 @@ export function planFromPreview(preview: PreviewJson, stackServers: readonly str
       const drifted = Object.hasOwn(drift, path) && fileOp === "update" ? { drift: drift[path]! } : {};
       a.files.set(path, plannedFile(path, fileOp, { before: before[path], after: after[path], secretChanges, ...drifted }));
     }
-    if (step.op === "update") a.notes.push(...notesOf(oldIn, newIn, oldOut, ops.size > 0, sameObjects));
+    if (step.op === "update") a.notes.push(...lifeCycleNotes(ops), ...notesOf(oldIn, newIn, oldOut, ops.size > 0, sameObjects));
   }
 
   const servers: Record<string, ServerImpact> = {};

@@ -25,15 +25,18 @@
  *
  * For a host (a machine by MAC), its autoinstall and config files see the same context with its
  * variables over the profile's, and `host`: `{ name, mac, ip, interfaces: [{mac, ip}], netboot }`
- * (`mac`, `ip`: its first interface's); `autoinstallUrl` is `<httpBase>/autoinstall/hosts/<host>.cfg`
- * and config file URLs are `<httpBase>/files/hosts/<host>/<name>`. Without a host, `host` is
- * undefined (`{% if host %}`). Per-host boot entries (`pxelinux-host`, `grub-host`, `ipxe-host`)
+ * (`mac`, `ip`: its first interface's); `autoinstallUrl` is `<httpBase>/hosts/<host>/<token>/autoinstall.cfg`
+ * and config file URLs are `<httpBase>/hosts/<host>/<token>/files/<name>`, where `<token>` is the
+ * host's install token (a secret: rendered text holds a token for it). `report` tells the child
+ * the install ended: `{ url, done, failed }` (see reportContext). Without a host, `host` and
+ * `report` are undefined (`{% if host %}`). Per-host boot entries (`pxelinux-host`, `grub-host`, `ipxe-host`)
  * see `server`, `host` and `entry` (one menu entry as above, for the host's profile).
  */
 import type { ResolvedHost } from "../catalog/hosts";
 import type { ResolvedCatalog, ResolvedProfile } from "../catalog/resolve";
 import { type Server, secretRefName } from "../catalog/schema";
-import { DEFAULT_FILE_MODE, autoinstallHttpPath, configFileHttpPath, hostAutoinstallHttpPath, hostConfigFileHttpPath, initrdTftpPath, kernelTftpPath } from "./layout";
+import { DEFAULT_FILE_MODE, autoinstallHttpPath, configFileHttpPath, hostAutoinstallUrlPath, hostConfigFileUrlPath, hostReportUrlPath, initrdTftpPath, kernelTftpPath } from "./layout";
+import { hostTokenName } from "./secretTokens";
 
 /** Records the secrets a render read: per file (`used`, reset before each render) and in all. */
 export interface SecretTracker {
@@ -103,6 +106,18 @@ export function renderKernelArgs(resolved: ResolvedCatalog, profile: ResolvedPro
   return parts.join(" ");
 }
 
+/**
+ * How an installer reports to the child that holds the host: `done` and `failed` are shell
+ * commands (busybox wget in the Debian installer, curl where wget is missing) that POST the token
+ * in the body, never in the URL. `failed` sends the shell variable `$reason` (`reason=no-disk;
+ * {{ report.failed }}`); the child keeps a short, sanitised copy of it.
+ */
+export function reportContext(server: ServerContext, host: string, token: string) {
+  const url = `${server.httpBase}/${hostReportUrlPath(host)}`;
+  const post = (status: string, body: string) => `wget -q -O /dev/null --post-data "${body}" ${url}/${status} || curl -fsS -o /dev/null --data "${body}" ${url}/${status}`;
+  return { url, done: post("done", `token=${token}`), failed: post("failed", `token=${token}&reason=$reason`) };
+}
+
 /** What a template sees of a host (see above). */
 export function hostContext(host: ResolvedHost) {
   const first = host.interfaces[0]!;
@@ -116,10 +131,12 @@ export function hostContext(host: ResolvedHost) {
 export function profileContext(resolved: ResolvedCatalog, server: ServerContext, profileName: string, tracker: SecretTracker, host?: ResolvedHost) {
   const p = resolved.profiles.get(profileName)!;
   const distribution = distributionContext(resolved, p.distribution!);
-  const autoinstallUrl = `${server.httpBase}/${host ? hostAutoinstallHttpPath(host.name) : autoinstallHttpPath(p.name)}`;
+  // A host's URLs carry its token (a secret token here; the child gets the value).
+  const token = host ? tracker.token(hostTokenName(host.name, host.generation)) : "";
+  const autoinstallUrl = `${server.httpBase}/${host ? hostAutoinstallUrlPath(host.name, token) : autoinstallHttpPath(p.name)}`;
   const configFiles = p.configFiles.map((name) => {
     const cf = resolved.configFiles.get(name)!;
-    const url = `${server.httpBase}/${host ? hostConfigFileHttpPath(host.name, name) : configFileHttpPath(p.name, name)}`;
+    const url = `${server.httpBase}/${host ? hostConfigFileUrlPath(host.name, token, name) : configFileHttpPath(p.name, name)}`;
     return { name, destination: cf.destination, mode: cf.mode ?? DEFAULT_FILE_MODE, url };
   });
   const profile: Record<string, unknown> = {
@@ -128,7 +145,7 @@ export function profileContext(resolved: ResolvedCatalog, server: ServerContext,
     kernelOptions: p.kernelOptions,
     configFiles,
   };
-  const ctx = { profile, distribution, server, autoinstallUrl, ...(host ? { host: hostContext(host) } : {}) };
+  const ctx = { profile, distribution, server, autoinstallUrl, ...(host ? { host: hostContext(host), report: reportContext(server, host.name, token) } : {}) };
   const before = new Set(tracker.used);
   tracker.used.clear();
   const kernelArgs = renderKernelArgs(resolved, p, ctx);

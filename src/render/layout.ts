@@ -27,9 +27,28 @@ export const hostPxelinuxPath = (mac: string) => `${TFTP_DIR}/pxelinux.cfg/${mac
 export const macOfEntry = (entryPath: string) => entryPath.slice(entryPath.lastIndexOf("/01-") + 4).replace(/-/g, ":");
 export const hostGrubPath = (mac: string) => `${TFTP_DIR}/grub/hosts/${macFileName(mac)}.cfg`;
 export const hostIpxePath = (mac: string) => `${TFTP_DIR}/ipxe/hosts/${macFileName(mac)}.ipxe`;
-/** A host's own autoinstall and config files, rendered with its variables. */
-export const hostAutoinstallHttpPath = (host: string) => `autoinstall/hosts/${host}.cfg`;
-export const hostConfigFileHttpPath = (host: string, configFile: string) => `files/hosts/${host}/${configFile}`;
+/**
+ * A host's install (build mode): its own autoinstall and config files, its arm record and the
+ * local-disk variant of its per-MAC entries live under `hosts/<host>/`, outside the served roots.
+ * The child's handler serves the files under the host's token URL while it is armed, and swaps the
+ * local entries in when the installer reports (components/scripts/host-handler.sh).
+ */
+export const HOSTS_DIR = "hosts/";
+export const hostDir = (host: string) => `${HOSTS_DIR}${host}`;
+export const hostAutoinstallPath = (host: string) => `${hostDir(host)}/autoinstall.cfg`;
+export const hostConfigFilePath = (host: string, configFile: string) => `${hostDir(host)}/files/${configFile}`;
+/** `generation=<hex>` and `token_sha256=<hex>` lines: what the handler checks a token against. */
+export const hostArmPath = (host: string) => `${hostDir(host)}/arm`;
+/** The local-disk variant of a served entry (`tftp/…`), copied over it when the install is done. */
+export const LOCAL_ENTRY_DIR = "local/";
+export const hostLocalEntryPath = (host: string, servedPath: string) => `${hostDir(host)}/${LOCAL_ENTRY_DIR}${servedPath}`;
+/** The host's life-cycle record, written by the child's handler only. */
+export const STATE_HOSTS_DIR = "state/hosts/";
+export const hostStatePath = (host: string) => `${STATE_HOSTS_DIR}${host}.json`;
+/** URL paths of a host's files while armed, and of its report (`<report>/done`, `<report>/failed`). */
+export const hostAutoinstallUrlPath = (host: string, token: string) => `hosts/${host}/${token}/autoinstall.cfg`;
+export const hostConfigFileUrlPath = (host: string, token: string, configFile: string) => `hosts/${host}/${token}/files/${configFile}`;
+export const hostReportUrlPath = (host: string) => `report/${host}`;
 
 /** The child's DHCP configuration (dnsmasq) and its host reservations: outside tftp/ and http/, never served. */
 export const DHCP_DIR = "dhcp/";

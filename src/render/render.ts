@@ -18,21 +18,22 @@ import {
   DEFAULT_FILE_MODE,
   DHCP_CONFIG_PATH,
   DHCP_HOSTS_PATH,
-  HTTP_DIR,
   MENU_PATHS,
   TFTP_DIR,
   autoinstallPath,
   bootLoaderPath,
   configFilePath,
-  hostAutoinstallHttpPath,
-  hostConfigFileHttpPath,
+  hostArmPath,
+  hostAutoinstallPath,
+  hostConfigFilePath,
   hostGrubPath,
   hostIpxePath,
+  hostLocalEntryPath,
   hostPxelinuxPath,
   initrdPath,
   kernelPath,
 } from "./layout";
-import { secretToken } from "./secretTokens";
+import { hostTokenName, hostTokenSha256Name, isHostTokenName, secretNamesIn, secretToken } from "./secretTokens";
 import { TemplateFailure } from "./templateEngine";
 
 export type FileOriginKind = "bootLoader" | "configFile" | "distribution" | "host" | "profile" | "server" | "template";
@@ -73,6 +74,12 @@ export interface RenderOptions {
   /** A selection already computed for this server. @default select(resolved, server) */
   readonly selection?: Selection;
 }
+
+/** The arm record the child's handler reads (sh): plain `key=value` lines. */
+const armRecord = (generation: string, tokenSha256: string) => `generation=${generation}\ntoken_sha256=${tokenSha256}\n`;
+
+/** The secrets a text prints: those its render read, and the host tokens in its URLs. */
+const withTokens = (text: string, used: Iterable<string>) => [...used, ...secretNamesIn(text).filter(isHostTokenName)];
 
 function textFile(path: string, content: string, origin: PlacedFile["origin"], secrets: Iterable<string>, holder?: PlacedFile["holder"]): PlacedFile {
   const bytes = Buffer.from(content, "utf8");
@@ -130,27 +137,38 @@ export function render(resolved: ResolvedCatalog, server: Server, options: Rende
     }
   }
 
-  // Hosts: each its own autoinstall and config files, with its variables, and a boot entry per MAC.
+  // Hosts: each its own autoinstall and config files, with its variables, and a boot entry per
+  // MAC. An armed host (netboot) gets both variants of each entry: the installer's, served, and
+  // the local disk's, kept for the child to swap in when its install reports (build mode).
   const held = selection.objects.filter((o) => o.kind === "host").map((o) => resolved.hosts.get(o.name)!);
   for (const h of held) {
     const p = resolved.profiles.get(h.profile)!;
     const origin = { kind: "host", name: h.name } as const;
     const pc = guarded(`kernel options of host ${h.name}`, () => profileContext(resolved, srv, h.profile, tracker, h));
     distributions.add(p.distribution!);
-    tracker.used.clear();
-    const ks = guarded(`autoinstall of host ${h.name}`, () => resolved.engine.render(p.autoinstall!, pc.context));
-    files.push(textFile(`${HTTP_DIR}/${hostAutoinstallHttpPath(h.name)}`, ks, origin, tracker.used));
-    for (const cfName of p.configFiles) {
-      const cf = resolved.configFiles.get(cfName)!;
+    const tokens = [hostTokenName(h.name, h.generation), hostTokenSha256Name(h.name, h.generation)];
+    if (h.netboot) {
+      for (const n of tokens) tracker.names.add(n);
       tracker.used.clear();
-      const text = guarded(`config file ${cfName} of host ${h.name}`, () => resolved.engine.render(cf.template, pc.context));
-      files.push(textFile(`${HTTP_DIR}/${hostConfigFileHttpPath(h.name, cfName)}`, text, { kind: "configFile", name: cfName }, tracker.used, origin));
+      const ks = guarded(`autoinstall of host ${h.name}`, () => resolved.engine.render(p.autoinstall!, pc.context));
+      files.push(textFile(hostAutoinstallPath(h.name), ks, origin, withTokens(ks, tracker.used)));
+      for (const cfName of p.configFiles) {
+        const cf = resolved.configFiles.get(cfName)!;
+        tracker.used.clear();
+        const text = guarded(`config file ${cfName} of host ${h.name}`, () => resolved.engine.render(cf.template, pc.context));
+        files.push(textFile(hostConfigFilePath(h.name, cfName), text, { kind: "configFile", name: cfName }, withTokens(text, tracker.used), origin));
+      }
+      files.push(textFile(hostArmPath(h.name), armRecord(h.generation, tracker.token(tokens[1]!)), origin, [tokens[1]!]));
     }
-    const entryContext = { server: srv, host: hostContext(h), entry: { profile: h.profile, distribution: pc.distribution, kernelArgs: pc.kernelArgs, autoinstallUrl: pc.autoinstallUrl } };
+    const entry = { profile: h.profile, distribution: pc.distribution, kernelArgs: pc.kernelArgs, autoinstallUrl: pc.autoinstallUrl };
+    const host = hostContext(h);
     for (const { mac } of h.interfaces) {
       for (const [template, at] of [[PXELINUX_HOST, hostPxelinuxPath(mac)], [GRUB_HOST, hostGrubPath(mac)], [IPXE_HOST, hostIpxePath(mac)]] as const) {
-        const text = guarded(`boot entry ${template} of host ${h.name}`, () => resolved.engine.render(template, entryContext));
-        files.push(textFile(at, text, origin, pc.kernelArgsSecrets));
+        const text = guarded(`boot entry ${template} of host ${h.name}`, () => resolved.engine.render(template, { server: srv, host, entry }));
+        files.push(textFile(at, text, origin, withTokens(text, pc.kernelArgsSecrets)));
+        if (!h.netboot) continue;
+        const local = guarded(`boot entry ${template} of host ${h.name}`, () => resolved.engine.render(template, { server: srv, host: { ...host, netboot: false }, entry }));
+        files.push(textFile(hostLocalEntryPath(h.name, at), local, origin, withTokens(local, pc.kernelArgsSecrets)));
       }
     }
   }
@@ -182,5 +200,5 @@ export function render(resolved: ResolvedCatalog, server: Server, options: Rende
   }
 
   files.sort((a, b) => compareStrings(a.path, b.path));
-  return { server: server.name, selection, files, secretNames: [...tracker.names].sort(compareStrings) };
+  return { server: server.name, selection, files, secretNames: [...new Set([...tracker.names, ...files.flatMap((f) => f.secrets)])].sort(compareStrings) };
 }

@@ -40,3 +40,16 @@ export function printsSecretsOpaquely(first: string, second: string, names: read
   for (const n of names) swapped = swapped.split(secretToken(n)).join(otherSecretToken(n));
   return swapped === second && !/[\u0000\u0001]/.test(first.split(/\u0000secret:[A-Za-z0-9._-]+\u0000/).join(""));
 }
+
+/**
+ * A host's install token and its sha256 are secrets the program derives (keyed with the stack's
+ * key), not catalog secrets: their names hold a '.', which no catalog secret name may, and the
+ * generation, so a reinstall names (and derives) a new token.
+ */
+export const HOST_TOKEN_PREFIX = "host-token.";
+export const HOST_TOKEN_SHA256_PREFIX = "host-token-sha256.";
+export const hostTokenName = (host: string, generation: string) => `${HOST_TOKEN_PREFIX}${host}.${generation}`;
+export const hostTokenSha256Name = (host: string, generation: string) => `${HOST_TOKEN_SHA256_PREFIX}${host}.${generation}`;
+/** The token a `host-token-sha256.` name hashes, or undefined for any other name. */
+export const hashedTokenName = (name: string) => (name.startsWith(HOST_TOKEN_SHA256_PREFIX) ? HOST_TOKEN_PREFIX + name.slice(HOST_TOKEN_SHA256_PREFIX.length) : undefined);
+export const isHostTokenName = (name: string) => name.startsWith(HOST_TOKEN_PREFIX) || name.startsWith(HOST_TOKEN_SHA256_PREFIX);

@@ -98,7 +98,7 @@ export function impactHtml(impact: Impact, ctx: ReportContext = {}, opts: HtmlRe
     .join("\n");
 
   const details = order
-    .filter((s) => impact.servers[s]!.objects.length + impact.servers[s]!.files.length > 0)
+    .filter((s) => impact.servers[s]!.objects.length + impact.servers[s]!.files.length + (ctx.notes?.[s]?.length ?? 0) > 0)
     .map((s) => {
       const si = impact.servers[s]!;
       const planned = new Map((ctx.files?.[s] ?? []).map((f) => [f.path, f]));
@@ -110,7 +110,8 @@ export function impactHtml(impact: Impact, ctx: ReportContext = {}, opts: HtmlRe
         const from = d?.origin ? `${d.origin.kind}/${d.origin.name}` : "";
         return `<tr><td class="op-${f.op}">${f.op}</td><td>file</td><td>${esc(f.path)}</td>${extra(`<td>${esc(from)}</td><td>${esc(d?.changes.join("; ") ?? "")}</td>`)}</tr>`;
       });
-      return `<section class="server-details" ${rowAttrs(s)}><h3>${esc(s)} <span class="rollout">(site ${esc(siteOf(s) || "-")}, wave ${waveOf(ctx, s)}; ${si.status})</span></h3>
+      const notes = (ctx.notes?.[s] ?? []).map((n) => `<p class="note">${esc(n)}</p>`).join("");
+      return `<section class="server-details" ${rowAttrs(s)}><h3>${esc(s)} <span class="rollout">(site ${esc(siteOf(s) || "-")}, wave ${waveOf(ctx, s)}; ${si.status})</span></h3>${notes}
 <table class="details"><tr><th>op</th><th>kind</th><th>name</th>${extra("<th>from</th><th>change</th>")}</tr>${[...objectRows, ...fileRows].join("")}</table></section>`;
     })
     .join("\n");

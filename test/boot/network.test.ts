@@ -96,8 +96,9 @@ describe("unattended installs on a real network segment", () => {
   }
 
   /** The installer's GET of a host's own preseed, after `offset` in the access log. */
-  const preseedFetch = (host: string, offset: number) => () => accessLines(accessLog, `/autoinstall/hosts/${host}.cfg`, offset)[0];
-  const served = (host: string) => fs.readFileSync(path.join(root, "http", "autoinstall", "hosts", `${host}.cfg`), "utf8");
+  // Its URL holds the host's token, which the access log shows as [token].
+  const preseedFetch = (host: string, offset: number) => () => accessLines(accessLog, `/hosts/${host}/[token]/autoinstall.cfg`, offset)[0];
+  const served = (host: string) => fs.readFileSync(path.join(root, "hosts", host, "autoinstall.cfg"), "utf8");
 
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "provisioning-net-"));
@@ -139,6 +140,8 @@ describe("unattended installs on a real network segment", () => {
       expect(fetch.status).toBe(200);
       expect(fetch.bytes).toBe(Buffer.byteLength(served(host)));
       expect(served(host)).toContain(`d-i netcfg/get_hostname string ${host}`);
+      // What it fetched reports the install's end to the child, with its token, in a POST body.
+      expect(served(host)).toMatch(new RegExp(`^d-i preseed/late_command string wget -q -O /dev/null --post-data "token=[A-Za-z0-9_-]{43}" http://${seg.childAddress.replace(/\./g, "\\.")}:80/report/${host}/done`, "m"));
       // The address came from the site's DHCP range, not from the child.
       const last = Number(fetch.client.split(".")[3]);
       expect(fetch.client.startsWith(`${seg.prefix}.`) && last >= 100 && last <= 149, fetch.client).toBe(true);
@@ -160,7 +163,9 @@ describe("unattended installs on a real network segment", () => {
     };
     expect(plan.touched).toEqual([SERVER]);
     expect(plan.servers[SERVER]!.objects).toEqual([{ kind: "host", name: HOSTS.bios.name, op: "update" }]);
-    expect(plan.servers[SERVER]!.files.map((f) => f.path)).toEqual(["manifest.json", "tftp/grub/hosts/01-52-54-00-5e-00-01.cfg", "tftp/ipxe/hosts/01-52-54-00-5e-00-01.ipxe", "tftp/pxelinux.cfg/01-52-54-00-5e-00-01"]);
+    // Never armed now: its own files, arm record and local entries leave the child.
+    const own = ["arm", "autoinstall.cfg", "local/tftp/grub/hosts/01-52-54-00-5e-00-01.cfg", "local/tftp/ipxe/hosts/01-52-54-00-5e-00-01.ipxe", "local/tftp/pxelinux.cfg/01-52-54-00-5e-00-01"].map((f) => `hosts/${HOSTS.bios.name}/${f} delete`);
+    expect(plan.servers[SERVER]!.files.map((f) => `${f.path} ${f.op}`)).toEqual([...own, ...["manifest.json", "tftp/grub/hosts/01-52-54-00-5e-00-01.cfg", "tftp/ipxe/hosts/01-52-54-00-5e-00-01.ipxe", "tftp/pxelinux.cfg/01-52-54-00-5e-00-01"].map((p) => `${p} update`)]);
     await up();
 
     const offset = fs.statSync(accessLog).size;
@@ -169,7 +174,7 @@ describe("unattended installs on a real network segment", () => {
       boot("bios-other", { mac: HOSTS.other.mac, firmware: "bios" }, preseedFetch(HOSTS.other.name, offset)),
     ]);
     console.info(`network: netboot off, BIOS to local boot ${local.seconds} s; the other host to preseed GET ${other.seconds} s (in parallel)`);
-    expect(accessLines(accessLog, `/autoinstall/hosts/${HOSTS.bios.name}.cfg`, offset)).toEqual([]);
+    expect(accessLines(accessLog, `/hosts/${HOSTS.bios.name}/[token]/autoinstall.cfg`, offset)).toEqual([]);
     expect(other.result.status).toBe(200);
     expect(other.serial).toContain("Host bios-02: installing profile debian12-serial");
   }, BOOT_LIMIT_MS + 5 * 60_000);

@@ -31,7 +31,8 @@ beforeAll(async () => {
         const d = declared.find((x) => x.name === args.name && x.type === args.type);
         if (d) d.inputs = args.inputs;
         if (args.type === "pulumi:providers:pulumi-nodejs") providers.push({ name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
+        // A record made with a key gets one, as its provider gives it (the hosts' tokens are keyed with it).
+        return { id: `${args.name}-id`, state: args.inputs.withKey ? { ...args.inputs, key: "a-random-stack-key" } : args.inputs };
       },
       call: () => {
         throw new Error("no calls expected");
@@ -92,7 +93,12 @@ describe("the resource tree of the dev stack", () => {
     const east = declared.find((d) => d.name === "pxe-east" && d.type === "pulumi-nodejs:dynamic:Resource")!.inputs!;
     expect(Object.values(flatFiles(east.files)).some((e) => e.endsWith("s=root_password_hash"))).toBe(true);
     // (the mocks hand over a secret as Pulumi's wire form: the value under `value`)
-    expect((east.secrets as { value?: unknown }).value ?? east.secrets).toEqual({ root_password_hash: "value-of-root_password_hash" });
+    const values = ((east.secrets as { value?: unknown }).value ?? east.secrets) as Record<string, string>;
+    expect(values["root_password_hash"]).toBe("value-of-root_password_hash");
+    // Its armed hosts' tokens (and their sha256), derived from the stack key: no catalog secret.
+    const hostTokens = Object.keys(values).filter((n) => n !== "root_password_hash");
+    expect(hostTokens.length).toBeGreaterThan(0);
+    for (const n of hostTokens) expect(values[n]).toMatch(n.startsWith("host-token-sha256.") ? /^[0-9a-f]{64}$/ : /^[A-Za-z0-9_-]{43}$/);
 
     // Waves: a server of wave 1 depends on the barrier of wave 0 alone, which depends on wave 0's servers.
     for (const server of stack.servers) {

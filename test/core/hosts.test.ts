@@ -14,6 +14,7 @@ import { impact } from "../../src/impact";
 import { dnsmasqHosts } from "../../src/render/dhcp";
 import { render } from "../../src/render/render";
 import { runRenderJob } from "../../src/renderJob";
+import { hostTokenName, secretToken } from "../../src/render/secretTokens";
 import { select } from "../../src/select";
 import { issuesOf, minimal, resolveData, server, tempDir } from "./helpers";
 
@@ -130,14 +131,15 @@ describe("which children hold a host", () => {
     const pxe = file("tftp/pxelinux.cfg/01-52-54-00-aa-bb-01")!;
     expect(pxe.content).toContain("DEFAULT install");
     expect(pxe.content).toContain("KERNEL images/el9/vmlinuz");
-    expect(pxe.content).toContain("inst.ks=http://127.0.0.1:8080/autoinstall/hosts/web-01.cfg");
+    const token = secretToken(hostTokenName("web-01", r.hosts.get("web-01")!.generation));
+    expect(pxe.content).toContain(`inst.ks=http://127.0.0.1:8080/hosts/web-01/${token}/autoinstall.cfg`);
     expect(pxe.origin).toEqual({ kind: "host", name: "web-01" });
     expect(file("tftp/grub/hosts/01-52-54-00-aa-bb-01.cfg")!.content).toContain("linux /images/el9/vmlinuz");
     expect(file("tftp/ipxe/hosts/01-52-54-00-aa-bb-01.ipxe")!.content).toContain("kernel ${tftp}/images/el9/vmlinuz");
-    const ks = file("http/autoinstall/hosts/web-01.cfg")!;
+    const ks = file("hosts/web-01/autoinstall.cfg")!;
     expect(ks.content).toContain("role=web-one\nhostname web-01 ip 10.0.0.51 mac 52:54:00:aa:bb:01\n");
     expect(ks.secrets).toEqual([]);
-    expect(file("http/files/hosts/web-01/motd")!.content).toBe("hello web\n");
+    expect(file("hosts/web-01/files/motd")!.content).toBe("hello web\n");
     // The menus look for a host's entry by MAC first.
     expect(file("tftp/grub/grub.cfg")!.content).toContain('if [ "$net_default_mac" = "52:54:00:aa:bb:01" ]; then configfile "$prefix/hosts/01-52-54-00-aa-bb-01.cfg"; fi');
     expect(file("tftp/boot.ipxe")!.content).toContain("chain --replace --autofree ${tftp}/ipxe/hosts/01-${mac:hexhyp}.ipxe ||");
@@ -161,7 +163,21 @@ describe("which children hold a host", () => {
     const result = impact(r, after, servers);
     expect(result.touched).toEqual(["s1"]);
     expect(result.servers["s1"]!.objects).toEqual([{ kind: "host", name: "web-01", op: "update" }]);
+    // Never armed now: its own files, arm record and local variants leave the child.
+    expect(result.servers["s1"]!.files.map((f) => `${f.path} ${f.op}`)).toEqual([
+      "hosts/web-01/arm delete",
+      "hosts/web-01/autoinstall.cfg delete",
+      "hosts/web-01/files/motd delete",
+      "hosts/web-01/local/tftp/grub/hosts/01-52-54-00-aa-bb-01.cfg delete",
+      "hosts/web-01/local/tftp/ipxe/hosts/01-52-54-00-aa-bb-01.ipxe delete",
+      "hosts/web-01/local/tftp/pxelinux.cfg/01-52-54-00-aa-bb-01 delete",
+      "manifest.json update",
+      "tftp/grub/hosts/01-52-54-00-aa-bb-01.cfg update",
+      "tftp/ipxe/hosts/01-52-54-00-aa-bb-01.ipxe update",
+      "tftp/pxelinux.cfg/01-52-54-00-aa-bb-01 update",
+    ]);
     expect(result.servers["s1"]!.files.map((f) => f.path)).toEqual([
+      ...["arm", "autoinstall.cfg", "files/motd", "local/tftp/grub/hosts/01-52-54-00-aa-bb-01.cfg", "local/tftp/ipxe/hosts/01-52-54-00-aa-bb-01.ipxe", "local/tftp/pxelinux.cfg/01-52-54-00-aa-bb-01"].map((f) => `hosts/web-01/${f}`),
       "manifest.json",
       "tftp/grub/hosts/01-52-54-00-aa-bb-01.cfg",
       "tftp/ipxe/hosts/01-52-54-00-aa-bb-01.ipxe",

@@ -43,27 +43,14 @@ function hostsAndHost(cf: "motd" | "nginx") {
 
 describe("a profile named after the hosts' folder and a host named after its config file", () => {
   for (const cf of ["motd", "nginx"] as const) {
-    it(`${cf}: validate, select/plan/program (trees) and impact each refuse it, naming both objects and where they are`, () => {
+    it(`${cf}: no longer one path: a host's own files lie outside the served roots, under hosts/<host>/`, () => {
       const c = hostsAndHost(cf);
-      // The host's name is the last `name: <cf>` (hosts come after configFiles in the file).
-      const hostAt = c.lineOf(`name: ${cf}`, "last");
-      const profileAt = c.lineOf("name: hosts");
-      // One issue for the pair of objects, however many of the host's files lie there (motd first).
-      const expected = `c.yaml:${hostAt} hosts[0].name: http/files/hosts/${cf}/motd (config file motd of host ${cf}) would lie inside http/files/hosts/${cf}, which is a file (config file ${cf} of profile hosts, ${c.dir}/c.yaml:${profileAt})`;
-
-      const validate = issues({ kind: "validate", catalog: c.catalog() });
-      expect(validate).toEqual([`${expected}: one path cannot be both a file and a folder; rename one of them`]);
-
+      expect(issues({ kind: "validate", catalog: c.catalog() })).toEqual([]);
       const s1 = server({ profiles: ["hosts"] });
-      const trees = issues({ kind: "trees", catalog: c.catalog(), servers: [s1], stack: [s1] });
-      expect(trees).toEqual([`${expected} on server s1: one path cannot be both a file and a folder; rename one of them`]);
-      // A server whose address is not known yet is checked as well.
-      expect(issues({ kind: "trees", catalog: c.catalog(), servers: [], pending: [s1], stack: [s1] })).toEqual(trees);
-      // The base of a review is rendered as it was.
-      expect(issues({ kind: "trees", catalog: c.catalog(), servers: [s1], asItWas: true })).toEqual([]);
-
-      const before = { ...minimal(), hosts: [host(cf, "52:54:00:00:00:01", "web-fe")] };
-      expect(issues({ kind: "impact", before: written(before).catalog(), after: c.catalog(), servers: [s1] })).toEqual(trees);
+      expect(issues({ kind: "trees", catalog: c.catalog(), servers: [s1], stack: [s1] })).toEqual([]);
+      const paths = render(resolveCatalog(c.catalog()), s1).files.map((f) => f.path);
+      expect(paths).toContain(`http/files/hosts/${cf}`);
+      expect(paths).toContain(`hosts/${cf}/files/motd`);
     });
   }
 
@@ -93,7 +80,7 @@ describe("paths equal once case is folded", () => {
     const found = issues({ kind: "trees", catalog: c.catalog(), servers: [s1, s2], stack: [s1, s2] });
     const lines = found.map((l) => l.replace(`${c.dir}/`, ""));
     expect(lines).toContainEqual(
-      `c.yaml:${c.lineOf("name: web-01")} hosts[1].name: http/autoinstall/hosts/web-01.cfg (host web-01) and http/autoinstall/hosts/Web-01.cfg (host Web-01, c.yaml:${c.lineOf("name: Web-01")}) differ only in case on server s1: they are one file where case is not told apart; rename one of them`,
+      `c.yaml:${c.lineOf("name: web-01")} hosts[1].name: hosts/web-01/arm (host web-01) and hosts/Web-01/arm (host Web-01, c.yaml:${c.lineOf("name: Web-01")}) differ only in case on server s1: they are one file where case is not told apart; rename one of them`,
     );
     // One issue for the pair of profiles, naming both servers that hold them.
     expect(lines.filter((l) => l.includes("profile web, ") || l.includes("(profile web)"))).toEqual([

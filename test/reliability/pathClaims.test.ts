@@ -1,6 +1,6 @@
 // Two objects never claim the same path, and a failed update leaves no file its manifest does not
-// list, on the real engine with a local child. A catalog whose profile `hosts` and host `motd`
-// claim one path is refused by `provision validate` and by `up` before anything is written. A
+// list, on the real engine with a local child. A catalog whose hosts `web-07` and `Web-07`
+// claim one path (once case is folded) is refused by `provision validate` and by `up` before anything is written. A
 // write that fails midway (a directory placed by hand where a file goes) leaves the child holding
 // only files its manifest lists, each with its sha256; the state records that manifest, so the
 // next update converges and a destroy, even after a failed first `up`, removes everything placed.
@@ -51,31 +51,26 @@ describe("paths on a child", () => {
     await fleet?.dispose();
   });
 
-  it("a profile named hosts and a host named motd: validate names both where they are, and up writes nothing", async () => {
-    const profiles = path.join(fleet.catalogDir, "more-profiles.yaml");
-    fs.writeFileSync(profiles, "# Installs base's config files under http/files/hosts/.\nprofiles:\n  - name: hosts\n    parent: base\n");
-    const profileLine = 3;
+  it("hosts web-07 and Web-07: validate names both where they are, and up writes nothing", async () => {
     const hostsFile = path.join(fleet.catalogDir, "hosts.yaml");
-    fs.writeFileSync(hostsFile, "hosts:\n  - name: motd\n    interfaces: [{ mac: 52:54:00:00:07:01 }]\n    profile: web\n    server: rack-a\n");
+    const host = (name: string, mac: string) => `  - name: ${name}\n    interfaces: [{ mac: ${mac} }]\n    profile: web\n    server: rack-a\n`;
+    fs.writeFileSync(hostsFile, `hosts:\n${host("web-07", "52:54:00:00:07:01")}${host("Web-07", "52:54:00:00:07:02")}`);
     try {
       const validate = await runProvision(["validate", fleet.catalogDir]);
       expect(validate.code, validate.stdout + validate.stderr).toBe(1);
       expect(validate.stderr).toContain(
-        `${hostsFile}:2 hosts[0].name: http/files/hosts/motd/chrony.conf (config file chrony.conf of host motd) would lie inside http/files/hosts/motd, which is a file (config file motd of profile hosts, ${profiles}:${profileLine}): one path cannot be both a file and a folder; rename one of them`,
+        `${hostsFile}:2 hosts[0].name: hosts/web-07/arm (host web-07) and hosts/Web-07/arm (host Web-07, ${hostsFile}:6) differ only in case: they are one file where case is not told apart; rename one of them`,
       );
       expect(validate.stderr).not.toMatch(/\n\s+at /); // no stack trace
 
-      // The stack's server serves the profile hosts: the program refuses before any resource.
-      fleet.writeServers([{ ...fleet.servers[0]!, profiles: ["web", "hosts"] }]);
+      // The program refuses before any resource.
       const refused = await up();
       expect(refused.code).not.toBe(0);
-      expect(refused.stdout + refused.stderr).toContain("(config file motd of profile hosts");
-      expect(refused.stdout + refused.stderr).toContain("on server rack-a: one path cannot be both a file and a folder");
+      expect(refused.stdout + refused.stderr).toContain("hosts/web-07/arm (host web-07) and hosts/Web-07/arm (host Web-07");
+      expect(refused.stdout + refused.stderr).toContain("differ only in case on server rack-a");
       expect(fs.readdirSync(root)).toEqual([]);
     } finally {
-      fs.rmSync(profiles);
       fs.rmSync(hostsFile);
-      fleet.writeServers([{ ...fleet.servers[0]!, profiles: ["web"] }]);
     }
   });
 

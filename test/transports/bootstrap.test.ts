@@ -56,12 +56,18 @@ async function lifecycle(c: Child): Promise<void> {
   // idempotent second run: same processes, config untouched
   const nginxPid = pidIn(c.root, "nginx");
   const tftpdPid = pidIn(c.root, "tftpd");
+  // The build-mode handler (fcgiwrap) runs behind nginx: a host that is not armed here is not found.
+  const handlerPid = pidIn(c.root, "handler");
+  expect(alive(handlerPid)).toBe(true);
+  expect(await httpStatus(c.httpPort, "hosts/web-07/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/autoinstall.cfg")).toBe(404);
   const confMtime = statSync(path.join(c.root, "etc/nginx.conf")).mtimeMs;
   const second = await c.transport.runScript(BOOTSTRAP_SCRIPT, env);
   expect(second.code, second.stderr).toBe(0);
   expect(second.stdout).toBe(first.stdout);
   expect(second.stderr).toMatch(/nginx: running .* unchanged/);
   expect(second.stderr).toMatch(/tftpd: running .* unchanged/);
+  expect(second.stderr).toMatch(/handler: running .* unchanged/);
+  expect(pidIn(c.root, "handler")).toBe(handlerPid);
   expect(pidIn(c.root, "nginx")).toBe(nginxPid);
   expect(pidIn(c.root, "tftpd")).toBe(tftpdPid);
   expect(statSync(path.join(c.root, "etc/nginx.conf")).mtimeMs).toBe(confMtime);
@@ -73,6 +79,8 @@ async function lifecycle(c: Child): Promise<void> {
   expect(stop.stdout).toMatch(/stopped nginx\(\d+\) tftpd\(\d+\)/);
   expect(alive(nginxPid)).toBe(false);
   expect(alive(tftpdPid)).toBe(false);
+  expect(alive(handlerPid)).toBe(false);
+  expect(stop.stdout).toMatch(/ handler\(\d+\)/);
   expect(await httpStatus(c.httpPort, "autoinstall/y.cfg")).toBe(0);
   const again = await c.transport.runScript(STOP_SERVICES_SCRIPT, { ROOT: c.root });
   expect(again.code).toBe(0);
