@@ -115,7 +115,7 @@ describe("the library's URL payload settings", () => {
     const { CentralServer } = await import("../../components");
     const stack = readStackConfig(repoRoot, "dev");
     const before = declared.length;
-    const make = () => new CentralServer("bad-urls", { catalog: [...stack.catalogPaths], servers: stack.servers, payloadUrlAllow: ["10.0.0.0/8", "http://mirror.lan"], payloadMaxBytes: 0 }, { transformations: [record] });
+    const make = () => new CentralServer("bad-urls", { catalog: [...stack.catalogPaths], servers: stack.servers, secrets: { root_password_hash: "x" }, payloadUrlAllow: ["10.0.0.0/8", "http://mirror.lan"], payloadMaxBytes: 0 }, { transformations: [record] });
     expect(make).toThrow(pulumi.RunError);
     expect(make).toThrow(
       "invalid provisioning input:\n" +
