@@ -23,7 +23,7 @@ import { RenderError, runSandboxed, runSandboxedAsync } from "./sandbox";
 import { BOOTSTRAP_SCRIPT } from "./scripts";
 import { type CheckedServer, type ServerArgs, checkResolved, checkServers, isInput } from "./serverArgs";
 import { ContentStore } from "./store";
-import { knownHostKeys } from "./transports/knownHosts";
+import { knownHostsFileKeys } from "./transports/knownHosts";
 
 export interface CentralServerArgs {
   /**
@@ -340,7 +340,7 @@ function transportOf(c: CheckedServer, baseDir: string): pulumi.Output<Transport
     checkResolved(name, "port", port);
     checkResolved(name, "user", user);
     if (hostKey !== undefined) checkResolved(name, "hostKey", hostKey);
-    const hostKeys = [...(hostKey !== undefined ? [hostKey.split(" ").slice(0, 2).join(" ")] : []), ...(t.knownHosts !== undefined ? fromKnownHosts(name, path.resolve(baseDir, t.knownHosts), host, port) : [])];
+    const hostKeys = [...(hostKey !== undefined ? [hostKey.split(" ").slice(0, 2).join(" ")] : []), ...(t.knownHosts !== undefined ? knownHostsFileKeys(name, path.resolve(baseDir, t.knownHosts), host, port) : [])];
     return {
       kind: "ssh" as const,
       host,
@@ -351,18 +351,6 @@ function transportOf(c: CheckedServer, baseDir: string): pulumi.Output<Transport
       ...(t.insecureAcceptAnyHostKey ? { insecureAcceptAnyHostKey: true } : {}),
     };
   });
-}
-
-function fromKnownHosts(server: string, file: string, host: string, port: number): string[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`${server}: cannot read knownHosts ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const keys = knownHostKeys(text, host, port);
-  if (keys.length === 0) throw new Error(`${server}: knownHosts ${file} holds no key for ${port === 22 ? host : `[${host}]:${port}`}`);
-  return keys;
 }
 
 function credentialsOf(c: CheckedServer, credentialOf: (name: string) => pulumi.Input<string>): pulumi.Output<Credentials> {

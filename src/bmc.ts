@@ -127,7 +127,7 @@ export interface HttpRequest {
   readonly body?: unknown;
 }
 
-/** The line curl prints after the body (`--write-out`): the status and the redirect's target. */
+/** The line curl prints after the response (`--write-out`): its status. */
 export const HTTP_MARK = "provision-bmc-http:";
 
 /** A value in curl's config syntax: double-quoted, with curl's escapes. */
@@ -158,7 +158,10 @@ export function curlConfig(bmc: RedfishBmc, password: string, req: HttpRequest):
     "insecure",
     ...(bmc.pin !== undefined ? [`pinnedpubkey = ${curlQuote(bmc.pin)}`] : []),
     ...(req.body !== undefined ? [`header = "Content-Type: application/json"`, `data-raw = ${curlQuote(JSON.stringify(req.body))}`] : []),
-    `write-out = ${curlQuote(`\\n${HTTP_MARK} %{http_code} %{redirect_url}`)}`,
+    // The headers (a redirect's Location) come with the body: curl's own %{redirect_url} would
+    // carry the user and password.
+    "include",
+    `write-out = ${curlQuote(`\\n${HTTP_MARK} %{http_code}`)}`,
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -166,28 +169,39 @@ export function curlConfig(bmc: RedfishBmc, password: string, req: HttpRequest):
 export interface HttpAnswer {
   readonly status: number;
   readonly body: string;
-  /** Where a 3xx points (absolute, as curl resolved it). */
-  readonly redirect?: string;
-}
-
-/** curl's output: the body, then the mark line. Undefined when the mark is missing. */
-export function parseCurlOutput(stdout: string): HttpAnswer | undefined {
-  const at = stdout.lastIndexOf(`\n${HTTP_MARK} `);
-  if (at < 0) return undefined;
-  const [code, redirect] = stdout.slice(at + HTTP_MARK.length + 2).trim().split(" ");
-  const status = Number(code);
-  if (!Number.isInteger(status)) return undefined;
-  return { status, body: stdout.slice(0, at), ...(redirect ? { redirect } : {}) };
+  /** A redirect's Location header, as the BMC wrote it. */
+  readonly location?: string;
 }
 
 /**
- * The path of `location` when it is on this very BMC (same scheme, host and port), else
- * undefined: credentials never follow a redirect elsewhere.
+ * curl's output: the response's head (`include`), its body, then the mark line. Undefined when
+ * the mark or the head is missing. Interim answers (`100 Continue`) are skipped.
  */
-export function sameBmcPath(bmc: RedfishBmc, location: string): string | undefined {
+export function parseCurlOutput(stdout: string): HttpAnswer | undefined {
+  const at = stdout.lastIndexOf(`\n${HTTP_MARK} `);
+  if (at < 0) return undefined;
+  const status = Number(stdout.slice(at + HTTP_MARK.length + 2).trim());
+  if (!Number.isInteger(status)) return undefined;
+  let rest = stdout.slice(0, at);
+  for (;;) {
+    const end = /\r?\n\r?\n/.exec(rest);
+    if (!rest.startsWith("HTTP/") || !end) return undefined;
+    const head = rest.slice(0, end.index).split(/\r?\n/);
+    rest = rest.slice(end.index + end[0].length);
+    if (/^HTTP\/\S+ 1\d\d\b/.test(head[0]!)) continue;
+    const location = head.find((h) => /^location:/i.test(h))?.slice("location:".length).trim();
+    return { status, body: rest, ...(location ? { location } : {}) };
+  }
+}
+
+/**
+ * The path of `location` (relative to `from`, the request's path) when it is on this very BMC
+ * (same scheme, host and port), else undefined: credentials never follow a redirect elsewhere.
+ */
+export function sameBmcPath(bmc: RedfishBmc, location: string, from = "/"): string | undefined {
   let url: URL;
   try {
-    url = new URL(location, redfishOrigin(bmc));
+    url = new URL(location, redfishOrigin(bmc) + from);
   } catch {
     return undefined;
   }

@@ -13,7 +13,6 @@
  * config, `curl -q -K -`; ipmitool's `-E` environment, read from stdin by the script): never in
  * an argument, a file or a message. Redfish redirects are followed only to the same BMC.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import {
   type Bmc,
@@ -41,10 +40,10 @@ import { CatalogError, knownList } from "../../src/catalog/errors";
 import { loadCatalogInput } from "../../src/catalog/load";
 import type { Server } from "../../src/catalog/schema";
 import { readStackConfig } from "../../src/stackConfig";
-import { knownHostKeys } from "../transports/knownHosts";
+import { knownHostsFileKeys } from "../transports/knownHosts";
 import { LocalTransport } from "../transports/local";
 import { SshTransport } from "../transports/ssh";
-import type { Transport } from "../transports/transport";
+import type { ScriptResult, Transport } from "../transports/transport";
 
 export type { BootTarget, PowerAction } from "../../src/bmc";
 
@@ -87,6 +86,15 @@ function clean(text: string, password: string): string {
 
 const fail = (l: BmcLink, message: string) => new BmcError(l.host, `${where(l)}: ${clean(message, l.password)}`);
 
+/** A command on the child; a child that cannot be reached is this host's failure too. */
+async function onChild(l: BmcLink, script: string, env: Record<string, string>, input: string): Promise<ScriptResult> {
+  try {
+    return await l.transport.runScript(script, env, input);
+  } catch (e) {
+    throw fail(l, `cannot run on the child: ${(e as Error).message}`);
+  }
+}
+
 // ---- Redfish (curl on the child) -------------------------------------------------------------
 
 /** curl reads its whole config, the password included, on stdin; ~/.curlrc is not read (-q). */
@@ -95,12 +103,12 @@ exec curl -q -K -
 `;
 
 async function request(l: BmcLink & { bmc: RedfishBmc }, req: HttpRequest, hops = 0): Promise<HttpAnswer> {
-  const r = await l.transport.runScript(CURL_SCRIPT, {}, curlConfig(l.bmc, l.password, req));
+  const r = await onChild(l, CURL_SCRIPT, {}, curlConfig(l.bmc, l.password, req));
   const answer = parseCurlOutput(r.stdout);
   if (r.code !== 0 || !answer || answer.status === 0) throw fail(l, `${req.method} ${req.path}: curl failed (exit ${r.code}): ${r.stderr || "no error output"}`);
   if (answer.status >= 300 && answer.status < 400) {
-    const next = answer.redirect !== undefined ? sameBmcPath(l.bmc, answer.redirect) : undefined;
-    if (next === undefined) throw fail(l, `${req.method} ${req.path}: HTTP ${answer.status}: redirect to ${answer.redirect ?? "nowhere"} refused: not this BMC`);
+    const next = answer.location !== undefined ? sameBmcPath(l.bmc, answer.location, req.path) : undefined;
+    if (next === undefined) throw fail(l, `${req.method} ${req.path}: HTTP ${answer.status}: redirect to ${answer.location ?? "nowhere"} refused: not this BMC`);
     if (hops >= 3) throw fail(l, `${req.method} ${req.path}: HTTP ${answer.status}: too many redirects`);
     return request(l, { ...req, path: next }, hops + 1);
   }
@@ -163,7 +171,7 @@ exec ipmitool -I lanplus -H "$BMC_ADDRESS" -p "$BMC_PORT" -U "$BMC_USER" -E $BMC
 async function ipmitool(l: BmcLink & { bmc: IpmiBmc }, words: string[]): Promise<string> {
   if (/[\n\r\0]/.test(l.password)) throw fail(l, "the BMC password contains a line break or NUL, which ipmitool cannot take");
   const env = { BMC_ADDRESS: l.bmc.address, BMC_PORT: String(l.bmc.port), BMC_USER: l.bmc.user, BMC_COMMAND: words.join(" ") };
-  const r = await l.transport.runScript(IPMITOOL_SCRIPT, env, `${l.password}\n`);
+  const r = await onChild(l, IPMITOOL_SCRIPT, env, `${l.password}\n`);
   if (r.code !== 0) throw fail(l, `ipmitool ${words.join(" ")} failed (exit ${r.code}): ${r.stderr || r.stdout || "no error output"}`);
   return r.stdout;
 }
@@ -266,7 +274,12 @@ export async function openBmcs(o: OpenBmcsOptions): Promise<OpenBmcs> {
       const child = bmcChild(catalog.hosts.find((h) => h.name === host)!, bmc, stack.servers)!;
       let transport = transports.get(child);
       if (!transport) {
-        transport = await childTransport(stack.servers.find((s) => s.name === child)!, o.projectDir, o.secret);
+        try {
+          transport = await childTransport(stack.servers.find((s) => s.name === child)!, o.projectDir, o.secret);
+        } catch (e) {
+          if (e instanceof CatalogError) throw e;
+          throw new BmcError(host, `host ${host}: child ${child}: ${(e as Error).message}`);
+        }
         transports.set(child, transport);
       }
       links.push({ host, child, bmc, transport, password: await o.secret(bmc.password.secret) });
@@ -285,17 +298,7 @@ export async function openBmcs(o: OpenBmcsOptions): Promise<OpenBmcs> {
 async function childTransport(server: Server, projectDir: string, secret: (name: string) => Promise<string>): Promise<Transport> {
   const t = server.transport;
   if (t.kind === "local") return new LocalTransport(path.resolve(projectDir, t.root), { serverName: server.name });
-  const hostKeys = [...(t.hostKey !== undefined ? [t.hostKey.split(" ").slice(0, 2).join(" ")] : [])];
-  if (t.knownHosts !== undefined) {
-    const file = path.resolve(projectDir, t.knownHosts);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-      throw new Error(`${server.name}: cannot read knownHosts ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    hostKeys.push(...knownHostKeys(text, t.host, t.port));
-  }
+  const hostKeys = [...(t.hostKey !== undefined ? [t.hostKey.split(" ").slice(0, 2).join(" ")] : []), ...(t.knownHosts !== undefined ? knownHostsFileKeys(server.name, path.resolve(projectDir, t.knownHosts), t.host, t.port) : [])];
   return new SshTransport({
     serverName: server.name,
     host: t.host,

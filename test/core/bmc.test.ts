@@ -136,7 +136,7 @@ describe("Redfish requests", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }).filter((s) => !s.includes("\0")), (password) => {
         const config = readCurlConfig(curlConfig(bmc, password, { method: "POST", path: "/redfish/v1/Systems/1/Actions/ComputerSystem.Reset", body: { ResetType: "On" } }));
-        expect(config.map(([k]) => k)).toEqual(["url", "user", "request", "proto", "noproxy", "globoff", "silent", "show-error", "connect-timeout", "max-time", "header", "insecure", "pinnedpubkey", "header", "data-raw", "write-out"]);
+        expect(config.map(([k]) => k)).toEqual(["url", "user", "request", "proto", "noproxy", "globoff", "silent", "show-error", "connect-timeout", "max-time", "header", "insecure", "pinnedpubkey", "header", "data-raw", "include", "write-out"]);
         expect(Object.fromEntries(config.filter(([k]) => k !== "header"))).toMatchObject({
           url: "https://10.0.0.5:8443/redfish/v1/Systems/1/Actions/ComputerSystem.Reset",
           user: `admin:${password}`,
@@ -160,6 +160,7 @@ describe("Redfish requests", () => {
   it("redirects are followed only to the same BMC: scheme, host and port", () => {
     expect(sameBmcPath(bmc, "https://10.0.0.5:8443/redfish/v1/Systems/abc")).toBe("/redfish/v1/Systems/abc");
     expect(sameBmcPath(bmc, "/redfish/v1/Systems/abc?x=1")).toBe("/redfish/v1/Systems/abc?x=1");
+    expect(sameBmcPath(bmc, "abc", "/redfish/v1/Systems/xyz")).toBe("/redfish/v1/Systems/abc");
     for (const elsewhere of [
       "https://10.0.0.6:8443/redfish/v1/Systems/abc",
       "http://10.0.0.5:8443/redfish/v1/Systems/abc",
@@ -173,12 +174,14 @@ describe("Redfish requests", () => {
       expect(sameBmcPath(bmc, elsewhere), elsewhere).toBeUndefined();
     }
   });
-  it("curl's output: the body, the status and the redirect", () => {
-    expect(parseCurlOutput('{"a":1}\nprovision-bmc-http: 200 ')).toEqual({ status: 200, body: '{"a":1}' });
-    expect(parseCurlOutput("\nprovision-bmc-http: 307 https://10.0.0.5:8443/x")).toEqual({ status: 307, body: "", redirect: "https://10.0.0.5:8443/x" });
+  it("curl's output: the head, the body, the status and a redirect's Location", () => {
+    expect(parseCurlOutput('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"a":1}\nprovision-bmc-http: 200')).toEqual({ status: 200, body: '{"a":1}' });
+    expect(parseCurlOutput("HTTP/1.1 307 TEMPORARY REDIRECT\r\nLocation: /redfish/v1/Systems/x\r\n\r\n\nprovision-bmc-http: 307")).toEqual({ status: 307, body: "", location: "/redfish/v1/Systems/x" });
+    expect(parseCurlOutput("HTTP/1.1 100 Continue\r\n\r\nHTTP/2 204\r\nlocation: https://x/\r\n\r\n\nprovision-bmc-http: 204")).toEqual({ status: 204, body: "", location: "https://x/" });
     // A body that prints the mark itself does not fool the reader: the last one is curl's.
-    expect(parseCurlOutput("x\nprovision-bmc-http: 200 \nprovision-bmc-http: 401 ")).toMatchObject({ status: 401 });
+    expect(parseCurlOutput("HTTP/1.1 401 No\r\n\r\nx\nprovision-bmc-http: 200\nprovision-bmc-http: 401")).toMatchObject({ status: 401, body: "x\nprovision-bmc-http: 200" });
     expect(parseCurlOutput("curl: (7) Failed to connect")).toBeUndefined();
+    expect(parseCurlOutput("no head\nprovision-bmc-http: 200")).toBeUndefined();
     expect(redfishMessage('{"error":{"code":"Base.1.0.GeneralError","message":"Incorrect username or password"}}')).toBe("Incorrect username or password");
     expect(redfishMessage("<html>")).toBeUndefined();
   });

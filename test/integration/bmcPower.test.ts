@@ -4,7 +4,11 @@
 // target functions a reinstall uses; a wrong password, a wrong pin and a BMC for a host the
 // catalog lacks or no child holds, each refused with a located message. The password never shows:
 // not in the output, not in any process's arguments while the commands run, not in a file.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as https from "node:https";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -68,7 +72,41 @@ describe("provision power through real BMCs", () => {
   const wrongPassword = `wrong-${Date.now().toString(36)}-pw`;
   const power = (...args: string[]) => provision(project, ["power", "--stack", "bmc", "--project", project.dir, ...args]);
 
+  /** A BMC that redirects every request to another host (localhost instead of 127.0.0.1), and that other host, counting what reaches it. */
+  let redirector: { port: number; pin: string; otherPort: number; reached: number; close: () => void };
+
+  async function startRedirector(dir: string) {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${dir}/key.pem`, "-out", `${dir}/cert.pem`, "-days", "2", "-subj", "/CN=bmc"], { stdio: "ignore" });
+    const tls = { key: fs.readFileSync(`${dir}/key.pem`), cert: fs.readFileSync(`${dir}/cert.pem`) };
+    const pin = `sha256//${createHash("sha256").update(execFileSync("openssl", ["pkey", "-in", `${dir}/key.pem`, "-pubout", "-outform", "der"])).digest("base64")}`;
+    const state = { reached: 0 };
+    const other = https.createServer(tls, (_req, res) => {
+      state.reached++;
+      res.end("{}");
+    });
+    await new Promise<void>((r) => other.listen(0, "127.0.0.1", r));
+    const otherPort = (other.address() as AddressInfo).port;
+    const bmc = https.createServer(tls, (req, res) => {
+      res.writeHead(307, { Location: `https://localhost:${otherPort}${req.url}` });
+      res.end();
+    });
+    await new Promise<void>((r) => bmc.listen(0, "127.0.0.1", r));
+    return {
+      port: (bmc.address() as AddressInfo).port,
+      pin,
+      otherPort,
+      get reached() {
+        return state.reached;
+      },
+      close: () => {
+        bmc.close();
+        other.close();
+      },
+    };
+  }
+
   beforeAll(async () => {
+    redirector = await startRedirector(fs.mkdtempSync(path.join(os.tmpdir(), "bmc-redirect-")));
     [lab, ssh] = await Promise.all([startBmcLab(), startSshChildren(1)]);
     // From here on (the fixture itself gives vbmc its password as an argument).
     watch = watchCommandLines();
@@ -84,6 +122,9 @@ describe("provision power through real BMCs", () => {
       host("rf-wrongpin", { server: "pxe-a" }),
       host("ssh-host", { server: "pxe-s" }),
       host("far-host", { site: "north" }),
+      host("rf-byname", { server: "pxe-a" }),
+      host("rf-lab", { server: "pxe-a" }),
+      host("rf-redirect", { server: "pxe-a" }),
     ].map((h, i) => ({ ...h, interfaces: [{ mac: `52:54:00:00:01:${(16 + i).toString(16)}` }] }));
     const servers = [
       { name: "pxe-a", site: "lab", arch: ["x86_64"], profiles: [], transport: { kind: "local", root: ".children/pxe-a" }, tftpPort: 16969, httpPort: 18080 },
@@ -108,6 +149,10 @@ describe("provision power through real BMCs", () => {
         // The pin of another key: the certificate the emulator shows does not match it.
         "rf-wrongpin": { ...redfish, pin: "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", password: { secret: "rf_pw" } },
         "ssh-host": { ...redfish, password: { secret: "rf_pw" } },
+        // The system by name: the emulator redirects to its id, on the same BMC.
+        "rf-byname": { ...redfish, system: lab.guest.name, password: { secret: "rf_pw" } },
+        "rf-lab": { kind: "redfish", address: "127.0.0.1", port: lab.redfish.port, user: lab.redfish.user, insecureSkipTlsVerify: true, password: { secret: "rf_pw" } },
+        "rf-redirect": { kind: "redfish", address: "127.0.0.1", port: redirector.port, user: "admin", pin: redirector.pin, password: { secret: "rf_pw" } },
       },
     };
     project = await createProject({ name: "bmc", stack: "bmc", main: "index.ts", config, files: { "index.ts": "export {};\n", "catalog/hosts.yaml": stringify({ hosts }), ".children/pxe-a/.keep": "" } });
@@ -121,6 +166,7 @@ describe("provision power through real BMCs", () => {
 
   afterAll(async () => {
     watch?.stop();
+    redirector?.close();
     await Promise.all([lab?.stop(), ssh?.stop()]);
     if (project) fs.rmSync(project.dir, { recursive: true, force: true });
   });
@@ -178,6 +224,29 @@ describe("provision power through real BMCs", () => {
     expect(r.stdout).toBe("ssh-host: power off (BMC redfish 127.0.0.1, from pxe-s)\n");
   });
 
+  it("a redirect is followed on the same BMC only; credentials never go to another host", async () => {
+    lab.forceOff();
+    const byName = await power("rf-byname", "status");
+    expect(byName.code, byName.stderr).toBe(0);
+    expect(byName.stdout).toBe("rf-byname: power off (BMC redfish 127.0.0.1, from pxe-a)\n");
+    const elsewhere = await power("rf-redirect", "status");
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toBe(
+      `provision: host rf-redirect (BMC redfish https://127.0.0.1:${redirector.port}, from child pxe-a): GET /redfish/v1/Systems: HTTP 307: redirect to https://localhost:${redirector.otherPort}/redfish/v1/Systems refused: not this BMC\n`,
+    );
+    expect(redirector.reached).toBe(0);
+    for (const r of [byName, elsewhere]) expectNoSecret(r.stdout + r.stderr);
+  });
+
+  it("the insecure-lab opt-out works, and says so on every use", async () => {
+    for (let i = 0; i < 2; i++) {
+      const r = await power("rf-lab", "status");
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^rf-lab: power (on|off) /);
+      expect(r.stderr).toBe(`provision: warning: host rf-lab (BMC redfish https://127.0.0.1:${lab.redfish.port}, from child pxe-a): TLS not verified (insecureSkipTlsVerify): nothing proves who answers, and the password is sent to it\n`);
+    }
+  });
+
   it("a wrong password is refused, naming the host, the BMC and the answer, never the password", async () => {
     const rf = await power("rf-wrongpw", "status");
     expect(rf.code).toBe(1);
@@ -207,7 +276,7 @@ describe("provision power through real BMCs", () => {
     expect(lines[1]).toMatch(new RegExp(`^${file}:\\d+ provisioning:bmcs\\.far-host: no server of the stack holds host far-host \\(it names site north\\): no child can reach its BMC$`));
     const none = await power("far-host", "status");
     expect(none.code).toBe(1);
-    expect(none.stderr).toBe("provision: no BMC for host far-host in provisioning:bmcs of stack bmc (known: ipmi-host, ipmi-wrongpw, rf-host, rf-wrongpin, rf-wrongpw, ssh-host)\n");
+    expect(none.stderr).toBe("provision: no BMC for host far-host in provisioning:bmcs of stack bmc (known: ipmi-host, ipmi-wrongpw, rf-byname, rf-host, rf-lab, rf-redirect, rf-wrongpin, rf-wrongpw, ssh-host)\n");
   });
 
   it("no password was in any process's arguments, nor in a file of the child, the project or /tmp", () => {

@@ -150,7 +150,7 @@ export async function startBmcLab(): Promise<BmcLab> {
     const python = path.join(BMC_EMULATORS_VENV, "bin", "python");
     const hash = spawnSync(python, ["-c", "import bcrypt,sys; print(bcrypt.hashpw(sys.stdin.read().encode(), bcrypt.gensalt(4)).decode())"], { input: redfish.password, encoding: "utf8" });
     fs.writeFileSync(path.join(dir, "htpasswd"), `${redfish.user}:${hash.stdout.trim()}\n`, { mode: 0o600 });
-    fs.writeFileSync(path.join(dir, "sushy.conf"), `SUSHY_EMULATOR_AUTH_FILE = ${JSON.stringify(path.join(dir, "htpasswd"))}\nSUSHY_EMULATOR_ALLOWED_INSTANCES = [${JSON.stringify(guest.uuid)}]\n`);
+    fs.writeFileSync(path.join(dir, "sushy.conf"), `SUSHY_EMULATOR_AUTH_FILE = ${JSON.stringify(path.join(dir, "htpasswd"))}\nSUSHY_EMULATOR_ALLOWED_INSTANCES = [${JSON.stringify(guest.uuid)}, ${JSON.stringify(guest.name)}]\n`);
     const sushyLog = fs.openSync(path.join(dir, "sushy.log"), "a");
     children.push(
       spawn(path.join(BMC_EMULATORS_VENV, "bin", "sushy-emulator"), ["--config", path.join(dir, "sushy.conf"), "-i", "127.0.0.1", "-p", String(redfish.port), "--libvirt-uri", URI, "--ssl-certificate", path.join(dir, "cert.pem"), "--ssl-key", path.join(dir, "key.pem")], {
