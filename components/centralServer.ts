@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { type Bmc, bmcToolsByServer } from "../src/bmc";
 import { CatalogError, formatIssue } from "../src/catalog/errors";
 import { credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
 import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
@@ -62,6 +63,11 @@ export interface CentralServerArgs {
   readonly payloadMaxBytes?: number;
   /** Where relative catalog paths and known_hosts files resolve from. @default the current directory (the project) */
   readonly baseDir?: string;
+  /**
+   * Hosts' BMCs (the stack's `provisioning:bmcs`): the child acting for each gets the program it
+   * runs (curl, ipmitool) from its bootstrap. @default {}
+   */
+  readonly bmcs?: Readonly<Record<string, Bmc>>;
 }
 
 /** The catalog's secrets as a lookup: it serves exactly `names`. */
@@ -125,6 +131,7 @@ export class CentralServer extends pulumi.ComponentResource {
     const treesNow = new Map(rendered.trees.map((t) => [t.server, t]));
     for (const t of rendered.trees) putTexts(t, store);
 
+    const bmcTools = bmcToolsByServer(args.bmcs ?? {}, catalog.hosts, checked.map((c) => c.server));
     const secretOf = secretLookup(args.secrets);
     const credentialOf = credentialLookup(args.credentials);
     const provider = new DynamicProvider(name);
@@ -145,7 +152,7 @@ export class CentralServer extends pulumi.ComponentResource {
             fingerprints: rendered.fingerprints,
             transport: transportOf(c, baseDir),
             ...(c.server.transport.kind === "ssh" ? { credentials: credentialsOf(c, credentialOf) } : {}),
-            serve: serveOf(c),
+            serve: serveOf(c, bmcTools.get(c.server.name) ?? []),
             address: (c.args.address ?? c.server.address) as pulumi.Input<string>,
             secrets: secrets as pulumi.Output<Record<string, string>>,
             secretVersions: secretVersions(stackKey.key, secrets) as pulumi.Output<Record<string, string>>,
@@ -317,7 +324,7 @@ function secretVersions(key: pulumi.Output<string | undefined>, secrets: pulumi.
   );
 }
 
-function serveOf(c: CheckedServer): pulumi.Output<ServeProps> {
+function serveOf(c: CheckedServer, bmcTools: string[]): pulumi.Output<ServeProps> {
   const s = c.server;
   return pulumi.output(s.bindAddress ?? ((c.args.address ?? s.address) as pulumi.Input<string>)).apply((bindAddress) => ({
     tftpPort: s.tftpPort,
@@ -326,6 +333,7 @@ function serveOf(c: CheckedServer): pulumi.Output<ServeProps> {
     install: s.bootstrap?.install ?? true,
     ...(s.bootstrap?.daemons === false ? { daemons: false } : {}),
     ...(s.dhcp ? { dhcp: true } : {}),
+    ...(bmcTools.length ? { bmcTools } : {}),
     script: BOOTSTRAP_KEY,
   }));
 }

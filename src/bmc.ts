@@ -118,6 +118,24 @@ export function bmcPlacementIssues(
   });
 }
 
+/** The programs each child runs for the BMCs it acts for: curl for Redfish, ipmitool for IPMI. */
+export function bmcToolsByServer(
+  bmcs: Readonly<Record<string, Bmc>>,
+  hosts: readonly { name: string; server?: string; site?: string }[],
+  servers: readonly Pick<Server, "name" | "site">[],
+): Map<string, ("curl" | "ipmitool")[]> {
+  const out = new Map<string, Set<"curl" | "ipmitool">>();
+  for (const h of hosts) {
+    const bmc = bmcs[h.name];
+    const child = bmc && bmcChild(h, bmc, servers);
+    if (!child) continue;
+    const tools = out.get(child) ?? new Set();
+    tools.add(bmc.kind === "redfish" ? "curl" : "ipmitool");
+    out.set(child, tools);
+  }
+  return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
+}
+
 // ---- Redfish ------------------------------------------------------------------------------
 
 export interface HttpRequest {

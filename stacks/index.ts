@@ -68,6 +68,7 @@ const central = new CentralServer("central", {
   // server entries' credentials are read by this program alone.
   secrets: { names: stack.catalogSecrets, lookup: (name) => config.requireSecret(name) },
   credentials: (name) => config.requireSecret(name),
+  bmcs: stack.bmcs,
 });
 for (const w of unmatchedPatterns(stack, central.catalog.profiles.map((p) => p.name))) pulumi.log.warn(formatIssue(w));
 // BMCs (`provision power`) for hosts the catalog has and a child holds: checked on every run.

@@ -11,6 +11,9 @@
 #   BIND_ADDRESS  address both daemons listen on (default 127.0.0.1; 0.0.0.0 for a real network)
 #   INSTALL       1: apt-get install tftpd-hpa / nginx (/ dnsmasq-base) when missing; 0 (default): fail instead
 #   DHCP          1: run dnsmasq for $ROOT/dhcp/dnsmasq.conf once it is there; 0 (default): none runs
+#   BMC_TOOLS     programs `provision power` runs here for the BMCs this child reaches: curl
+#                 (Redfish) and/or ipmitool (IPMI), space-separated (default: none); installed
+#                 like the daemons
 #   TFTP_USER     user in.tftpd drops to (default: tftp if it exists, else nobody)
 #   HTTP_USER     user of the nginx workers (default: www-data if it exists, else nobody)
 #
@@ -39,6 +42,7 @@ HTTP_PORT=${HTTP_PORT:-80}
 BIND_ADDRESS=${BIND_ADDRESS:-127.0.0.1}
 INSTALL=${INSTALL:-0}
 DHCP=${DHCP:-0}
+BMC_TOOLS=${BMC_TOOLS:-}
 
 [ -n "$ROOT" ] || die "ROOT is required"
 case "$ROOT" in
@@ -78,6 +82,12 @@ case "$DHCP" in
   0|1) ;;
   *) die "DHCP must be 0 or 1, got '$DHCP'" ;;
 esac
+for tool in $BMC_TOOLS; do
+  case "$tool" in
+    curl|ipmitool) ;;
+    *) die "BMC_TOOLS may name curl and ipmitool, got '$tool'" ;;
+  esac
+done
 
 IS_ROOT=0
 [ "$(id -u)" = 0 ] && IS_ROOT=1
@@ -89,17 +99,24 @@ NGINX=$(find_prog nginx)
 DNSMASQ=$(find_prog dnsmasq)
 need_dnsmasq=0
 [ "$DHCP" = 1 ] && [ -z "$DNSMASQ" ] && need_dnsmasq=1
+# The BMC tools' Debian packages are named after them.
+bmc_missing=""
+for tool in $BMC_TOOLS; do
+  [ -n "$(find_prog "$tool")" ] || bmc_missing="$bmc_missing $tool"
+done
 
-if [ -z "$TFTPD" ] || [ -z "$NGINX" ] || [ "$need_dnsmasq" = 1 ]; then
+if [ -z "$TFTPD" ] || [ -z "$NGINX" ] || [ "$need_dnsmasq" = 1 ] || [ -n "$bmc_missing" ]; then
   pkgs=""
   [ -n "$TFTPD" ] || pkgs="$pkgs tftpd-hpa"
   [ -n "$NGINX" ] || pkgs="$pkgs nginx"
   # dnsmasq-base: the program without the distribution's service (which would serve DNS on port 53).
   [ "$need_dnsmasq" = 0 ] || pkgs="$pkgs dnsmasq-base"
+  pkgs="$pkgs$bmc_missing"
   missing=""
   [ -n "$TFTPD" ] || missing="$missing in.tftpd"
   [ -n "$NGINX" ] || missing="$missing nginx"
   [ "$need_dnsmasq" = 0 ] || missing="$missing dnsmasq"
+  missing="$missing$bmc_missing"
   if [ "$INSTALL" != 1 ]; then
     die "missing program(s):$missing (Debian package(s):$pkgs); install them or run with INSTALL=1"
   fi
@@ -136,6 +153,9 @@ if [ -z "$TFTPD" ] || [ -z "$NGINX" ] || [ "$need_dnsmasq" = 1 ]; then
   [ -n "$TFTPD" ] || die "in.tftpd still missing after installing tftpd-hpa"
   [ -n "$NGINX" ] || die "nginx still missing after installing nginx"
   [ "$DHCP" = 0 ] || [ -n "$DNSMASQ" ] || die "dnsmasq still missing after installing dnsmasq-base"
+  for tool in $bmc_missing; do
+    [ -n "$(find_prog "$tool")" ] || die "$tool still missing after installing $tool"
+  done
 fi
 
 # in.tftpd --secure chroots into the tree, which needs root.

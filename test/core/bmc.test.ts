@@ -215,3 +215,28 @@ describe("the schema stands alone", () => {
     expect(BmcsSchema.safeParse({ h: { kind: "ipmi", address: "1.2.3.4", user: "u", password: { secret: "s" } } }).success).toBe(true);
   });
 });
+
+describe("the programs each child runs for BMCs", () => {
+  it("curl for Redfish, ipmitool for IPMI, at the child acting for each host; hosts without a BMC or a child ask nothing", async () => {
+    const { bmcToolsByServer } = await import("../../src/bmc");
+    const rf: Bmc = { kind: "redfish", address: "10.0.0.5", port: 443, user: "a", password: { secret: "p" }, insecureSkipTlsVerify: true };
+    const ipmi: Bmc = { kind: "ipmi", address: "10.0.0.6", port: 623, user: "a", password: { secret: "p" } };
+    const servers = [
+      { name: "a1", site: "east" },
+      { name: "a2", site: "east" },
+    ];
+    const hosts = [
+      { name: "h1", server: "a1" },
+      { name: "h2", site: "east" },
+      { name: "h3", site: "east" },
+      { name: "h4", site: "north" },
+      { name: "h5", server: "a2" },
+    ];
+    expect(bmcToolsByServer({ h1: rf, h2: ipmi, h3: { ...rf, via: "a2" }, h4: ipmi }, hosts, servers)).toEqual(
+      new Map([
+        ["a1", ["curl", "ipmitool"]],
+        ["a2", ["curl"]],
+      ]),
+    );
+  });
+});
