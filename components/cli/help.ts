@@ -73,7 +73,7 @@ export const COMMANDS: readonly CommandHelp[] = [
     synopsis: "power --stack S HOST… status|on|off|cycle",
     summary: "a host's power through its BMC (provisioning:bmcs of the stack), driven from the child that holds the host; one line per host",
     options: [["--stack S", "the stack whose BMCs, servers and secrets to use"], PROJECT],
-    example: "provision power --stack dev web-01 status",
+    example: "provision power --stack dev web-07 status",
   },
   {
     name: "fence",

@@ -240,3 +240,25 @@ describe("the programs each child runs for BMCs", () => {
     );
   });
 });
+
+describe("provision power's arguments", () => {
+  it("usage errors exit 2 with the command's usage; a stack without a catalog is a located error, exit 1", async () => {
+    const { runAsync } = await import("../../components/cli/main");
+    const dir = stackWith(`    web-1: { kind: ipmi, address: 10.0.0.6, user: admin, password: { secret: pw } }\n`);
+    const cases: [string[], RegExp][] = [
+      [["power", "--stack", "dev", "web-1", "reboot"], /^provision: power takes status\|on\|off\|cycle after the hosts, got "reboot"\n/],
+      [["power", "--stack", "dev", "status"], /^provision: power takes at least one host\n/],
+      [["power", "web-1", "status"], /^provision: missing --stack\n/],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await runAsync([...argv, "--project", dir]);
+      expect(r.exitCode, argv.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr).toContain("Usage: provision power --stack S HOST… status|on|off|cycle");
+    }
+    // The catalog is missing: a located stack-config error before any secret is read.
+    const r = await runAsync(["power", "--stack", "dev", "--project", dir, "web-1", "status"]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(`${path.join(dir, "stacks/Pulumi.dev.yaml")} provisioning:catalog: is not set: the BMCs are checked against the catalog's hosts\n`);
+  });
+});
