@@ -78,7 +78,8 @@ export async function startBmcLab(): Promise<BmcLab> {
   for (const bin of ["sushy-emulator", "vbmc", "vbmcd"]) {
     if (!fs.existsSync(path.join(BMC_EMULATORS_VENV, "bin", bin))) throw new Error(`${bin} is missing from ${BMC_EMULATORS_VENV}: run .ci/install-bmc-emulators`);
   }
-  if (running(readPid("/run/libvirtd.pid"))) throw new Error("a libvirtd is already running (/run/libvirtd.pid): the BMC test runs its own");
+  const answering = spawnSync("virsh", ["-c", URI, "version"], { stdio: "ignore", timeout: 10_000 }).status === 0;
+  if (answering || running(readPid("/run/libvirtd.pid"))) throw new Error("a libvirtd is already running: the BMC test runs its own, and stops it");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bmc-lab-"));
   const children: ChildProcess[] = [];
   const pids = { virtlogd: path.join(dir, "virtlogd.pid"), libvirtd: path.join(dir, "libvirtd.pid"), vbmcd: path.join(dir, "vbmcd.pid") };
