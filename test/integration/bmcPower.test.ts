@@ -15,6 +15,7 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BmcLink, openBmcs, setBootTarget } from "../../components/bmc";
 import { type BmcLab, startBmcLab } from "../support/bmcEmulators";
+import { EXAMPLE_CATALOG, ROOT_PASSWORD_HASH, STACK_PROGRAM } from "../support/fleet";
 import { type PulumiProject, createProject } from "../support/pulumi";
 import { provision } from "../support/provisionCli";
 import { type SshChildren, startSshChildren } from "../support/sshd";
@@ -139,7 +140,9 @@ describe("provision power through real BMCs", () => {
       },
     ];
     const config = {
-      "provisioning:catalog": "catalog",
+      // The example catalog's profiles, and these hosts.
+      "provisioning:catalog": [EXAMPLE_CATALOG, "catalog"],
+      "provisioning:catalogSecrets": ["root_password_hash"],
       "provisioning:servers": servers,
       "provisioning:bmcs": {
         "rf-host": { ...redfish, password: { secret: "rf_pw" } },
@@ -155,13 +158,13 @@ describe("provision power through real BMCs", () => {
         "rf-redirect": { kind: "redfish", address: "127.0.0.1", port: redirector.port, user: "admin", pin: redirector.pin, password: { secret: "rf_pw" } },
       },
     };
-    project = await createProject({ name: "bmc", stack: "bmc", main: "index.ts", config, files: { "index.ts": "export {};\n", "catalog/hosts.yaml": stringify({ hosts }), ".children/pxe-a/.keep": "" } });
+    project = await createProject({ name: "bmc", stack: "bmc", main: STACK_PROGRAM, config, files: { "catalog/hosts.yaml": stringify({ hosts }), ".children/pxe-a/.keep": "" } });
     await project.setConfig("provisioning:rf_pw", lab.redfish.password, true);
     await project.setConfig("provisioning:ipmi_pw", lab.ipmi.password, true);
     await project.setConfig("provisioning:wrong_pw", wrongPassword, true);
     await project.setConfig("provisioning:child_key", sshChild.privateKey, true);
     // A second stack of the same project, with BMCs for a host the catalog lacks and a host no child holds.
-    fs.writeFileSync(path.join(project.dir, "stacks", "Pulumi.bad.yaml"), stringify({ config: { ...config, "provisioning:bmcs": { ghost: { ...ipmi, password: { secret: "ipmi_pw" } }, "far-host": { ...ipmi, password: { secret: "ipmi_pw" } }, "rf-host": { ...redfish, password: { secret: "rf_pw" } } } } }));
+    fs.writeFileSync(path.join(project.dir, "stacks", "Pulumi.bad.yaml"), stringify({ config: { ...config, "provisioning:servers": [servers[0]], "provisioning:bmcs": { ghost: { ...ipmi, password: { secret: "ipmi_pw" } }, "far-host": { ...ipmi, password: { secret: "ipmi_pw" } }, "rf-host": { ...redfish, password: { secret: "rf_pw" } } } } }));
   });
 
   afterAll(async () => {
@@ -277,6 +280,37 @@ describe("provision power through real BMCs", () => {
     const none = await power("far-host", "status");
     expect(none.code).toBe(1);
     expect(none.stderr).toBe("provision: no BMC for host far-host in provisioning:bmcs of stack bmc (known: ipmi-host, ipmi-wrongpw, rf-byname, rf-host, rf-lab, rf-redirect, rf-wrongpin, rf-wrongpw, ssh-host)\n");
+  });
+
+  it("the stack program refuses the same BMC entries, each at its line, before any resource", async () => {
+    // A catalog whose every host a child of the stack holds (the program refuses any other), and
+    // BMCs for a host it lacks and through a child that does not hold the host.
+    const file = path.join(project.dir, "stacks", "Pulumi.prog.yaml");
+    const config = stringify({
+      config: {
+        "provisioning:catalog": [EXAMPLE_CATALOG, "catalog-prog"],
+        "provisioning:catalogSecrets": ["root_password_hash"],
+        "provisioning:servers": [{ name: "pxe-a", site: "lab", arch: ["x86_64"], profiles: [], transport: { kind: "local", root: ".children/pxe-a" }, tftpPort: 16969, httpPort: 18080 }],
+        "provisioning:bmcs": {
+          ghost: { kind: "ipmi", address: "127.0.0.1", user: "admin", password: { secret: "ipmi_pw" } },
+          "rf-host": { kind: "ipmi", address: "127.0.0.1", user: "admin", via: "pxe-s", password: { secret: "ipmi_pw" } },
+        },
+      },
+    });
+    fs.mkdirSync(path.join(project.dir, "catalog-prog"));
+    fs.writeFileSync(path.join(project.dir, "catalog-prog", "hosts.yaml"), stringify({ hosts: [{ name: "rf-host", interfaces: [{ mac: "52:54:00:00:02:01" }], profile: "web", server: "pxe-a" }] }));
+    fs.writeFileSync(file, config);
+    await project.ok(["stack", "init", "prog"]);
+    const set = await project.run(["config", "set", "--stack", "prog", "--secret", "provisioning:root_password_hash"], { input: ROOT_PASSWORD_HASH });
+    expect(set.code, set.stderr).toBe(0);
+    const preview = await project.run(["preview", "--stack", "prog", "--non-interactive"]);
+    expect(preview.code).not.toBe(0);
+    const shown = (preview.stdout + preview.stderr).replace(/\s+/g, " ");
+    const lines = fs.readFileSync(file, "utf8").split("\n");
+    const lineOf = (key: string) => lines.findIndex((l) => l.trim().startsWith(`${key}:`)) + 1;
+    expect(shown).toContain(`${file}:${lineOf("ghost")} provisioning:bmcs.ghost: host ghost is not in the catalog (known: `);
+    expect(shown).toContain(`${file}:${lineOf("rf-host")} provisioning:bmcs.rf-host: via pxe-s: that server does not hold host rf-host (it names server pxe-a)`);
+    expect(shown).not.toMatch(/create\s+provisioning:index:ProvisioningServer/);
   });
 
   it("no password was in any process's arguments, nor in a file of the child, the project or /tmp", () => {
