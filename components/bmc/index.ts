@@ -78,13 +78,11 @@ export class BmcError extends Error {
 
 const where = (l: BmcLink) => `host ${l.host} (BMC ${bmcLabel(l.bmc)}, from child ${l.child})`;
 
-/** Whatever a BMC, curl or ipmitool printed, without the password should any of them echo it. */
-function clean(text: string, password: string): string {
-  const t = text.trim().split("\n").filter((line) => line.trim() !== "").slice(-3).join("; ");
-  return password.length >= 4 ? t.split(password).join("***") : t;
-}
+/** What curl or ipmitool printed, on one line: its last lines. */
+const lastLines = (text: string) => text.trim().split("\n").filter((line) => line.trim() !== "").slice(-3).join("; ");
 
-const fail = (l: BmcLink, message: string) => new BmcError(l.host, `${where(l)}: ${clean(message, l.password)}`);
+/** The message, without the password should a BMC, curl or ipmitool ever echo it. */
+const fail = (l: BmcLink, message: string) => new BmcError(l.host, `${where(l)}: ${l.password.length >= 4 ? message.split(l.password).join("***") : message}`);
 
 /** A command on the child; a child that cannot be reached is this host's failure too. */
 async function onChild(l: BmcLink, script: string, env: Record<string, string>, input: string): Promise<ScriptResult> {
@@ -105,7 +103,7 @@ exec curl -q -K -
 async function request(l: BmcLink & { bmc: RedfishBmc }, req: HttpRequest, hops = 0): Promise<HttpAnswer> {
   const r = await onChild(l, CURL_SCRIPT, {}, curlConfig(l.bmc, l.password, req));
   const answer = parseCurlOutput(r.stdout);
-  if (r.code !== 0 || !answer || answer.status === 0) throw fail(l, `${req.method} ${req.path}: curl failed (exit ${r.code}): ${r.stderr || "no error output"}`);
+  if (r.code !== 0 || !answer || answer.status === 0) throw fail(l, `${req.method} ${req.path}: curl failed (exit ${r.code}): ${lastLines(r.stderr) || "no error output"}`);
   if (answer.status >= 300 && answer.status < 400) {
     const next = answer.location !== undefined ? sameBmcPath(l.bmc, answer.location, req.path) : undefined;
     if (next === undefined) throw fail(l, `${req.method} ${req.path}: HTTP ${answer.status}: redirect to ${answer.location ?? "nowhere"} refused: not this BMC`);
@@ -172,7 +170,7 @@ async function ipmitool(l: BmcLink & { bmc: IpmiBmc }, words: string[]): Promise
   if (/[\n\r\0]/.test(l.password)) throw fail(l, "the BMC password contains a line break or NUL, which ipmitool cannot take");
   const env = { BMC_ADDRESS: l.bmc.address, BMC_PORT: String(l.bmc.port), BMC_USER: l.bmc.user, BMC_COMMAND: words.join(" ") };
   const r = await onChild(l, IPMITOOL_SCRIPT, env, `${l.password}\n`);
-  if (r.code !== 0) throw fail(l, `ipmitool ${words.join(" ")} failed (exit ${r.code}): ${r.stderr || r.stdout || "no error output"}`);
+  if (r.code !== 0) throw fail(l, `ipmitool ${words.join(" ")} failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout) || "no error output"}`);
   return r.stdout;
 }
 
@@ -180,7 +178,7 @@ async function ipmiPower(l: BmcLink & { bmc: IpmiBmc }, action: PowerAction): Pr
   if (action === "status") {
     const out = await ipmitool(l, ipmitoolCommand("status"));
     const state = ipmiPowerState(out);
-    if (state === undefined) throw fail(l, `ipmitool chassis power status: unexpected answer: ${out}`);
+    if (state === undefined) throw fail(l, `ipmitool chassis power status: unexpected answer: ${lastLines(out)}`);
     return { state, did: `power ${state}` };
   }
   try {
