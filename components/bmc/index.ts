@@ -148,7 +148,7 @@ async function redfishPower(l: BmcLink & { bmc: RedfishBmc }, action: PowerActio
   const reset = ((system.Actions ?? {}) as Record<string, { target?: unknown; "ResetType@Redfish.AllowableValues"?: unknown }>)["#ComputerSystem.Reset"];
   const allowed = Array.isArray(reset?.["ResetType@Redfish.AllowableValues"]) ? (reset["ResetType@Redfish.AllowableValues"] as unknown[]).filter((x): x is string => typeof x === "string") : undefined;
   const resetType = resetTypeFor(action, allowed);
-  if (resetType === undefined) throw fail(l, `the system offers no ResetType for ${action} (it offers ${knownList(allowed ?? [])})`);
+  if (resetType === undefined) throw fail(l, `the system offers no ResetType for ${action} (it offers ${allowed?.length ? allowed.join(", ") : "none"})`);
   const target = reset?.target !== undefined ? odataPath(l.bmc, reset.target) : `${sys}/Actions/ComputerSystem.Reset`;
   if (target === undefined) throw fail(l, `the reset action's target ${JSON.stringify(reset?.target)} is not on this BMC`);
   await request(l, { method: "POST", path: target, body: { ResetType: resetType } });
