@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { type Bmc, bmcToolsByServer } from "../src/bmc";
 import { CatalogError, formatIssue } from "../src/catalog/errors";
 import { credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
 import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
@@ -24,7 +25,7 @@ import { RenderError, runSandboxed, runSandboxedAsync } from "./sandbox";
 import { BOOTSTRAP_SCRIPT } from "./scripts";
 import { type CheckedServer, type ServerArgs, checkResolved, checkServers, isInput } from "./serverArgs";
 import { ContentStore } from "./store";
-import { knownHostKeys } from "./transports/knownHosts";
+import { knownHostsFileKeys } from "./transports/knownHosts";
 
 export interface CentralServerArgs {
   /**
@@ -66,6 +67,11 @@ export interface CentralServerArgs {
    * stay inside it after following links. @default the current directory (the project)
    */
   readonly baseDir?: string;
+  /**
+   * Hosts' BMCs (the stack's `provisioning:bmcs`): the child acting for each gets the program it
+   * runs (curl, ipmitool) from its bootstrap. @default {}
+   */
+  readonly bmcs?: Readonly<Record<string, Bmc>>;
 }
 
 /** The catalog's secrets as a lookup: it serves exactly `names`. */
@@ -129,6 +135,7 @@ export class CentralServer extends pulumi.ComponentResource {
     const treesNow = new Map(rendered.trees.map((t) => [t.server, t]));
     for (const t of rendered.trees) putTexts(t, store);
 
+    const bmcTools = bmcToolsByServer(args.bmcs ?? {}, catalog.hosts, checked.map((c) => c.server));
     const secretOf = secretLookup(args.secrets);
     const credentialOf = credentialLookup(args.credentials);
     const provider = new DynamicProvider(name);
@@ -149,7 +156,7 @@ export class CentralServer extends pulumi.ComponentResource {
             fingerprints: rendered.fingerprints,
             transport: transportOf(c, baseDir),
             ...(c.server.transport.kind === "ssh" ? { credentials: credentialsOf(c, credentialOf) } : {}),
-            serve: serveOf(c),
+            serve: serveOf(c, bmcTools.get(c.server.name) ?? []),
             address: (c.args.address ?? c.server.address) as pulumi.Input<string>,
             secrets: secrets as pulumi.Output<Record<string, string>>,
             secretVersions: secretVersions(stackKey.key, secrets) as pulumi.Output<Record<string, string>>,
@@ -333,7 +340,7 @@ function secretVersions(key: pulumi.Output<string | undefined>, secrets: pulumi.
   );
 }
 
-function serveOf(c: CheckedServer): pulumi.Output<ServeProps> {
+function serveOf(c: CheckedServer, bmcTools: string[]): pulumi.Output<ServeProps> {
   const s = c.server;
   return pulumi.output(s.bindAddress ?? ((c.args.address ?? s.address) as pulumi.Input<string>)).apply((bindAddress) => ({
     tftpPort: s.tftpPort,
@@ -342,6 +349,7 @@ function serveOf(c: CheckedServer): pulumi.Output<ServeProps> {
     install: s.bootstrap?.install ?? true,
     ...(s.bootstrap?.daemons === false ? { daemons: false } : {}),
     ...(s.dhcp ? { dhcp: true } : {}),
+    ...(bmcTools.length ? { bmcTools } : {}),
     script: BOOTSTRAP_KEY,
   }));
 }
@@ -356,7 +364,7 @@ function transportOf(c: CheckedServer, baseDir: string): pulumi.Output<Transport
     checkResolved(name, "port", port);
     checkResolved(name, "user", user);
     if (hostKey !== undefined) checkResolved(name, "hostKey", hostKey);
-    const hostKeys = [...(hostKey !== undefined ? [hostKey.split(" ").slice(0, 2).join(" ")] : []), ...(t.knownHosts !== undefined ? fromKnownHosts(name, path.resolve(baseDir, t.knownHosts), host, port) : [])];
+    const hostKeys = [...(hostKey !== undefined ? [hostKey.split(" ").slice(0, 2).join(" ")] : []), ...(t.knownHosts !== undefined ? knownHostsFileKeys(name, path.resolve(baseDir, t.knownHosts), host, port) : [])];
     return {
       kind: "ssh" as const,
       host,
@@ -367,18 +375,6 @@ function transportOf(c: CheckedServer, baseDir: string): pulumi.Output<Transport
       ...(t.insecureAcceptAnyHostKey ? { insecureAcceptAnyHostKey: true } : {}),
     };
   });
-}
-
-function fromKnownHosts(server: string, file: string, host: string, port: number): string[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`${server}: cannot read knownHosts ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const keys = knownHostKeys(text, host, port);
-  if (keys.length === 0) throw new Error(`${server}: knownHosts ${file} holds no key for ${port === 22 ? host : `[${host}]:${port}`}`);
-  return keys;
 }
 
 function credentialsOf(c: CheckedServer, credentialOf: (name: string) => pulumi.Input<string>): pulumi.Output<Credentials> {

@@ -15,6 +15,7 @@ export { contentKey, sha256Hex } from "./state/contentKey";
 export { encodeEntry, decodeEntry, fileChanges, type FileEntry, type FileOp } from "./state/fileEntries";
 export { stateFiles, stateObjects, withManifest } from "./state/serverState";
 export { readStackConfig, parseStackConfig, checkStackConfig, confineCatalog, stackFilePath, unmatchedPatterns, CATALOG_KEY, SERVERS_KEY, PAYLOAD_ROOTS_KEY, CATALOG_SECRETS_KEY, PAYLOAD_URL_ALLOW_KEY, PAYLOAD_MAX_BYTES_KEY, type StackConfig, type StackValues } from "./stackConfig";
+export { BMCS_KEY, BmcSchema, BmcsSchema, bmcPlacementIssues, type Bmc, type BootTarget, type PowerAction } from "./bmc";
 export { checkAddress, parseAllowEntry, DEFAULT_PAYLOAD_MAX_BYTES, type Destination, type Verdict } from "./payloadUrls";
 export { impactSummary, impactText, impactMarkdown } from "./report/impactReport";
 export { impactHtml } from "./report/htmlReport";

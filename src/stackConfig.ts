@@ -6,18 +6,21 @@
  * `pulumi.Config` (so every way Pulumi sets config works); the CLI reads the stack file. Either
  * way they are checked here, and when they come from a stack file every issue names its line.
  * `provisioning:catalogSecrets` lists the secrets the catalog may name (its namespace: no server
- * credential is one). Secret values (`secure:` entries) are not read here: the Pulumi program gets them.
+ * credential is one). `provisioning:bmcs` declares hosts' BMCs (src/bmc.ts); a BMC password is a
+ * credential, never a catalog secret. Secret values (`secure:` entries) are not read here: the
+ * Pulumi program (or `provision power`, through the Pulumi CLI) gets them.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
 import { type Document, type LineCounter, parseDocument } from "yaml";
+import { BMCS_KEY, type Bmc, BmcsSchema, bmcHostNameProblems } from "./bmc";
 import { isRefusal, leadsOutside, leavesWhereNamed, readCatalogFile } from "./catalog/catalogFile";
 import { type Catalog, MAX_CATALOG_FILE_BYTES } from "./catalog/load";
 import { serverAddressProblems } from "./catalog/dhcpSegment";
 import { type CatalogIssue, CatalogError, formatPath } from "./catalog/errors";
 import { CatalogSecretsSchema, PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
-import { credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "./catalog/secretNamespace";
+import { type CredentialRef, credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "./catalog/secretNamespace";
 import { lineAt } from "./catalog/yamlPositions";
 import { parseYaml } from "./catalog/yamlText";
 import { zodToIssues } from "./catalog/zodIssues";
@@ -50,6 +53,10 @@ export interface StackConfig {
   readonly payloadMaxBytes: number;
   /** The names `{ secret: NAME }` in the catalog may use (each read from secret config `provisioning:NAME`). */
   readonly catalogSecrets: string[];
+  /** Hosts' BMCs by host name (`provisioning:bmcs`). */
+  readonly bmcs: Readonly<Record<string, Bmc>>;
+  /** Line of each BMC entry, by host name, for messages about it. */
+  readonly bmcLines: Readonly<Record<string, number>>;
   /** Line of each server's served patterns (`[server][pattern]`), for messages about them. */
   readonly patternLines: number[][];
 }
@@ -62,6 +69,7 @@ export interface StackValues {
   readonly payloadUrlAllow?: unknown;
   readonly payloadMaxBytes?: unknown;
   readonly catalogSecrets?: unknown;
+  readonly bmcs?: unknown;
 }
 
 /** Where settings were written, to point each issue at its line. */
@@ -123,6 +131,7 @@ const STACK_KEYS = {
   catalogSecrets: CATALOG_SECRETS_KEY,
   payloadUrlAllow: PAYLOAD_URL_ALLOW_KEY,
   payloadMaxBytes: PAYLOAD_MAX_BYTES_KEY,
+  bmcs: BMCS_KEY,
 } as const satisfies Record<keyof StackValues, string>;
 const SETTINGS = Object.keys(STACK_KEYS) as (keyof StackValues)[];
 
@@ -177,8 +186,11 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
   if (!maxBytes.success) issues.push(...zodToIssues(maxBytes.error, PayloadMaxBytesSchema, file, lineOf, [PAYLOAD_MAX_BYTES_KEY]));
   const secrets = CatalogSecretsSchema.safeParse(values.catalogSecrets ?? []);
   if (!secrets.success) issues.push(...zodToIssues(secrets.error, CatalogSecretsSchema, file, lineOf, [CATALOG_SECRETS_KEY]));
+  const bmcs = BmcsSchema.safeParse(values.bmcs ?? {});
+  if (!bmcs.success) issues.push(...zodToIssues(bmcs.error, BmcsSchema, file, lineOf, [BMCS_KEY]));
+  for (const p of bmcHostNameProblems(values.bmcs)) issues.push({ file, line: lineOf([BMCS_KEY, p.host]), path: formatPath([BMCS_KEY, p.host]), message: p.message, severity: "error" });
   // Every problem at once: the names that are strings are checked even when another entry is invalid.
-  issues.push(...catalogSecretIssues(Array.isArray(values.catalogSecrets) ? values.catalogSecrets : [], servers, file, lineOf));
+  issues.push(...catalogSecretIssues(Array.isArray(values.catalogSecrets) ? values.catalogSecrets : [], servers, bmcs.success ? bmcs.data : {}, file, lineOf));
   if (issues.length) throw new CatalogError(issues);
   const catalogSetting = values.catalog as string | string[] | undefined;
   const payloadRoots = roots.success ? roots.data : [];
@@ -194,6 +206,8 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
     payloadUrlAllow: allow.success ? allow.data : [],
     payloadMaxBytes: maxBytes.success ? maxBytes.data : DEFAULT_PAYLOAD_MAX_BYTES,
     catalogSecrets: secrets.success ? [...new Set(secrets.data)] : [],
+    bmcs: bmcs.success ? bmcs.data : {},
+    bmcLines: Object.fromEntries(Object.keys(bmcs.success ? bmcs.data : {}).map((h) => [h, lineOf([BMCS_KEY, h])])),
     patternLines: servers.map((srv, i) => srv.profiles.map((_, j) => lineOf([SERVERS_KEY, i, "profiles", j]))),
   };
 }
@@ -235,7 +249,7 @@ export function unmatchedPatterns(stack: StackConfig, profileNames: readonly str
  * The catalog's namespace holds no server credential, nor a name that reads as one, nor a
  * setting of the stack (`provisioning:servers` is config too, but not the catalog's to print).
  */
-function catalogSecretIssues(names: readonly unknown[], servers: readonly Server[], file: string, lineOf: (p: PropertyKey[]) => number): CatalogIssue[] {
+function catalogSecretIssues(names: readonly unknown[], servers: readonly Server[], bmcs: Readonly<Record<string, Bmc>>, file: string, lineOf: (p: PropertyKey[]) => number): CatalogIssue[] {
   const declared = names.flatMap((name, i) =>
     typeof name === "string" ? [{ name, file, line: lineOf([CATALOG_SECRETS_KEY, i]), path: `${CATALOG_SECRETS_KEY}[${i}]` }] : [],
   );
@@ -244,8 +258,16 @@ function catalogSecretIssues(names: readonly unknown[], servers: readonly Server
     ...declared
       .filter((d) => settings.has(d.name.toLowerCase()))
       .map((d) => ({ ...d, message: `"${d.name}" is a setting of the stack (provisioning:${d.name}), not a secret`, severity: "error" as const })),
-    ...credentialConflicts(declared, servers.flatMap((s, i) => serverCredentialRefs([s]).map((c) => ({ ...c, key: `${SERVERS_KEY}[${i}].${c.key}` })))),
+    ...credentialConflicts(declared, [
+      ...servers.flatMap((s, i) => serverCredentialRefs([s]).map((c) => ({ ...c, key: `${SERVERS_KEY}[${i}].${c.key}` }))),
+      ...bmcCredentialRefs(bmcs),
+    ]),
   ];
+}
+
+/** The BMC passwords: credentials of the stack, like a server's SSH key. */
+export function bmcCredentialRefs(bmcs: Readonly<Record<string, Bmc>>): CredentialRef[] {
+  return Object.entries(bmcs).map(([host, b]) => ({ name: b.password.secret, server: host, key: "password", of: `the BMC of host ${host}` }));
 }
 
 /** Config keys of the stack that are not secrets (names under `provisioning:`). */

@@ -5,7 +5,7 @@
 // written to any server; issues name the stack file's lines when it holds the values.
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
-import { CatalogError, checkStackConfig, confineCatalog, formatIssue, stackFilePath, unmatchedPatterns } from "../src";
+import { CatalogError, bmcPlacementIssues, checkStackConfig, confineCatalog, formatIssue, stackFilePath, unmatchedPatterns } from "../src";
 import { CentralServer } from "../components";
 import { DEV_PASSPHRASE, DEV_PASSPHRASE_KEY } from "../components/cli/toolchain";
 
@@ -44,6 +44,7 @@ function inputs() {
         payloadUrlAllow: configValue("payloadUrlAllow"),
         payloadMaxBytes: configValue("payloadMaxBytes"),
         catalogSecrets: configValue("catalogSecrets"),
+        bmcs: configValue("bmcs"),
       },
       projectDir,
       pulumi.getStack(),
@@ -68,8 +69,12 @@ const central = new CentralServer("central", {
   // server entries' credentials are read by this program alone.
   secrets: { names: stack.catalogSecrets, lookup: (name) => config.requireSecret(name) },
   credentials: (name) => config.requireSecret(name),
+  bmcs: stack.bmcs,
 });
 for (const w of unmatchedPatterns(stack, central.catalog.profiles.map((p) => p.name))) pulumi.log.warn(formatIssue(w));
+// BMCs (`provision power`) for hosts the catalog has and a child holds: checked on every run.
+const bmcIssues = bmcPlacementIssues(stack.bmcs, central.catalog.hosts, stack.servers, stack.file, (h) => stack.bmcLines[h] ?? 0);
+if (bmcIssues.length) failed(new CatalogError(bmcIssues));
 
 /** Per server: what it holds and where it serves it. */
 export const provisioningServers = central.servers;

@@ -69,6 +69,13 @@ export const COMMANDS: readonly CommandHelp[] = [
     example: "provision up --stack dev",
   },
   {
+    name: "power",
+    synopsis: "power --stack S HOST… status|on|off|cycle",
+    summary: "a host's power through its BMC (provisioning:bmcs of the stack), driven from the child that holds the host; one line per host",
+    options: [["--stack S", "the stack whose BMCs, servers and secrets to use"], PROJECT],
+    example: "provision power --stack dev web-07 status",
+  },
+  {
     name: "fence",
     synopsis: "fence < text",
     summary: "the text read from stdin as a markdown code block that nothing inside can close (CI: an error in a pull-request comment)",

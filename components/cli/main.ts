@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import { fenceCommand } from "./commands/fence";
 import { impactCommand } from "./commands/impact";
 import { planCommand } from "./commands/plan";
+import { powerCommand } from "./commands/power";
 import { selectCommand } from "./commands/select";
 import { sitesPlanCommand, sitesUpCommand } from "./commands/sites";
 import { upCommand } from "./commands/up";
@@ -114,6 +115,16 @@ export async function runAsync(argv: readonly string[]): Promise<CommandResult> 
   }
   const { values, positionals } = parsed;
   const verb = positionals[0];
+  if (verb === "power" && !values.help) {
+    const command = COMMANDS.find((c) => c.name === verb)!;
+    try {
+      const [, ...args] = positionals;
+      return await powerCommand({ stack: need(values.stack, "--stack"), hosts: args.slice(0, -1), action: args.at(-1) ?? "", ...(values.project !== undefined ? { projectDir: values.project } : {}) });
+    } catch (e) {
+      if (e instanceof UsageError) return { stdout: "", stderr: `${failureLine(e.message)}\n${commandUsage(command)}`, exitCode: 2 };
+      throw e;
+    }
+  }
   if (values.stacks === undefined || values.help || (verb !== "plan" && verb !== "up")) return run(argv);
   const command = COMMANDS.find((c) => c.name === verb)!;
   const usage = (message: string): CommandResult => ({ stdout: "", stderr: `${failureLine(message)}\n${commandUsage(command)}`, exitCode: 2 });

@@ -34,6 +34,8 @@ export interface ServeProps {
   daemons?: boolean;
   /** The child answers PXE clients' DHCP (dnsmasq, as its rendered dhcp/ files say). @default false */
   dhcp?: boolean;
+  /** Programs `provision power` runs on this child for the BMCs it reaches (`curl`, `ipmitool`). @default none */
+  bmcTools?: string[];
   /** Content key of the bootstrap script: a new script re-runs the bootstrap. */
   script: string;
 }
@@ -96,7 +98,7 @@ async function runBootstrap(t: Transport, p: ServerProps): Promise<void> {
   if (p.serve.daemons === false) return;
   const r = await t.runScript(
     BOOTSTRAP_SCRIPT,
-    bootstrapEnv({ root: rootOf(p.transport), tftpPort: p.serve.tftpPort, httpPort: p.serve.httpPort, bindAddress: p.serve.bindAddress, install: p.serve.install, dhcp: p.serve.dhcp ?? false }),
+    bootstrapEnv({ root: rootOf(p.transport), tftpPort: p.serve.tftpPort, httpPort: p.serve.httpPort, bindAddress: p.serve.bindAddress, install: p.serve.install, dhcp: p.serve.dhcp ?? false, bmcTools: p.serve.bmcTools ?? [] }),
   );
   if (r.code !== 0) throw new Error(`bootstrap of ${p.server} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
 }

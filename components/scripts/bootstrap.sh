@@ -13,6 +13,9 @@
 #   BIND_ADDRESS  address both daemons listen on (default 127.0.0.1; 0.0.0.0 for a real network)
 #   INSTALL       1: apt-get install tftpd-hpa / nginx / fcgiwrap (/ dnsmasq-base) when missing; 0 (default): fail instead
 #   DHCP          1: run dnsmasq for $ROOT/dhcp/dnsmasq.conf once it is there; 0 (default): none runs
+#   BMC_TOOLS     programs `provision power` runs here for the BMCs this child reaches: curl
+#                 (Redfish) and/or ipmitool (IPMI), space-separated (default: none); installed
+#                 like the daemons
 #   TFTP_USER     user in.tftpd drops to (default: tftp if it exists, else nobody)
 #   HTTP_USER     user of the nginx workers (default: www-data if it exists, else nobody)
 #
@@ -41,6 +44,7 @@ HTTP_PORT=${HTTP_PORT:-80}
 BIND_ADDRESS=${BIND_ADDRESS:-127.0.0.1}
 INSTALL=${INSTALL:-0}
 DHCP=${DHCP:-0}
+BMC_TOOLS=${BMC_TOOLS:-}
 
 [ -n "$ROOT" ] || die "ROOT is required"
 case "$ROOT" in
@@ -80,6 +84,12 @@ case "$DHCP" in
   0|1) ;;
   *) die "DHCP must be 0 or 1, got '$DHCP'" ;;
 esac
+for tool in $BMC_TOOLS; do
+  case "$tool" in
+    curl|ipmitool) ;;
+    *) die "BMC_TOOLS may name curl and ipmitool, got '$tool'" ;;
+  esac
+done
 
 IS_ROOT=0
 [ "$(id -u)" = 0 ] && IS_ROOT=1
@@ -92,19 +102,26 @@ FCGIWRAP=$(find_prog fcgiwrap)
 DNSMASQ=$(find_prog dnsmasq)
 need_dnsmasq=0
 [ "$DHCP" = 1 ] && [ -z "$DNSMASQ" ] && need_dnsmasq=1
+# The BMC tools' Debian packages are named after them.
+bmc_missing=""
+for tool in $BMC_TOOLS; do
+  [ -n "$(find_prog "$tool")" ] || bmc_missing="$bmc_missing $tool"
+done
 
-if [ -z "$TFTPD" ] || [ -z "$NGINX" ] || [ -z "$FCGIWRAP" ] || [ "$need_dnsmasq" = 1 ]; then
+if [ -z "$TFTPD" ] || [ -z "$NGINX" ] || [ -z "$FCGIWRAP" ] || [ "$need_dnsmasq" = 1 ] || [ -n "$bmc_missing" ]; then
   pkgs=""
   [ -n "$TFTPD" ] || pkgs="$pkgs tftpd-hpa"
   [ -n "$NGINX" ] || pkgs="$pkgs nginx"
   [ -n "$FCGIWRAP" ] || pkgs="$pkgs fcgiwrap"
   # dnsmasq-base: the program without the distribution's service (which would serve DNS on port 53).
   [ "$need_dnsmasq" = 0 ] || pkgs="$pkgs dnsmasq-base"
+  pkgs="$pkgs$bmc_missing"
   missing=""
   [ -n "$TFTPD" ] || missing="$missing in.tftpd"
   [ -n "$NGINX" ] || missing="$missing nginx"
   [ -n "$FCGIWRAP" ] || missing="$missing fcgiwrap"
   [ "$need_dnsmasq" = 0 ] || missing="$missing dnsmasq"
+  missing="$missing$bmc_missing"
   if [ "$INSTALL" != 1 ]; then
     die "missing program(s):$missing (Debian package(s):$pkgs); install them or run with INSTALL=1"
   fi
@@ -143,6 +160,9 @@ if [ -z "$TFTPD" ] || [ -z "$NGINX" ] || [ -z "$FCGIWRAP" ] || [ "$need_dnsmasq"
   [ -n "$NGINX" ] || die "nginx still missing after installing nginx"
   [ -n "$FCGIWRAP" ] || die "fcgiwrap still missing after installing fcgiwrap"
   [ "$DHCP" = 0 ] || [ -n "$DNSMASQ" ] || die "dnsmasq still missing after installing dnsmasq-base"
+  for tool in $bmc_missing; do
+    [ -n "$(find_prog "$tool")" ] || die "$tool still missing after installing $tool"
+  done
 fi
 
 # in.tftpd --secure chroots into the tree, which needs root.

@@ -37,6 +37,8 @@ export function bootstrapEnv(o: {
   bindAddress?: string;
   install?: boolean;
   dhcp?: boolean;
+  /** Programs `provision power` runs on this child (curl, ipmitool). @default none */
+  bmcTools?: readonly string[];
 }): Record<string, string> {
   return {
     ROOT: o.root,
@@ -45,5 +47,6 @@ export function bootstrapEnv(o: {
     BIND_ADDRESS: o.bindAddress ?? "127.0.0.1",
     INSTALL: o.install ? "1" : "0",
     DHCP: o.dhcp ? "1" : "0",
+    ...(o.bmcTools?.length ? { BMC_TOOLS: o.bmcTools.join(" ") } : {}),
   };
 }

@@ -5,6 +5,7 @@
  * of the host and are skipped.
  */
 import { createHmac } from "node:crypto";
+import * as fs from "node:fs";
 
 const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
 
@@ -36,4 +37,17 @@ export function knownHostKeys(text: string, host: string, port: number): string[
     else keys.push(`${type} ${key}`);
   }
   return [...new Set(keys)].filter((k) => !revoked.has(k));
+}
+
+/** The keys a known_hosts file on this machine holds for a child; an error naming the server when it cannot be read or holds none. */
+export function knownHostsFileKeys(server: string, file: string, host: string, port: number): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`${server}: cannot read knownHosts ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const keys = knownHostKeys(text, host, port);
+  if (keys.length === 0) throw new Error(`${server}: knownHosts ${file} holds no key for ${port === 22 ? host : `[${host}]:${port}`}`);
+  return keys;
 }

@@ -139,9 +139,9 @@ export class LocalTransport implements Transport {
     }
   }
 
-  async runScript(script: string, env: Record<string, string>): Promise<ScriptResult> {
+  async runScript(script: string, env: Record<string, string>, input?: string): Promise<ScriptResult> {
     for (const k of Object.keys(env)) validateEnvName(k, this.serverName);
-    return runShScript(script, { ...process.env, ...env });
+    return runShScript(script, { ...process.env, ...env }, input);
   }
 
   async close(): Promise<void> {
@@ -190,10 +190,10 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Runs `/bin/sh -s` with `script` on stdin. */
-export function runShScript(script: string, env: NodeJS.ProcessEnv): Promise<ScriptResult> {
+/** Runs `/bin/sh -s` with `script` on stdin; with `input`, `/bin/sh -c script` with `input` on stdin. */
+export function runShScript(script: string, env: NodeJS.ProcessEnv, input?: string): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-s"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("/bin/sh", input === undefined ? ["-s"] : ["-c", script, "sh"], { env, stdio: ["pipe", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const errb: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => out.push(c));
@@ -207,6 +207,6 @@ export function runShScript(script: string, env: NodeJS.ProcessEnv): Promise<Scr
       });
     });
     child.stdin.on("error", () => undefined); // script may exit before reading all of stdin
-    child.stdin.end(script);
+    child.stdin.end(input ?? script);
   });
 }

@@ -314,10 +314,11 @@ export class SshTransport implements Transport {
     await this.rawRemoveFile(resolveUnderRoot(this.root, relPath, this.serverName), relPath);
   }
 
-  async runScript(script: string, env: Record<string, string>): Promise<ScriptResult> {
+  async runScript(script: string, env: Record<string, string>, input?: string): Promise<ScriptResult> {
     const assignments = Object.entries(env).map(([k, v]) => `${validateEnvName(k, this.serverName)}=${v}`);
-    // `env 'K=v' … sh -s`: every assignment is one quoted word; the script travels on stdin.
-    const r = await this.exec(["env", ...assignments, "sh", "-s"], script);
+    // `env 'K=v' … sh -s`: every assignment is one quoted word; the script travels on stdin,
+    // or, with an input (a secret), the script is the argument and the input the stdin.
+    const r = await this.exec(["env", ...assignments, "sh", ...(input === undefined ? ["-s"] : ["-c", script, "sh"])], input ?? script);
     return { code: r.code, stdout: r.stdout, stderr: r.stderr };
   }
 

@@ -23,8 +23,12 @@ export interface Transport {
   hashFile(relPath: string): Promise<string | undefined>;
   /** Removes the file (no error if absent) and then empty parent directories up to the root. */
   removeFile(relPath: string): Promise<void>;
-  /** Runs a fixed script on the child with `sh -s` semantics: the script text on stdin, parameters ONLY via environment variables, never interpolated. Returns stdout/stderr/exit code. */
-  runScript(script: string, env: Record<string, string>): Promise<ScriptResult>;
+  /**
+   * Runs a fixed script on the child with `sh -s` semantics: the script text on stdin, parameters ONLY via environment variables, never interpolated. Returns stdout/stderr/exit code.
+   * With `input`, the script is `sh -c`'s argument instead and `input` its stdin: the way a secret
+   * reaches a command on the child, never in an argument or an environment a command line shows.
+   */
+  runScript(script: string, env: Record<string, string>, input?: string): Promise<ScriptResult>;
   close(): Promise<void>;
 }
 

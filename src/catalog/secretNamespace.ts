@@ -22,6 +22,8 @@ export interface CredentialRef {
   readonly name: string;
   readonly server: string;
   readonly key: string;
+  /** What holds it, as messages name it. @default - server <server> */
+  readonly of?: string;
 }
 
 /** Every `{ secret: NAME }` of the catalog (profile and host variables), at its variable. */
@@ -68,7 +70,7 @@ export function credentialConflicts(declared: readonly NamedAt[], credentials: r
         line: d.line,
         path: d.path,
         message:
-          `catalog secret ${shownSecretName(d.name)} ${same} the ${c.key} of server ${c.server}: ` +
+          `catalog secret ${shownSecretName(d.name)} ${same} the ${c.key} of ${c.of ?? `server ${c.server}`}: ` +
           "a server's credential is never a catalog secret (give the catalog's secret a name of its own)",
         severity: "error" as const,
       },

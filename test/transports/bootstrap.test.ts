@@ -138,6 +138,8 @@ describe("bootstrap over the local transport", () => {
       [{ ...base, TFTP_PORT: "70000" }, /TFTP_PORT must be in 1\.\.65535/],
       [{ ...base, BIND_ADDRESS: "0.0.0.0; id" }, /BIND_ADDRESS must be/],
       [{ ...base, INSTALL: "yes" }, /INSTALL must be 0 or 1/],
+      [{ ...base, BMC_TOOLS: "curl wget" }, /BMC_TOOLS may name curl and ipmitool, got 'wget'/],
+      [{ ...base, BMC_TOOLS: "curl;id" }, /BMC_TOOLS may name curl and ipmitool, got 'curl;id'/],
     ];
     for (const [env, re] of cases) {
       const r = await c.transport.runScript(BOOTSTRAP_SCRIPT, env);
@@ -155,6 +157,19 @@ describe("bootstrap over the local transport", () => {
     const r = await c.transport.runScript(script, { ...bootstrapEnv({ root: c.root, tftpPort: c.tftpPort, httpPort: c.httpPort }), INSTALL: "0" });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/missing program\(s\): in\.tftpd \(Debian package\(s\): tftpd-hpa\); install them or run with INSTALL=1/);
+  });
+
+  it("a child acting for BMCs needs their programs: missing ones are named, and installed like the daemons", async () => {
+    // As above: the lookup of the BMC tools finds nothing, as on a bare child.
+    const script = BOOTSTRAP_SCRIPT.replace('find_prog "$tool")', 'find_prog "$tool-not-installed")');
+    expect(script).not.toBe(BOOTSTRAP_SCRIPT);
+    const env = { ...bootstrapEnv({ root: c.root, tftpPort: c.tftpPort, httpPort: c.httpPort, bmcTools: ["curl", "ipmitool"] }), INSTALL: "0" };
+    expect((env as Record<string, string>).BMC_TOOLS).toBe("curl ipmitool");
+    const r = await c.transport.runScript(script, env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/missing program\(s\): curl ipmitool \(Debian package\(s\): curl ipmitool\); install them or run with INSTALL=1/);
+    // Without BMCs nothing is asked of them.
+    expect(bootstrapEnv({ root: c.root, tftpPort: c.tftpPort, httpPort: c.httpPort })).not.toHaveProperty("BMC_TOOLS");
   });
 });
 

@@ -196,6 +196,17 @@ export function transportContract(label: string, setup: () => Promise<ContractTa
       await expect(t.runScript("true", { "BAD NAME": "x" })).rejects.toThrow(/invalid environment variable name/);
     });
 
+    it("runScript with an input: the input is the script's stdin, never in its arguments", async () => {
+      const secret = `s3cret-${randomBytes(6).toString("hex")} $(touch /tmp/x) '"\\`;
+      // The script reports its own command line and reads the input from stdin.
+      const r = await t.runScript('tr "\\000\\n" "  " < /proc/$$/cmdline; echo; IFS= read -r got; printf "%s|%s" "$got" "$VALUE"\n', { VALUE: "v" }, `${secret}\nrest\n`);
+      expect(r.code, r.stderr).toBe(0);
+      const [cmdline, out] = r.stdout.split("\n");
+      expect(out).toBe(`${secret}|v`);
+      expect(cmdline).toMatch(/^(\/bin\/)?sh -c /);
+      expect(cmdline).not.toContain(secret);
+    });
+
     it("concurrent writes all land", async () => {
       const files = Array.from({ length: 30 }, (_, i) => ({ p: `http/many/f${i}.txt`, d: Buffer.from(`file ${i}\n`) }));
       await Promise.all(files.map((f) => t.writeFile(f.p, f.d, sha(f.d), "0644")));
