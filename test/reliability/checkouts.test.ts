@@ -138,7 +138,7 @@ new CentralServer("central", {
     templates: [{ name: "ks", kind: "autoinstall", text: "# {{ profile.name }}\\n" }],
   },
   servers: config.requireObject("servers"),
-  secrets: (name) => config.requireSecret(name),
+  secrets: { root_password_hash: config.requireSecret("root_password_hash") },
 });
 `;
 

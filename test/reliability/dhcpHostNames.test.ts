@@ -45,7 +45,7 @@ describe("host names in dnsmasq's reservations", () => {
 
   it("every accepted name is offered as the host's name with its address; every refused one is read as a keyword or a lease time", async () => {
     const ip = (n: number) => `${seg.prefix}.${10 + n}`;
-    const srv = server({ address: seg.childAddress, tftpPort: 69, dhcp: { mode: "server", interface: seg.bridge, range: { start: `${seg.prefix}.50`, end: `${seg.prefix}.60` }, leaseSeconds: LEASE } });
+    const srv = server({ address: seg.childAddress, tftpPort: 69, dhcp: { mode: "server", interface: seg.bridge, range: { start: `${seg.prefix}.50`, end: `${seg.prefix}.60` }, dns: [seg.childAddress], leaseSeconds: LEASE } });
     const dhcp = srv.dhcp!;
     const hosts = ACCEPTED.map((name, n) => ({ name, interfaces: [{ mac: mac(n), ip: ip(n) }], profile: "web", server: srv.name }));
     const resolved = resolveData({ ...minimal(), hosts });
