@@ -58,7 +58,7 @@ export const COMMANDS: readonly CommandHelp[] = [
   {
     name: "up",
     synopsis: "up --stack S [--wave N] | up --stacks GLOB [--wave N]",
-    summary: "applies the stack's rollout waves in order, each a `pulumi up` targeted at exactly that wave's changes, and stops at the first that fails; with --stacks, every matching stack in parallel, one result line each",
+    summary: "applies the stack's rollout waves in order, each a `pulumi up` targeted at exactly that wave's changes, and stops at the first that fails; with --stacks, every matching stack in parallel, each one `pulumi up` in which a wave waits for the one before (its barrier), one result line each",
     options: [
       ["--stack S", "the stack"],
       ["--wave N", "only this wave (with --stacks, only that wave of each stack)"],
