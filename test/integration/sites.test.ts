@@ -110,7 +110,7 @@ describe("site stacks: one catalog, a stack per site, applied and planned in par
         ([profile, server]) => new RegExp(`^${escapeRe(`${ks}:${line} profile ${profile}: ksvalidator -v RHEL9 rejects http/autoinstall/${profile}.cfg:${line} on server `)}(${SITES.join("|")})/${server} \\(and ${SITES.length - 1} more like it\\): Unknown command: frobnicate$`),
       );
       expect(texts).toHaveLength(want.length);
-      texts.forEach((text, i) => expect(text).toMatch(want[i]!));
+      for (const re of want) expect(texts.filter((text) => re.test(text)), String(re)).toHaveLength(1);
     } finally {
       fs.writeFileSync(ks, before);
     }
