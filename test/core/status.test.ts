@@ -1,0 +1,101 @@
+// `provision status` from a child's word: the states of a host from its arm record and record
+// (the provider's rule), a child's files against its manifest (a host switched to the local
+// disk is not "differ"), and hostile output — control characters, huge fields, wrong types,
+// garbage lines — shown escaped and capped or as unreadable, never a crash.
+import { describe, expect, it } from "vitest";
+import { CHILD_STATUS_SCRIPT } from "../../components/scripts";
+import { hostGeneration } from "../../src/catalog/hosts";
+import { manifestText } from "../../src/render/manifest";
+import { statusHtml, statusJson, statusText } from "../../src/report/statusReport";
+import { childStatus } from "../../src/state/childStatus";
+import { hostStatus } from "../../src/state/hostLifeCycle";
+import { hidingIn } from "../support/hidingCharacters";
+import { sha256Hex } from "../../src/state/contentKey";
+
+const GEN = hostGeneration("web-07", undefined);
+const want = { name: "web-07", netboot: true, generation: GEN };
+const arm = (g = GEN) => `generation=${g}\ntoken_sha256=${"a".repeat(64)}\n`;
+const rec = (o: Record<string, unknown>) => JSON.stringify({ host: "web-07", generation: GEN, fetchedAt: "2026-12-05T20:00:00Z", client: "10.0.0.7", ...o });
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+describe("a host's state from its child's records", () => {
+  it("local, not armed, armed, installing, installed, failed, with the times and client the child saw", () => {
+    expect(hostStatus({ ...want, netboot: false }, undefined, undefined).state).toBe("local");
+    expect(hostStatus(want, undefined, undefined).state).toBe("not armed");
+    expect(hostStatus(want, arm(), undefined)).toEqual({ host: "web-07", state: "armed", generation: GEN });
+    expect(hostStatus(want, arm(), rec({ state: "installing" }))).toMatchObject({ state: "installing", fetchedAt: "2026-12-05T20:00:00Z", client: "10.0.0.7" });
+    expect(hostStatus(want, arm(), rec({ state: "installed", reportedAt: "2026-12-05T20:09:00Z" }))).toMatchObject({ state: "installed", reportedAt: "2026-12-05T20:09:00Z" });
+    expect(hostStatus(want, arm(), rec({ state: "failed", reportedAt: "2026-12-05T20:09:00Z", reason: "disk full" }))).toMatchObject({ state: "failed", reason: "disk full" });
+  });
+
+  it("a record of another generation leaves it armed; an arm record of another generation says an update is pending", () => {
+    expect(hostStatus(want, arm(), rec({ state: "installed", generation: "0123456789abcdef" })).state).toBe("armed");
+    const pending = hostStatus(want, arm("0123456789abcdef"), undefined);
+    expect(pending.state).toBe("armed");
+    expect(pending.note).toContain(`generation ${GEN}`);
+  });
+
+  it("hostile records: wrong types, not JSON, too large are unreadable; control characters and huge fields are capped and shown escaped", () => {
+    for (const bad of ["", "null", "[]", "{", '"installed"', JSON.stringify({ state: "installed", generation: 7 }), JSON.stringify({ state: "pwned", generation: GEN }), "x".repeat(70_000)]) {
+      expect(hostStatus(want, arm(), bad).state, bad.slice(0, 40)).toBe("unreadable");
+    }
+    expect(hostStatus(want, "garbage", undefined).state).toBe("unreadable");
+    const evil = "\x1b[2J\x1b]0;owned\x07\r\u202eok";
+    const h = hostStatus(want, arm(), rec({ state: "failed", reason: evil + "y".repeat(10_000), client: evil, fetchedAt: { nested: 1 }, reportedAt: 12 }));
+    expect(h.state).toBe("failed");
+    expect(h.reason!.length).toBeLessThanOrEqual(201);
+    expect(h.fetchedAt).toBeUndefined();
+    const out = childStatus("bm-a", `daemons serving\nmanifest -\narm web-07 ${b64(arm())}\nrecord web-07 ${b64(rec({ state: "failed", reason: evil, client: evil }))}\nend\n`, [want]);
+    for (const text of [statusText([out]), statusHtml([out])]) {
+      expect(hidingIn(text, "\n")).toEqual([]);
+      expect(text).toContain("\\x1b[2J");
+    }
+    expect(hidingIn(statusJson([out]), "\n")).toEqual([]);
+    expect(JSON.parse(statusJson([out])).children[0].hosts[0].reason).toBe(evil);
+    expect(statusHtml([out])).not.toMatch(/<script|\x1b/);
+  });
+});
+
+describe("a child's status from its one script run", () => {
+  const files = [
+    { path: "tftp/pxelinux.cfg/01-52-54-00-00-07-07", body: "installer" },
+    { path: "hosts/web-07/local/tftp/pxelinux.cfg/01-52-54-00-00-07-07", body: "LOCALBOOT 0" },
+    { path: "http/autoinstall/web.cfg", body: "ks" },
+  ];
+  const manifest = manifestText({ server: "bm-a", child: "c", files: files.map((f) => ({ path: f.path, sha256: sha256Hex(f.body), size: f.body.length, mode: "0644" })) });
+  const run = (served: Record<string, string>, record?: string, daemons = "serving") =>
+    childStatus(
+      "bm-a",
+      [`daemons ${daemons}`, `manifest ${b64(manifest)}`, ...Object.entries(served).map(([p, b]) => `file ${sha256Hex(b)}  ${p}`), `arm web-07 ${b64(arm())}`, ...(record ? [`record web-07 ${b64(record)}`] : []), "end"].join("\n"),
+      [want],
+    );
+  const asListed = Object.fromEntries(files.map((f) => [f.path, f.body]));
+
+  it("files match, differ (changed, absent), and a switched host's entries match its local variant", () => {
+    expect(run(asListed)).toMatchObject({ reachable: true, daemons: "serving", files: { state: "match", listed: 3, differ: 0 } });
+    const tampered = run({ ...asListed, "http/autoinstall/web.cfg": "evil" });
+    expect(tampered).toMatchObject({ files: { state: "differ", differ: 1, examples: ["http/autoinstall/web.cfg (changed)"] } });
+    const { ["http/autoinstall/web.cfg"]: _gone, ...absent } = asListed;
+    expect(run(absent)).toMatchObject({ files: { state: "differ", examples: ["http/autoinstall/web.cfg (absent)"] } });
+    const swapped = { ...asListed, "tftp/pxelinux.cfg/01-52-54-00-00-07-07": "LOCALBOOT 0" };
+    expect(run(swapped)).toMatchObject({ files: { state: "differ" } });
+    expect(run(swapped, rec({ state: "installed", reportedAt: "2026-12-05T20:09:00Z" }))).toMatchObject({ files: { state: "match" }, hosts: [{ state: "installed" }] });
+    expect(statusText([run({ ...asListed, "http/autoinstall/web.cfg": "evil" })])).toContain("bm-a: serving; files differ: 1 of 3 (http/autoinstall/web.cfg (changed))");
+  });
+
+  it("stopped daemons show; garbage output is unreadable or unreachable, never a crash", () => {
+    expect(statusText([run(asListed, undefined, "stopped: nginx tftpd")])).toContain("bm-a: stopped: nginx tftpd; files match the manifest (3)");
+    expect(run(asListed, undefined, "\x1b[31mserving")).toMatchObject({ daemons: "unreadable" });
+    expect(childStatus("bm-a", "daemons serving\n", [want])).toMatchObject({ reachable: false, error: "its status script did not finish" });
+    expect(childStatus("bm-a", "daemons serving\nmanifest !!\nfile zz  x\narm ../x Zm9v\nrecord web-07 ***\nend", [want])).toMatchObject({ reachable: true, files: { state: "no manifest" }, hosts: [{ state: "not armed" }] });
+    expect(childStatus("bm-a", `daemons serving\nmanifest ${b64("{not json")}\nend`, [want])).toMatchObject({ files: { state: "unreadable manifest" } });
+    const line = statusText([{ server: "bm-b", reachable: false, error: "connect ECONNREFUSED 127.0.0.1:1" }, run(asListed)]);
+    expect(line).toContain("bm-b: unreachable: connect ECONNREFUSED 127.0.0.1:1\nbm-a: serving");
+    expect(line).toContain("2 children: 1 answered, 1 unreachable");
+  });
+
+  it("the script is status.sh's check followed by the reading, one run", () => {
+    expect(CHILD_STATUS_SCRIPT).toContain("daemons_status() (");
+    expect(CHILD_STATUS_SCRIPT).toContain("printf 'daemons %s\\n' \"$(daemons_status)\"");
+  });
+});
