@@ -87,5 +87,5 @@ export interface FleetStatusOptions {
 /** Every child's status, in the stack's order. */
 export async function readFleetStatus(o: FleetStatusOptions): Promise<ChildStatus[]> {
   const gate = limiter(o.parallel ?? DEFAULT_STATUS_PARALLEL);
-  return Promise.all(o.targets.map((t) => gate(() => readChildStatus(t, rootOf(t.server, o.projectDir), () => childTransport(t.server, o.projectDir, o.secret), o.timeoutMs))));
+  return Promise.all(o.targets.map((t) => gate(() => readChildStatus(t, rootOf(t.server, o.projectDir), () => childTransport(t.server, o.projectDir, o.secret, { connectTimeoutMs: o.timeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS }), o.timeoutMs))));
 }
