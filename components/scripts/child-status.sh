@@ -2,10 +2,12 @@
 # check as the function daemons_status). One item a line, a file's bytes in base64:
 #   daemons <serving | stopped: NAME…>
 #   manifest <base64 of manifest.json> | manifest -
-#   file <sha256>  <path>          every file under tftp/ http/ hosts/ dhcp/
+#   <sha256>  <path>               every file under tftp/ http/ hosts/ dhcp/ (sha256sum's lines)
 #   arm <host> <base64>            hosts/<host>/arm
-#   record <host> <base64>         state/hosts/<host>.json (its first 64 KiB and one byte)
+#   record <host> <base64>         state/hosts/<host>.json
 #   end
+# As few processes as can be (a fleet's status is a thousand of these runs); sizes are capped
+# where the output is read, which trusts none of it.
 set -u
 cd "$ROOT" 2>/dev/null || { echo "noroot"; exit 0; }
 is_name() {
@@ -13,18 +15,18 @@ is_name() {
   [ "${#1}" -le 63 ]
 }
 printf 'daemons %s\n' "$(daemons_status)"
-if [ -f manifest.json ]; then printf 'manifest %s\n' "$(head -c 67108864 manifest.json | base64 | tr -d '\n')"; else echo 'manifest -'; fi
-for d in tftp http hosts dhcp; do [ -d "$d" ] && find "$d" -type f -exec sha256sum {} +; done | sed 's/^/file /'
+if [ -f manifest.json ]; then printf 'manifest %s\n' "$(base64 -w0 manifest.json)"; else echo 'manifest -'; fi
+for d in tftp http hosts dhcp; do [ -d "$d" ] && find "$d" -type f -exec sha256sum {} +; done
 for d in hosts/*/; do
   h=${d#hosts/}
   h=${h%/}
   is_name "$h" && [ -f "hosts/$h/arm" ] || continue
-  printf 'arm %s %s\n' "$h" "$(head -c 4096 "hosts/$h/arm" | base64 | tr -d '\n')"
+  printf 'arm %s %s\n' "$h" "$(base64 -w0 "hosts/$h/arm")"
 done
 for f in state/hosts/*.json; do
   h=${f#state/hosts/}
   h=${h%.json}
   is_name "$h" && [ -f "$f" ] || continue
-  printf 'record %s %s\n' "$h" "$(head -c 65537 "$f" | base64 | tr -d '\n')"
+  printf 'record %s %s\n' "$h" "$(base64 -w0 "$f")"
 done
 echo end

@@ -4,7 +4,7 @@
  * line is checked against its shape, sizes are capped, and what does not fit is "unreadable".
  */
 import { MANIFEST_PATH, parseManifest } from "../render/manifest";
-import { type HostStatus, armGeneration, hostStatus, localVariants, parseHostRecord, sourceOf, switched } from "./hostLifeCycle";
+import { type HostStatus, MAX_HOST_RECORD_BYTES, armGeneration, hostStatus, localVariants, parseHostRecord, sourceOf, switched } from "./hostLifeCycle";
 
 export interface FilesStatus {
   readonly state: "match" | "differ" | "no manifest" | "unreadable manifest";
@@ -21,8 +21,10 @@ export type ChildStatus =
 const SHOWN_DIFFERENCES = 5;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
-function fromBase64(v: string | undefined): string | undefined {
+/** Decoded text of a line's base64 field; over `max` bytes it is cut (the reader then finds it too large or unreadable). */
+function fromBase64(v: string | undefined, max = Infinity): string | undefined {
   if (v === undefined || v === "-" || !/^[A-Za-z0-9+/=]*$/.test(v)) return undefined;
+  if (v.length > (max / 3) * 4 + 4) v = v.slice(0, Math.ceil(max / 3) * 4 + 4);
   return Buffer.from(v, "base64").toString("utf8");
 }
 
@@ -43,12 +45,13 @@ export function childStatus(server: string, output: string, hosts: readonly { re
     const [kind, ...rest] = line.split(" ");
     if (kind === "daemons") daemons = /^(serving|stopped:( (nginx|tftpd|handler|dnsmasq))+)$/.test(rest.join(" ")) ? rest.join(" ") : "unreadable";
     else if (kind === "manifest") manifestB64 = rest[0];
-    else if (kind === "file") {
-      const m = /^file ([0-9a-f]{64}) {2}([^\\].*)$/.exec(line);
-      if (m) sums.set(m[2]!, m[1]!);
-    } else if ((kind === "arm" || kind === "record") && rest.length === 2 && NAME.test(rest[0]!)) {
-      const text = fromBase64(rest[1]);
+    else if ((kind === "arm" || kind === "record") && rest.length === 2 && NAME.test(rest[0]!)) {
+      const text = fromBase64(rest[1], MAX_HOST_RECORD_BYTES + 1);
       if (text !== undefined) (kind === "arm" ? arms : records).set(rest[0]!, text);
+    } else {
+      // sha256sum's line; a name with a backslash or newline is escaped by it (and listed by no manifest).
+      const m = /^([0-9a-f]{64}) {2}([^\\].*)$/.exec(line);
+      if (m) sums.set(m[2]!, m[1]!);
     }
   }
   const manifestText = fromBase64(manifestB64);

@@ -2,7 +2,11 @@
 // (the provider's rule), a child's files against its manifest (a host switched to the local
 // disk is not "differ"), and hostile output — control characters, huge fields, wrong types,
 // garbage lines — shown escaped and capped or as unreadable, never a crash.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { LocalTransport } from "../../components/transports/local";
 import { CHILD_STATUS_SCRIPT } from "../../components/scripts";
 import { hostGeneration } from "../../src/catalog/hosts";
 import { manifestText } from "../../src/render/manifest";
@@ -66,7 +70,7 @@ describe("a child's status from its one script run", () => {
   const run = (served: Record<string, string>, record?: string, daemons = "serving") =>
     childStatus(
       "bm-a",
-      [`daemons ${daemons}`, `manifest ${b64(manifest)}`, ...Object.entries(served).map(([p, b]) => `file ${sha256Hex(b)}  ${p}`), `arm web-07 ${b64(arm())}`, ...(record ? [`record web-07 ${b64(record)}`] : []), "end"].join("\n"),
+      [`daemons ${daemons}`, `manifest ${b64(manifest)}`, ...Object.entries(served).map(([p, b]) => `${sha256Hex(b)}  ${p}`), `arm web-07 ${b64(arm())}`, ...(record ? [`record web-07 ${b64(record)}`] : []), "end"].join("\n"),
       [want],
     );
   const asListed = Object.fromEntries(files.map((f) => [f.path, f.body]));
@@ -94,8 +98,32 @@ describe("a child's status from its one script run", () => {
     expect(line).toContain("2 children: 1 answered, 1 unreachable");
   });
 
-  it("the script is status.sh's check followed by the reading, one run", () => {
-    expect(CHILD_STATUS_SCRIPT).toContain("daemons_status() (");
-    expect(CHILD_STATUS_SCRIPT).toContain("printf 'daemons %s\\n' \"$(daemons_status)\"");
+  it("the real script on a child's tree: one run reads daemons, files, arm records and records, whatever names and bytes the tree holds", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "status-script-"));
+    try {
+      for (const f of files) {
+        fs.mkdirSync(path.dirname(path.join(root, f.path)), { recursive: true });
+        fs.writeFileSync(path.join(root, f.path), f.body);
+      }
+      fs.writeFileSync(path.join(root, "manifest.json"), manifest);
+      fs.writeFileSync(path.join(root, "hosts", "web-07", "arm"), arm());
+      fs.mkdirSync(path.join(root, "state", "hosts"), { recursive: true });
+      const evil = "\x1b]0;owned\x07\u202e";
+      fs.writeFileSync(path.join(root, "state", "hosts", "web-07.json"), rec({ state: "installed", reportedAt: "2026-12-05T20:09:00Z", reason: evil }));
+      // Names a manifest never lists: a newline, a backslash, a host directory that is no name.
+      fs.writeFileSync(path.join(root, "http", "odd\nname"), "x");
+      fs.writeFileSync(path.join(root, "http", "back\\slash"), "x");
+      fs.mkdirSync(path.join(root, "hosts", "-x"), { recursive: true });
+      fs.writeFileSync(path.join(root, "hosts", "-x", "arm"), arm());
+      const r = await new LocalTransport(root).runScript(CHILD_STATUS_SCRIPT, { ROOT: root });
+      expect(r.code, r.stderr).toBe(0);
+      const c = childStatus("bm-a", r.stdout, [want, { name: "db-01", netboot: true, generation: GEN }]);
+      expect(c).toMatchObject({ reachable: true, daemons: "stopped: nginx tftpd handler", files: { state: "differ", differ: 1, examples: ["tftp/pxelinux.cfg/01-52-54-00-00-07-07 (changed)"] } });
+      expect(c.reachable && c.hosts).toEqual([expect.objectContaining({ host: "web-07", state: "installed", reason: evil }), { host: "db-01", state: "not armed", note: expect.any(String) }]);
+      expect(hidingIn(statusText([c]), "\n")).toEqual([]);
+      expect(childStatus("bm-a", (await new LocalTransport(root).runScript(CHILD_STATUS_SCRIPT, { ROOT: path.join(root, "gone") })).stdout, [want])).toMatchObject({ reachable: false, error: "its root does not exist" });
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
