@@ -5,7 +5,7 @@
  * the others.
  */
 import * as path from "node:path";
-import { CatalogError } from "../src/catalog/errors";
+import { knownList } from "../src/catalog/errors";
 import { hostGeneration, holds } from "../src/catalog/hosts";
 import { loadCatalogInput } from "../src/catalog/load";
 import type { Server } from "../src/catalog/schema";
@@ -18,6 +18,11 @@ import type { Transport } from "./transports/transport";
 
 export const DEFAULT_STATUS_TIMEOUT_MS = 10_000;
 export const DEFAULT_STATUS_PARALLEL = 16;
+
+/** A `--host` the catalog does not have. */
+export class StatusError extends Error {
+  override readonly name = "StatusError";
+}
 
 export interface WantedHost {
   readonly name: string;
@@ -36,7 +41,7 @@ export function statusTargets(projectDir: string, stack: string, only?: readonly
   const config = readStackConfig(projectDir, stack);
   const catalogHosts = config.catalogPaths.length ? loadCatalogInput([...config.catalogPaths], { payloadRoots: config.payloadRoots, readPayloads: false, baseDir: projectDir }).hosts : [];
   const unknown = (only ?? []).filter((h) => !catalogHosts.some((c) => c.name === h));
-  if (unknown.length) throw new CatalogError([{ file: config.file, line: 0, path: "provisioning:catalog", message: `no host ${unknown.join(", ")} in the catalog`, severity: "error" }]);
+  if (unknown.length) throw new StatusError(`--host ${unknown.join(", ")}: no such host in the catalog of stack ${stack} (${knownList(catalogHosts.map((h) => h.name))})`);
   return config.servers.map((server) => ({
     server,
     hosts: catalogHosts

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runAsync } from "../../components/cli/main";
 import { LocalTransport } from "../../components/transports/local";
 import { CHILD_STATUS_SCRIPT } from "../../components/scripts";
 import { hostGeneration } from "../../src/catalog/hosts";
@@ -125,5 +126,43 @@ describe("a child's status from its one script run", () => {
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("provision status: the command", () => {
+  // A project whose stack has two local children: one with a tree (read by the real script), one whose root does not exist.
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), "status-cli-"));
+  fs.cpSync(path.resolve(__dirname, "../../stacks/catalogs/example"), path.join(project, "catalog"), { recursive: true });
+  fs.writeFileSync(path.join(project, "catalog", "hosts.yaml"), "hosts:\n  - { name: web-07, interfaces: [{ mac: '52:54:00:00:07:07' }], profile: web, server: a }\n  - { name: lab-01, interfaces: [{ mac: '52:54:00:00:03:03' }], profile: db, server: b, netboot: false }\n");
+  const rootA = path.join(project, "children", "a");
+  fs.mkdirSync(path.join(rootA, "hosts", "web-07"), { recursive: true });
+  fs.writeFileSync(path.join(rootA, "hosts", "web-07", "arm"), arm());
+  const server = (name: string, port: number) => `    - { name: ${name}, site: ${name}, arch: [x86_64], profiles: [db], tftpPort: ${port}, httpPort: ${port}, transport: { kind: local, root: children/${name} } }\n`;
+  fs.mkdirSync(path.join(project, "stacks"));
+  fs.writeFileSync(path.join(project, "stacks", "Pulumi.dev.yaml"), `config:\n  provisioning:catalog: catalog\n  provisioning:catalogSecrets: [root_password_hash]\n  provisioning:servers:\n${server("a", 7001)}${server("b", 7002)}`);
+  const status = (...args: string[]) => runAsync(["status", "--stack", "dev", "--project", project, ...args]);
+
+  it("reads local children without the engine; a child whose root is gone is its line and exit 1", async () => {
+    const r = await status();
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("a: stopped: nginx tftpd handler; no manifest\n  web-07: armed (generation " + GEN + ")\nb: unreachable: its root does not exist\n2 children: 1 answered, 1 unreachable\n");
+    expect(r.exitCode).toBe(1);
+    fs.mkdirSync(path.join(project, "children", "b"), { recursive: true });
+    const both = await status("--json");
+    expect(both.exitCode).toBe(0);
+    expect(JSON.parse(both.stdout).children[1]).toEqual({ server: "b", reachable: true, daemons: "stopped: nginx tftpd handler", files: { state: "no manifest", listed: 0, differ: 0, examples: [] }, hosts: [{ host: "lab-01", state: "local", note: "netboot: false" }] });
+    const one = await status("--host", "lab-01");
+    expect(one.stdout).not.toContain("web-07");
+    expect(one.stdout).toContain("  lab-01: local; netboot: false\n");
+  });
+
+  it("usage: a stack, no argument, seconds and counts in range, no --markdown; an unknown --host is named", async () => {
+    for (const args of [["status"], ["status", "--stack", "dev", "x"], ["status", "--stack", "dev", "--timeout", "0"], ["status", "--stack", "dev", "--timeout", "abc"], ["status", "--stack", "dev", "--parallel", "0"], ["status", "--stack", "dev", "--markdown"]]) {
+      const r = await runAsync(args);
+      expect(r.exitCode, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain("Usage: provision status --stack S");
+    }
+    const r = await status("--host", "nope");
+    expect(r).toEqual({ stdout: "", stderr: "provision: --host nope: no such host in the catalog of stack dev (known: lab-01, web-07)\n", exitCode: 1 });
   });
 });

@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CatalogError } from "../../../src/catalog/errors";
 import { statusHtml, statusJson, statusText } from "../../../src/report/statusReport";
-import { DEFAULT_STATUS_PARALLEL, DEFAULT_STATUS_TIMEOUT_MS, readFleetStatus, statusTargets } from "../../status";
-import { type CommandResult, guard } from "../result";
+import { DEFAULT_STATUS_PARALLEL, DEFAULT_STATUS_TIMEOUT_MS, StatusError, readFleetStatus, statusTargets } from "../../status";
+import { type CommandResult, failureLine, guard } from "../result";
 import { stackSecrets } from "../stackSecrets";
 
 export interface StatusOptions {
@@ -30,6 +30,7 @@ export async function statusCommand(opts: StatusOptions): Promise<CommandResult>
   try {
     targets = statusTargets(projectDir, opts.stack, opts.hosts?.length ? opts.hosts : undefined);
   } catch (e) {
+    if (e instanceof StatusError) return { stdout: "", stderr: failureLine(e.message), exitCode: 1 };
     if (!(e instanceof CatalogError)) throw e;
     return guard(() => {
       throw e;
