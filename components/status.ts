@@ -91,6 +91,11 @@ export interface FleetStatusOptions {
 
 /** Every child's status, in the stack's order. */
 export async function readFleetStatus(o: FleetStatusOptions): Promise<ChildStatus[]> {
+  // The children's keys are read first, each once: a child's time bound is the child's own.
+  const names = new Set(o.targets.flatMap(({ server: { transport: t } }) => (t.kind === "ssh" ? [t.privateKey.secret, ...(t.passphrase ? [t.passphrase.secret] : [])] : [])));
+  const read = new Map([...names].map((n) => [n, o.secret(n)] as const));
+  await Promise.allSettled(read.values());
+  const secret = (n: string) => read.get(n) ?? o.secret(n);
   const gate = limiter(o.parallel ?? DEFAULT_STATUS_PARALLEL);
-  return Promise.all(o.targets.map((t) => gate(() => readChildStatus(t, rootOf(t.server, o.projectDir), () => childTransport(t.server, o.projectDir, o.secret, { connectTimeoutMs: o.timeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS }), o.timeoutMs))));
+  return Promise.all(o.targets.map((t) => gate(() => readChildStatus(t, rootOf(t.server, o.projectDir), () => childTransport(t.server, o.projectDir, secret, { connectTimeoutMs: o.timeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS }), o.timeoutMs))));
 }

@@ -1,5 +1,5 @@
 /**
- * `provision status` as text, JSON and a self-contained HTML page. Every field that came from a
+ * `provision status` as text and JSON (its HTML page: htmlReport.ts). Every field that came from a
  * child (daemons, differing paths, record fields, an error message) is the child's word: shown
  * with its control characters as visible escapes, never acting on the terminal or the page.
  */
@@ -48,32 +48,3 @@ export function statusJson(children: readonly ChildStatus[]): string {
   return `${visibleJson({ children })}\n`;
 }
 
-const esc = (s: string) => visibleText(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-export function statusHtml(children: readonly ChildStatus[], title = "Provisioning status"): string {
-  const rows: string[] = [];
-  for (const c of children) {
-    const line = childLine(c).slice(c.server.length + 2);
-    rows.push(`<tr class="child ${c.reachable ? "" : "unreachable"}"><th>${esc(c.server)}</th><td colspan="6">${esc(line)}</td></tr>`);
-    if (!c.reachable) continue;
-    for (const h of c.hosts) {
-      rows.push(
-        `<tr class="host state-${esc(h.state.replace(" ", "-"))}"><td></td><td>${esc(h.host)}</td><td>${esc(h.state)}</td><td>${esc(h.fetchedAt ?? "")}</td><td>${esc(h.reportedAt ?? "")}</td><td>${esc(h.client ?? "")}</td><td>${esc([h.reason, h.note].filter((x) => x !== undefined).join("; "))}</td></tr>`,
-      );
-    }
-  }
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>
-body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #1f2328; }
-table { border-collapse: collapse; } th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; }
-tr.unreachable th, tr.unreachable td { background: #ffc9c4; } tr.state-failed td { background: #ffebe9; } tr.state-installed td { background: #dafbe1; }
-</style></head><body>
-<h1>${esc(title)}</h1>
-<table><thead><tr><th>child</th><th>host</th><th>state</th><th>autoinstall fetched</th><th>reported</th><th>client</th><th>reason / note</th></tr></thead>
-<tbody>
-${rows.join("\n")}
-</tbody></table>
-</body></html>
-`;
-}

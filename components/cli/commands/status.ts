@@ -7,7 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CatalogError } from "../../../src/catalog/errors";
-import { statusHtml, statusJson, statusText } from "../../../src/report/statusReport";
+import { statusHtml } from "../../../src/report/htmlReport";
+import { statusJson, statusText } from "../../../src/report/statusReport";
 import { DEFAULT_STATUS_PARALLEL, DEFAULT_STATUS_TIMEOUT_MS, StatusError, readFleetStatus, statusTargets } from "../../status";
 import { type CommandResult, failureLine, guard } from "../result";
 import { stackSecrets } from "../stackSecrets";
