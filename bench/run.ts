@@ -6,7 +6,7 @@
  *
  *   npm run bench                      full run (writes the results files)
  *   BENCH_QUICK=1 npm run bench        smaller N and fewer repeats (prints only)
- *   npm run bench -- --only=core,rsync a subset: core, empty, engine, sites, profile, rsync, peer
+ *   npm run bench -- --only=core,rsync a subset: core, empty, engine, sites, profile, rsync, peer, status
  *   npm run bench -- --sizes=1000      only the tasks of these server counts (with core, empty as asked)
  *   BENCH_MAX_MINUTES=25 npm run bench  no new task after 25 minutes (default: no limit; the rest is listed as not run)
  *   npm run bench -- --write           write the results files from a quick or partial run too
@@ -29,12 +29,13 @@ import { type PeerRow, benchPeer } from "./peer";
 import { type ProfileRow, envNote, profilePreview } from "./profile";
 import { type RsyncRow, benchRsync, rsyncVersion } from "./rsync";
 import { type SitesRow, benchSites } from "./sites";
+import { type StatusRow, benchStatus } from "./status";
 import { type Stat, stat } from "./stats";
 
 const argv = process.argv.slice(2);
 const quick = process.env.BENCH_QUICK === "1" || argv.includes("--quick");
 const onlyArg = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
-const only = new Set(onlyArg ? onlyArg.split(",") : ["core", "empty", "engine", "sites", "profile", "rsync", "peer"]);
+const only = new Set(onlyArg ? onlyArg.split(",") : ["core", "empty", "engine", "sites", "profile", "rsync", "peer", "status"]);
 const sizesArg = argv.find((a) => a.startsWith("--sizes="))?.slice("--sizes=".length);
 const sizes = sizesArg ? new Set(sizesArg.split(",").map(Number)) : undefined;
 const mergeFrom = argv.find((a) => a.startsWith("--merge="))?.slice("--merge=".length);
@@ -49,7 +50,8 @@ type Task =
   | { kind: "rsync"; n: number; repeats: number }
   | { kind: "sites"; n: number; stacks: number; parallel: number; repeats: number }
   | { kind: "peer"; n: number; repeats: number; ansibleNoop: boolean }
-  | { kind: "profile"; n: number; env?: Record<string, string> };
+  | { kind: "profile"; n: number; env?: Record<string, string> }
+  | { kind: "status"; n: number; transport: "local" | "ssh"; repeats: number };
 
 const PLAN: Task[] = quick
   ? [
@@ -60,6 +62,8 @@ const PLAN: Task[] = quick
       { kind: "sites", n: 20, stacks: 4, parallel: 4, repeats: 1 },
       { kind: "rsync", n: 10, repeats: 2 },
       { kind: "peer", n: 10, repeats: 2, ansibleNoop: true },
+      { kind: "status", n: 50, transport: "local", repeats: 2 },
+      { kind: "status", n: 10, transport: "ssh", repeats: 2 },
     ]
   : [
       { kind: "core", ns: [50, 200, 500, 1000], runs: 5 },
@@ -78,6 +82,9 @@ const PLAN: Task[] = quick
       { kind: "engine", n: 200, repeats: 2, fullRepeats: 1, skipCheckpoints: true },
       { kind: "rsync", n: 200, repeats: 2 },
       { kind: "profile", n: 200 },
+      // provision status: 1,000 local children (target ≤ 10 s), 200 SSH children (≤ 20 s).
+      { kind: "status", n: 1000, transport: "local", repeats: 3 },
+      { kind: "status", n: 200, transport: "ssh", repeats: 3 },
       // Ansible last: the slowest task, and the weaker peer.
       { kind: "peer", n: 10, repeats: 2, ansibleNoop: true },
     ];
@@ -248,6 +255,18 @@ function sitesTable(rows: readonly SitesRow[], engine: readonly EngineRow[]): Ta
   };
 }
 
+/** Rows of `provision status` tasks (kept aside: the other tables' signatures stay as they are). */
+const statusRows: StatusRow[] = [];
+
+function statusTable(rows: readonly StatusRow[]): Table {
+  const target = (r: StatusRow) => (r.transport === "local" && r.n === 1000 ? "≤ 10 s" : r.transport === "ssh" && r.n === 200 ? "≤ 20 s" : "");
+  return {
+    title: "provision status: every child read once (daemons, files against its manifest, host records), 16 at a time: seconds, median (min–max)",
+    headers: ["children", "transport", "files/child", "hosts/child", "status", "target"],
+    rows: rows.map((r) => [String(r.n), r.transport, String(r.filesPerChild), String(r.hostsPerChild), fs_(r.status), target(r)]),
+  };
+}
+
 function rsyncTable(rows: readonly RsyncRow[]): Table {
   return {
     title: "Peer: the same trees to the same sshd children, ours (ssh transport) against an rsync fan-out (`rsync -a --delete` over ssh, 8 at a time): seconds, median (min–max)",
@@ -391,6 +410,7 @@ async function main(): Promise<void> {
     // --merge=a.json,b.json adds the rows of other runs' results (same machine, same session).
     const saved = JSON.parse(fs.readFileSync(path.join(__dirname, "results.json"), "utf8"));
     savedMachine = saved.machine;
+    statusRows.push(...(saved.status ?? []));
     const merged = { core: saved.core, empty: saved.empty, engine: saved.engine, sites: saved.sites ?? [], rsync: saved.rsync ?? [], peer: saved.peer, profiles: saved.profiles ?? [], skipped: saved.skipped ?? [] };
     for (const file of mergeFrom ? mergeFrom.split(",") : []) {
       const other = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -401,6 +421,7 @@ async function main(): Promise<void> {
       merged.rsync.push(...(other.rsync ?? []));
       merged.sites.push(...(other.sites ?? []));
       merged.profiles.push(...(other.profiles ?? []));
+      statusRows.push(...(other.status ?? []));
       mergedMachines.push(other.machine);
     }
     // Tasks of the plan that no merged run finished are listed as not run.
@@ -411,6 +432,7 @@ async function main(): Promise<void> {
       : t.kind === "profile" ? merged.profiles.some((r: ProfileRow) => r.n === t.n && r.note === envNote(t.env))
       : t.kind === "rsync" ? merged.rsync.some((r: RsyncRow) => r.n === t.n)
       : t.kind === "sites" ? merged.sites.some((r: SitesRow) => r.n === t.n && r.stacks === t.stacks)
+      : t.kind === "status" ? statusRows.some((r) => r.n === t.n && r.transport === t.transport)
       : merged.peer.some((r: PeerRow) => r.n === t.n);
     merged.skipped = (saved.plan as Task[]).filter((t) => !done(t)).map((t) => JSON.stringify(t));
     report([], merged.core, merged.empty, merged.engine, merged.sites, merged.rsync, merged.peer, merged.profiles, merged.skipped, true);
@@ -443,6 +465,7 @@ async function main(): Promise<void> {
     else if (t.kind === "profile") profiles.push(await profilePreview(t.n, log, t.env));
     else if (t.kind === "rsync") rsync.push(await benchRsync(t.n, t.repeats, log));
     else if (t.kind === "sites") sites.push(await benchSites(t.n, t.stacks, t.parallel, t.repeats, log));
+    else if (t.kind === "status") statusRows.push(await benchStatus(t.n, t.transport, t.repeats, log));
     else peer.push(await benchPeer(t.n, t.repeats, t.ansibleNoop, log));
     report(loadStart, core, empty, engine, sites, rsync, peer, profiles, skipped, false);
   }
@@ -471,6 +494,7 @@ function report(
   if (sitesRows.length) tables.push(sitesTable(sitesRows, engine));
   if (rsync.length) tables.push(rsyncTable(rsync));
   if (peer.length) tables.push(peerTable(peer));
+  if (statusRows.length) tables.push(statusTable(statusRows));
   if (engine.length || empty) tables.push(profileTable(empty, engine));
   const parts = statePartsTable(engine);
   if (parts) tables.push(parts);
@@ -486,7 +510,7 @@ function report(
   }
   if (!write) return;
   const dir = __dirname;
-  fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify({ machine: m, plan: PLAN, skipped, core, empty, engine, sites: sitesRows, rsync, peer, profiles }, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify({ machine: m, plan: PLAN, skipped, core, empty, engine, sites: sitesRows, rsync, peer, profiles, status: statusRows }, null, 2) + "\n");
   fs.writeFileSync(path.join(dir, "results.svg"), chart(core, engine, rsync, peer, m));
   const md = [
     "# Benchmark results",

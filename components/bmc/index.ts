@@ -293,7 +293,7 @@ export async function openBmcs(o: OpenBmcsOptions): Promise<OpenBmcs> {
 }
 
 /** The transport to a child as its stack entry describes it, with its credentials from the stack's secrets. */
-async function childTransport(server: Server, projectDir: string, secret: (name: string) => Promise<string>): Promise<Transport> {
+export async function childTransport(server: Server, projectDir: string, secret: (name: string) => Promise<string>, opts: { connectTimeoutMs?: number } = {}): Promise<Transport> {
   const t = server.transport;
   if (t.kind === "local") return new LocalTransport(path.resolve(projectDir, t.root), { serverName: server.name });
   const hostKeys = [...(t.hostKey !== undefined ? [t.hostKey.split(" ").slice(0, 2).join(" ")] : []), ...(t.knownHosts !== undefined ? knownHostsFileKeys(server.name, path.resolve(projectDir, t.knownHosts), t.host, t.port) : [])];
@@ -307,5 +307,6 @@ async function childTransport(server: Server, projectDir: string, secret: (name:
     hostKeys,
     insecureAcceptAnyHostKey: t.insecureAcceptAnyHostKey === true,
     root: t.root,
+    ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
   });
 }

@@ -76,6 +76,22 @@ export const COMMANDS: readonly CommandHelp[] = [
     example: "provision power --stack dev web-07 status",
   },
   {
+    name: "status",
+    synopsis: "status --stack S [--json] [--html FILE] [--host NAME…] [--timeout SECONDS] [--parallel N]",
+    summary:
+      "where every machine is: each child's daemons and files against its manifest, each host armed, installing, installed, failed or local, with the times and client address its child saw; a child that does not answer is its line (exit 1)",
+    options: [
+      ["--stack S", "the stack whose children to read"],
+      ["--json", "the same as JSON"],
+      ["--html FILE", "also write it as an HTML page"],
+      ["--host NAME", "only this host (repeat for more); every child is still read"],
+      ["--timeout SECONDS", "the time bound per child (default 10)"],
+      ["--parallel N", "children read at once (default 16)"],
+      PROJECT,
+    ],
+    example: "provision status --stack dev --host web-07",
+  },
+  {
     name: "fence",
     synopsis: "fence < text",
     summary: "the text read from stdin as a markdown code block that nothing inside can close (CI: an error in a pull-request comment)",

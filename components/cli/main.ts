@@ -5,6 +5,7 @@ import { fenceCommand } from "./commands/fence";
 import { impactCommand } from "./commands/impact";
 import { planCommand } from "./commands/plan";
 import { powerCommand } from "./commands/power";
+import { statusCommand } from "./commands/status";
 import { selectCommand } from "./commands/select";
 import { sitesPlanCommand, sitesUpCommand } from "./commands/sites";
 import { upCommand } from "./commands/up";
@@ -32,6 +33,8 @@ const OPTIONS = {
   stacks: { type: "string" },
   parallel: { type: "string" },
   "payload-root": { type: "string", multiple: true },
+  host: { type: "string", multiple: true },
+  timeout: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -124,6 +127,26 @@ export async function runAsync(argv: readonly string[]): Promise<CommandResult> 
       if (e instanceof UsageError) return { stdout: "", stderr: `${failureLine(e.message)}\n${commandUsage(command)}`, exitCode: 2 };
       throw e;
     }
+  }
+  if (verb === "status" && !values.help) {
+    const command = COMMANDS.find((c) => c.name === verb)!;
+    const usage = (message: string): CommandResult => ({ stdout: "", stderr: `${failureLine(message)}\n${commandUsage(command)}`, exitCode: 2 });
+    if (positionals.length > 1) return usage("status takes no argument");
+    if (values.stack === undefined || values.stack === "") return usage("missing --stack");
+    if (values.markdown) return usage("status takes --json or --html FILE, not --markdown");
+    const timeout = values.timeout !== undefined ? Number(values.timeout) : undefined;
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 3600)) return usage(`--timeout takes seconds (up to 3600), got "${values.timeout}"`);
+    const parallel = values.parallel !== undefined ? Number(values.parallel) : undefined;
+    if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1 && parallel <= 1000)) return usage(`--parallel takes a number of children, got "${values.parallel}"`);
+    return statusCommand({
+      stack: values.stack,
+      json: values.json,
+      ...(values.html !== undefined ? { html: values.html } : {}),
+      ...(values.host !== undefined ? { hosts: values.host } : {}),
+      ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
+      ...(parallel !== undefined ? { parallel } : {}),
+      ...(values.project !== undefined ? { projectDir: values.project } : {}),
+    });
   }
   if (values.stacks === undefined || values.help || (verb !== "plan" && verb !== "up")) return run(argv);
   const command = COMMANDS.find((c) => c.name === verb)!;

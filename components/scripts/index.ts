@@ -17,6 +17,8 @@ export const BOOTSTRAP_SCRIPT: string = load("bootstrap.sh").replace("@HOST_HAND
 export const STOP_SERVICES_SCRIPT: string = load("stop-services.sh");
 /** Env: ROOT. Prints "serving" or "stopped: NAME…". */
 export const STATUS_SCRIPT: string = load("status.sh");
+/** Env: ROOT. Everything `provision status` reads of a child, one item a line (child-status.sh). */
+export const CHILD_STATUS_SCRIPT: string = `daemons_status() (\n${STATUS_SCRIPT.trimEnd()}\n)\n${load("child-status.sh")}`;
 
 export interface BootstrapEnv {
   ROOT: string;

@@ -9,6 +9,8 @@ import { visibleText } from "../util/visibleText";
 import { contextNote, diffLines, diffNote, fromLine, nameList, placeCounts, reach, shownGroups } from "./changesReport";
 import { impactSummary } from "./impactReport";
 import { type ReportContext, rolloutLine, waveOf } from "./reportContext";
+import type { ChildStatus } from "../state/childStatus";
+import { childLine } from "./statusReport";
 
 /** Markup-safe and visible: a control or hiding character shows as its escape (`\\x1b`, `\\u202e`); `keep` as for visibleText. */
 const esc = (s: string, keep = "") => visibleText(s, keep).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -148,6 +150,35 @@ ${changes ? `<h2>What changes in the files</h2>\n${changes}` : ""}
 <h2>Per-server details</h2>
 ${details || `<p class="none">Nothing changes.</p>`}
 <script>${SCRIPT}</script>
+</body></html>
+`;
+}
+
+/** `provision status --html FILE`: the children and their hosts as one table. */
+export function statusHtml(children: readonly ChildStatus[], title = "Provisioning status"): string {
+  const rows: string[] = [];
+  for (const c of children) {
+    const line = childLine(c).slice(c.server.length + 2);
+    rows.push(`<tr class="child ${c.reachable ? "" : "unreachable"}"><th>${esc(c.server)}</th><td colspan="6">${esc(line)}</td></tr>`);
+    if (!c.reachable) continue;
+    for (const h of c.hosts) {
+      rows.push(
+        `<tr class="host state-${esc(h.state.replace(" ", "-"))}"><td></td><td>${esc(h.host)}</td><td>${esc(h.state)}</td><td>${esc(h.fetchedAt ?? "")}</td><td>${esc(h.reportedAt ?? "")}</td><td>${esc(h.client ?? "")}</td><td>${esc([h.reason, h.note].filter((x) => x !== undefined).join("; "))}</td></tr>`,
+      );
+    }
+  }
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #1f2328; }
+table { border-collapse: collapse; } th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; }
+tr.unreachable th, tr.unreachable td { background: #ffc9c4; } tr.state-failed td { background: #ffebe9; } tr.state-installed td { background: #dafbe1; }
+</style></head><body>
+<h1>${esc(title)}</h1>
+<table><thead><tr><th>child</th><th>host</th><th>state</th><th>autoinstall fetched</th><th>reported</th><th>client</th><th>reason / note</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table>
 </body></html>
 `;
 }

@@ -72,3 +72,64 @@ export function lifeCycleNotes(ops: ReadonlyMap<string, "create" | "update" | "d
   }
   return notes.sort();
 }
+
+/** What `provision status` shows of a host. "booting" is not among them: no child keeps a record of a boot-file fetch (TFTP logs nowhere, HTTP serves no boot file). */
+export type HostState = "armed" | "installing" | "installed" | "failed" | "local" | "not armed" | "unreadable";
+
+export interface HostStatus {
+  readonly host: string;
+  readonly state: HostState;
+  /** The generation the child's arm record names. */
+  readonly generation?: string;
+  readonly fetchedAt?: string;
+  readonly reportedAt?: string;
+  /** The client address the child saw (the installer's). */
+  readonly client?: string;
+  readonly reason?: string;
+  /** Why the state is what it is, when that is not plain (an update pending, a record unreadable). */
+  readonly note?: string;
+}
+
+/** A record's text field as shown: a string up to `max` characters (longer is cut, marked), or undefined. */
+const field = (v: unknown, max: number): string | undefined => (typeof v !== "string" ? undefined : v.length > max ? `${v.slice(0, max)}…` : v);
+
+/** Largest host record read from a child; the handler writes a few hundred bytes. */
+export const MAX_HOST_RECORD_BYTES = 64 * 1024;
+
+/**
+ * Where a host is, from the child's own files: its arm record and its record (untrusted text,
+ * shapes checked, fields capped) against what the catalog asks (`netboot`, `generation`). The
+ * install's end is the rule the provider follows (`switched`); `installing` is a record of the
+ * armed generation saying so.
+ */
+export function hostStatus(want: { readonly name: string; readonly netboot: boolean; readonly generation: string }, armText: string | undefined, recordText: string | undefined): HostStatus {
+  const host = want.name;
+  if (!want.netboot) return { host, state: "local", note: "netboot: false" };
+  if (armText === undefined) return { host, state: "not armed", note: "the child has no arm record for it: provision up arms it" };
+  const generation = armGeneration(armText);
+  if (generation === undefined) return { host, state: "unreadable", note: "unreadable arm record" };
+  const pending = generation !== want.generation ? { note: `the catalog asks for generation ${want.generation}: provision up re-arms it` } : {};
+  let raw: Record<string, unknown> | undefined;
+  if (recordText !== undefined) {
+    if (recordText.length > MAX_HOST_RECORD_BYTES) return { host, state: "unreadable", generation, note: "unreadable record: too large" };
+    try {
+      const v = JSON.parse(recordText) as unknown;
+      if (v !== null && typeof v === "object" && !Array.isArray(v)) raw = v as Record<string, unknown>;
+    } catch {
+      /* below */
+    }
+    if (raw === undefined || typeof raw.generation !== "string" || !["installing", "installed", "failed"].includes(raw.state as string)) return { host, state: "unreadable", generation, note: "unreadable record" };
+  }
+  const seen = (r: Record<string, unknown>) => {
+    const out: Record<string, string> = {};
+    for (const [k, max] of [["fetchedAt", 40], ["reportedAt", 40], ["client", 64], ["reason", 200]] as const) {
+      const v = field(r[k], max);
+      if (v !== undefined) out[k] = v;
+    }
+    return out;
+  };
+  if (raw === undefined || raw.generation !== generation) return { host, state: "armed", generation, ...pending };
+  const record = parseHostRecord(recordText);
+  const state = switched(generation, record) ? record!.state : "installing";
+  return { host, state, generation, ...seen(raw), ...pending };
+}
