@@ -18,22 +18,69 @@ import type { TreesResult } from "../../src/renderJob";
 import { PAYLOAD_ROOTS_KEY, type StackConfig, confineCatalog, parseStackConfig, stackFilePath } from "../../src/stackConfig";
 import { putObjectList } from "../objectLists";
 import { runSandboxed } from "../sandbox";
+import { runGit } from "./git";
 import { ContentStore } from "../store";
 
 export class BaseRevisionError extends Error {
   override readonly name = "BaseRevisionError";
 }
 
-function git(cwd: string, args: readonly string[]): { ok: boolean; out: string; err: string } {
-  const r = spawnSync("git", ["-C", cwd, ...args], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
-  if (r.error) throw new BaseRevisionError(`--base needs git: ${r.error.message}`);
-  return { ok: r.status === 0, out: r.stdout.trim(), err: r.stderr.trim() };
+const missingGit = (message: string) => new BaseRevisionError(`--base needs git: ${message}`);
+
+/** A repository git found, and the work tree it belongs to (real paths). */
+interface Repository {
+  readonly gitDir: string;
+  readonly top: string;
 }
 
-const within = (file: string, dir: string) => {
-  const rel = path.relative(dir, file);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel)) ? rel : undefined;
-};
+/** The repository git finds from `dir` (hardened: a folder that merely looks like a repository is refused), or why not. */
+function discover(dir: string): Repository | string {
+  const r = runGit({ discoverFrom: dir }, ["rev-parse", "--absolute-git-dir", "--show-toplevel"], missingGit);
+  const [gitDir, top] = r.out.split("\n");
+  if (!r.ok || gitDir === undefined || top === undefined || top === "") return r.err || "not in a git work tree";
+  return { gitDir: realOrSelf(gitDir), top: realOrSelf(top) };
+}
+
+/**
+ * The first folder from `dir` up to (not including) the work tree's top that is a git repository
+ * of its own: it holds a `.git`, or it is one (`HEAD`, `objects`, `refs`), as files a pull request
+ * commits can make it. Nothing is run there.
+ */
+function nestedRepository(dir: string, top: string): string | undefined {
+  for (let d = dir; d !== top && isInside(d, top); d = path.dirname(d)) {
+    const has = (name: string) => fs.existsSync(path.join(d, name));
+    if (has(".git") || (has("HEAD") && has("objects") && has("refs"))) return d;
+  }
+  return undefined;
+}
+
+const catalogFolder = (p: string) => realOrSelf(fs.existsSync(p) && fs.statSync(p).isDirectory() ? p : path.dirname(p));
+
+/**
+ * The repository the review reads: the one holding the project folder, found from there only (or,
+ * for a project in no git work tree, the one holding its first catalog, the operator's own
+ * folder). It must be its work tree's own `.git` (a `.git` file, a linked worktree's or a
+ * submodule's, cannot be committed), and the project lies in no repository of its own below the top.
+ */
+function reviewedRepository(realProject: string, firstCatalog: string): Repository & { readonly holdsProject: boolean } {
+  const fromProject = discover(realProject);
+  // Only a project in no repository at all falls back; one git refused (a folder that looks like a repository) is refused here too.
+  if (typeof fromProject === "string" && !/not a git repository/.test(fromProject)) throw new BaseRevisionError(`--base: the project ${realProject}: ${fromProject}`);
+  const found = typeof fromProject !== "string" ? fromProject : discover(catalogFolder(firstCatalog));
+  if (typeof found === "string") throw new BaseRevisionError(`--base: neither the project ${realProject} nor the catalog ${firstCatalog} is in a git work tree (${found})`);
+  const dotGit = path.join(found.top, ".git");
+  const ownGitDir = fs.existsSync(dotGit) && (fs.lstatSync(dotGit).isFile() || realOrSelf(dotGit) === found.gitDir);
+  if (!ownGitDir) throw new BaseRevisionError(`--base: git found the repository ${found.gitDir}, which is not the .git of its work tree ${found.top}: refused`);
+  const holdsProject = typeof fromProject !== "string";
+  if (holdsProject) notNested("project", realProject, realProject, found);
+  return { ...found, holdsProject };
+}
+
+/** Refuses a folder that lies in a repository of its own below the reviewed repository's top: git would take that one's settings, the review reads this one. */
+function notNested(what: string, shown: string, dir: string, repo: Repository): void {
+  const nested = nestedRepository(dir, repo.top);
+  if (nested !== undefined) throw new BaseRevisionError(`--base: the ${what} ${shown} lies in ${nested}, a git repository of its own inside ${repo.top}: refused, --base reads only the repository of the project`);
+}
 
 /** The stack's catalog as it was at a revision, and the servers of its stack file then. */
 export interface BaseCatalog {
@@ -52,39 +99,37 @@ export interface BaseCatalog {
 export function atBase<T>(ref: string, stack: StackConfig, projectDir: string, use: (base: BaseCatalog) => T): T {
   if (ref === "" || ref.startsWith("-")) throw new BaseRevisionError(`--base takes a git revision (a branch, tag or commit), not ${JSON.stringify(ref)}`);
   if (stack.catalogPaths.length === 0) throw new BaseRevisionError("--base needs the stack's provisioning:catalog: the path(s) of its catalog in a git repository");
-  // A stack file in a git work tree is under review with it: it may name no catalog outside the project, and no payload root the base does not.
-  const projectTop = git(projectDir, ["rev-parse", "--show-toplevel"]);
-  const underReview = projectTop.ok && within(stackFilePath(fs.realpathSync(projectDir), stack.stack), fs.realpathSync(projectTop.out)) !== undefined;
+  const realProject = fs.realpathSync(projectDir);
+  const repo = reviewedRepository(realProject, stack.catalogPaths[0]!);
+  const git = (args: readonly string[]) => runGit({ gitDir: repo.gitDir }, args, missingGit);
+  const inRepo = (p: string) => (isInside(p, repo.top) ? path.relative(repo.top, p) : undefined);
+  // A stack file in the project's work tree is under review with it: it may name no catalog outside the project, and no payload root the base does not.
+  const underReview = repo.holdsProject && isInside(realOrSelf(stackFilePath(realProject, stack.stack)), repo.top);
   if (underReview) confineCatalog(stack, projectDir, true);
-  const first = stack.catalogPaths[0]!;
-  const catalogDir = fs.existsSync(first) && fs.statSync(first).isDirectory() ? first : path.dirname(first);
-  const top = git(catalogDir, ["rev-parse", "--show-toplevel"]);
-  if (!top.ok) throw new BaseRevisionError(`--base: the catalog ${first} is not in a git repository (${top.err})`);
-  const root = fs.realpathSync(top.out);
-  const commit = git(root, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
-  if (!commit.ok) throw new BaseRevisionError(`--base: ${JSON.stringify(ref)} is not a commit of ${root}`);
+  const commit = git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+  if (!commit.ok) throw new BaseRevisionError(`--base: ${JSON.stringify(ref)} is not a commit of ${repo.top}`);
 
   const relCatalogs = stack.catalogPaths.map((p) => {
-    const rel = fs.existsSync(p) ? within(fs.realpathSync(p), root) : within(path.resolve(p), root);
-    if (rel === undefined) throw new BaseRevisionError(`--base: the catalog ${p} is outside the repository ${root}`);
+    const rel = inRepo(realOrSelf(p));
+    if (rel === undefined) throw new BaseRevisionError(`--base: the catalog ${p} is outside the repository ${repo.top}`);
+    notNested("catalog", p, catalogFolder(p), repo);
     return rel;
   });
-  const realProject = fs.realpathSync(projectDir);
-  const relProject = within(realProject, root);
-  const relStack = relProject !== undefined ? within(stackFilePath(realProject, stack.stack), root) : undefined;
+  const relProject = inRepo(realProject);
+  const relStack = relProject !== undefined ? inRepo(stackFilePath(realProject, stack.stack)) : undefined;
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "provision-base-"));
   try {
     const tree = path.join(tmp, "tree");
     fs.mkdirSync(tree);
-    const exported = (rel: string) => git(root, ["cat-file", "-e", `${commit.out}:${rel}`]).ok;
+    const exported = (rel: string) => git(["cat-file", "-e", `${commit.out}:${rel}`]).ok;
     // A catalog (of a list) that did not exist yet at the base has nothing of its own.
     const catalogsThen = relCatalogs.filter(exported);
     const stackThen = relStack !== undefined && exported(relStack);
     const paths = [...catalogsThen, ...(stackThen ? [relStack] : [])];
     if (paths.length > 0) {
       const tar = path.join(tmp, "base.tar");
-      const archived = git(root, ["archive", "--format=tar", "-o", tar, commit.out, "--", ...paths.map((p) => (p === "" ? "." : p))]);
+      const archived = git(["archive", "--format=tar", "-o", tar, commit.out, "--", ...paths.map((p) => (p === "" ? "." : p))]);
       if (!archived.ok) throw new BaseRevisionError(`--base: git archive failed: ${archived.err}`);
       const untar = spawnSync("tar", ["-xf", tar, "-C", tree, "--no-same-owner", "--no-same-permissions"], { encoding: "utf8" });
       if (untar.status !== 0) throw new BaseRevisionError(`--base: cannot unpack the catalog at ${ref}: ${untar.stderr.trim()}`);

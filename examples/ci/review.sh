@@ -22,7 +22,8 @@ PROVISION=${PROVISION:-npx --no-install provision}
 OUT=${OUT:-review}
 mkdir -p "$OUT"
 
-base=$(git -C "$PROJECT_DIR" merge-base "$BASE_REF" HEAD)
+# A folder of the pull request committed to look like a repository of its own is refused, never used.
+base=$(GIT_CONFIG_NOSYSTEM=1 git -c safe.bareRepository=explicit -c core.fsmonitor=false -C "$PROJECT_DIR" merge-base "$BASE_REF" HEAD)
 short=${base%"${base#????????????}"}
 status=0
 # shellcheck disable=SC2086 # PROVISION is a command with arguments

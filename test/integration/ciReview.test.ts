@@ -213,4 +213,30 @@ describe("the workflows keep secrets away from the pull request's code", () => {
       for (const s of job.steps.filter((x) => x.run?.startsWith("npm"))) expect(s.run).toBe("npm ci --ignore-scripts");
     }
   });
+
+  it("the engine's plan runs the pull request's program with no token that can write; the comment is posted by a job that holds no secret and runs only the base branch's script", () => {
+    const { doc } = workflow("provisioning-plan.yml");
+    const runsPlan = (s: Step) => /\bplan\.sh\b|\bprovision plan\b/.test(s.run ?? "");
+    const TOKEN = /GH_TOKEN|GITHUB_TOKEN|github\.token/;
+    const planJobs = Object.values(doc.jobs).filter((j) => j.steps.some(runsPlan));
+    expect(planJobs).toHaveLength(1);
+    const plan = planJobs[0]!;
+    // Where the program runs: read-only contents, and no step of the job is handed a token.
+    expect(plan.permissions).toEqual({ contents: "read" });
+    expect(plan.steps.filter(runsPlan)).toHaveLength(2);
+    for (const s of plan.steps) expect(JSON.stringify(s)).not.toMatch(TOKEN);
+    for (const s of plan.steps.filter((x) => x.uses?.startsWith("actions/checkout"))) expect(s.with?.["persist-credentials"]).toBe(false);
+
+    // Only the other job may comment: no environment, no secret, the base branch's scripts only, none of the pull request's code.
+    const writers = Object.entries(doc.jobs).filter(([, j]) => Object.values(j.permissions ?? {}).includes("write"));
+    expect(writers.map(([name]) => name)).toEqual(["comment"]);
+    const comment = writers[0]![1];
+    expect(comment.permissions).toEqual({ "pull-requests": "write" });
+    expect(comment.environment).toBeUndefined();
+    expect(JSON.stringify(comment)).not.toContain("secrets.");
+    const checkouts = comment.steps.filter((s) => s.uses?.startsWith("actions/checkout"));
+    expect(checkouts.map((c) => c.with)).toEqual([{ ref: "${{ github.event.pull_request.base.sha }}", "sparse-checkout": ".github/scripts", "persist-credentials": false }]);
+    expect(comment.steps.filter((s) => s.run).map((s) => s.run)).toEqual([".github/scripts/post-comment.sh"]);
+    expect(comment.steps.find((s) => s.run)!.env).toMatchObject({ PR_NUMBER: "${{ github.event.pull_request.number }}", BODY: "plan/body.md", GH_TOKEN: "${{ github.token }}" });
+  });
 });

@@ -161,25 +161,35 @@ describe("reviews show what changes inside each file", () => {
     }
   });
 
-  it("the pull-request recipe's engine plan posts one comment and updates it, never a comment someone else wrote with its marker; a failed plan's error stays in its fence", async () => {
-    const script = path.join(repoRoot, "examples", "ci", "plan-comment.sh");
+  it("the pull-request recipe's engine plan is made with no token and posted by another step as one comment, updated later, never a comment someone else wrote with its marker; a failed plan's error stays in its fence", async () => {
     const marker = "<!-- provisioning-plan stack=test -->";
-    const run = () =>
-      spawnSync(script, [], {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "review-plan-out-"));
+    /** As provisioning-plan.yml runs it: plan.sh in the job with the backend and no GitHub token, then post-comment.sh with the token and no secret. */
+    const run = () => {
+      const callsBefore = gh.calls().length;
+      const planned = spawnSync(path.join(repoRoot, "examples", "ci", "plan.sh"), [], {
         cwd: fleet.catalogDir,
         encoding: "utf8",
         env: {
           ...fleet.project.env,
-          ...gh.env,
           PATH: `${gh.bin}:${process.env.PATH}`,
           STACK: "test",
-          PR_NUMBER: "7",
           BASE_REF: baseCommit,
           PROJECT_DIR: fleet.project.dir,
           PROVISION: `${process.execPath} ${path.join(repoRoot, "bin", "provision.js")}`,
           PROVISIONING_STORE: emptyStore,
+          OUT: out,
         },
       });
+      // The plan step reaches no GitHub API (it has no token to).
+      expect(gh.calls().length).toBe(callsBefore);
+      const posted = spawnSync(path.join(repoRoot, "examples", "ci", "post-comment.sh"), [], {
+        encoding: "utf8",
+        env: { PATH: `${gh.bin}:${process.env.PATH}`, ...gh.env, PR_NUMBER: "7", MARKER: marker, BODY: path.join(out, "body.md"), GH_TOKEN: "test" },
+      });
+      expect(posted.status, posted.stderr).toBe(0);
+      return { status: planned.status, stderr: planned.stderr, stdout: posted.stdout };
+    };
     // Someone else's comment carrying the marker, posted first: it is not the bot's, so it is never edited.
     const forged = gh.addComment(`${marker}\n**0 of 4 servers touched: no file changes** (forged)`, "mallory");
     const bots = () => gh.comments().filter((c) => c.user.login === "github-actions[bot]");
@@ -229,6 +239,7 @@ describe("reviews show what changes inside each file", () => {
       expect(gh.comments().find((c) => c.id === forged.id)).toEqual(forged);
     } finally {
       git("reset", "-q", "--hard", "HEAD^");
+      fs.rmSync(out, { recursive: true, force: true });
     }
   });
 });
