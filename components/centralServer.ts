@@ -6,9 +6,10 @@ import { type Bmc, bmcToolsByServer } from "../src/bmc";
 import { CatalogError, formatIssue } from "../src/catalog/errors";
 import { credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
 import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
-import { SecretNameSchema, type Server, secretRefName, shownSecretName } from "../src/catalog/schema";
+import { RESERVED_SECRET_NAME, SecretNameSchema, type Server, secretRefName, shownSecretName } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
-import { hashedTokenName, isHostTokenName } from "../src/render/secretTokens";
+import { hostGeneration } from "../src/catalog/hosts";
+import { hashedTokenName, hostTokenName, hostTokenSha256Name, isHostTokenName } from "../src/render/secretTokens";
 import type { TreesResult } from "../src/renderJob";
 import { zodToIssues } from "../src/catalog/zodIssues";
 import { DEFAULT_PAYLOAD_MAX_BYTES, PayloadMaxBytesSchema, PayloadUrlAllowSchema } from "../src/payloadUrls";
@@ -147,7 +148,7 @@ export class CentralServer extends pulumi.ComponentResource {
       const members: ProvisioningServer[] = [];
       for (const c of checked.filter((x) => (x.server.wave ?? 0) === wave)) {
         const tree = treeOf(c, treesNow, catalog, store);
-        const secrets = pulumi.output(tree).apply((t) => (t.secretNames.length > 0 ? secretValues(t.secretNames, secretOf, stackKey.key) : undefined)) as pulumi.Output<Record<string, string> | undefined>;
+        const secrets = pulumi.output(tree).apply((t) => (t.secretNames.length > 0 ? secretValues(t.secretNames, secretOf, stackKey.key, heldTokenNames(t, catalog)) : undefined)) as pulumi.Output<Record<string, string> | undefined>;
         const child = new ProvisioningServer(
           c.server.name,
           {
@@ -312,8 +313,20 @@ function credentialLookup(credentials: CentralServerArgs["credentials"]): (name:
   };
 }
 
-function secretValues(names: readonly string[], secretOf: (name: string) => pulumi.Input<string>, stackKey: pulumi.Output<string | undefined>): pulumi.Output<Record<string, string>> {
-  return pulumi.secret(pulumi.all(Object.fromEntries(names.map((n) => [n, isHostTokenName(n) ? stackKey.apply((k) => hostTokenValue(k, n)) : secretOf(n)]))) as pulumi.Output<Record<string, string>>);
+/** The install token names a server's files may hold: those of the hosts it holds, at their current generation. */
+function heldTokenNames(tree: ServerTree, catalog: Catalog): ReadonlySet<string> {
+  const held = new Set(tree.selection.objects.filter((o) => o.kind === "host").map((o) => o.name));
+  return new Set(catalog.hosts.filter((h) => held.has(h.name)).flatMap((h) => [hostTokenName(h.name, hostGeneration(h.name, h.reinstall)), hostTokenSha256Name(h.name, hostGeneration(h.name, h.reinstall))]));
+}
+
+/** The values of the secrets a tree prints; a token is derived only for a host the server holds, at its generation. */
+function secretValues(names: readonly string[], secretOf: (name: string) => pulumi.Input<string>, stackKey: pulumi.Output<string | undefined>, tokens: ReadonlySet<string>): pulumi.Output<Record<string, string>> {
+  const value = (n: string): pulumi.Input<string> => {
+    if (!isHostTokenName(n)) return secretOf(n);
+    if (!tokens.has(n)) throw new Error(`the install token ${JSON.stringify(n)} is not one of a host this server holds at its current generation: it is not derived`);
+    return stackKey.apply((k) => hostTokenValue(k, n));
+  };
+  return pulumi.secret(pulumi.all(Object.fromEntries(names.map((n) => [n, value(n)]))) as pulumi.Output<Record<string, string>>);
 }
 
 /**
@@ -323,7 +336,7 @@ function secretValues(names: readonly string[], secretOf: (name: string) => pulu
  */
 function hostTokenValue(key: string | undefined, name: string): string {
   if (key === undefined) throw new Error("the stack key is not known yet: a host's install token cannot be derived");
-  const token = (n: string) => createHmac("sha256", key).update(`host-token\0${n}`).digest("base64url");
+  const token = (n: string) => createHmac("sha256", key).update(`${RESERVED_SECRET_NAME}\0${n}`).digest("base64url");
   const hashed = hashedTokenName(name);
   return hashed !== undefined ? sha256Hex(token(hashed)) : token(name);
 }

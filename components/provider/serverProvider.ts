@@ -16,7 +16,7 @@ import { type FilesByDirectory, decodeEntry, flatFiles } from "../../src/state/f
 import { unmask } from "../../src/render/secretTokens";
 import { MANIFEST_PATH, type Manifest, manifestText, parseManifest } from "../../src/render/manifest";
 import { DHCP_DIR } from "../../src/render/layout";
-import { armGeneration, lifeCycleFiles, localVariants, parseHostRecord, sourceOf, switched } from "../../src/state/hostLifeCycle";
+import { HOST_RECORD_MAX_BYTES, armGeneration, lifeCycleFiles, localVariants, parseHostRecord, sourceOf, switched } from "../../src/state/hostLifeCycle";
 import { eachLimited } from "../limit";
 import { BOOTSTRAP_SCRIPT, STATUS_SCRIPT, STOP_SERVICES_SCRIPT, bootstrapEnv } from "../scripts";
 import { ContentStore } from "../store";
@@ -159,7 +159,7 @@ function desiredFiles(p: ServerProps, store: ContentStore): Desired[] {
 async function switchedHosts(t: Transport, hosts: Iterable<string>, armText: (arm: string) => Promise<string | undefined>): Promise<Set<string>> {
   const out = new Set<string>();
   await eachLimited(lifeCycleFiles(hosts), PARALLEL_FILES, async (f) => {
-    if (switched(armGeneration(await armText(f.arm)), parseHostRecord(await t.readText(f.record)))) out.add(f.host);
+    if (switched(armGeneration(await armText(f.arm)), parseHostRecord(await t.readText(f.record, HOST_RECORD_MAX_BYTES)))) out.add(f.host);
   });
   return out;
 }
@@ -378,7 +378,7 @@ export async function read(id: string, props: ServerOutputs) {
   // A host entry the child switched to the local disk holds its local variant's bytes: no drift.
   const listed = new Map((found?.manifest?.files ?? []).map((f) => [f.path, f]));
   const variants = localVariants(listed.keys());
-  const done = variants.size === 0 ? new Set<string>() : await switchedHosts(t, new Set([...variants.values()].map((v) => v.host)), (arm) => t.readText(arm));
+  const done = variants.size === 0 ? new Set<string>() : await switchedHosts(t, new Set([...variants.values()].map((v) => v.host)), (arm) => t.readText(arm, HOST_RECORD_MAX_BYTES));
   await eachLimited([...listed.values()], PARALLEL_FILES, async (f) => {
     const actual = await t.hashFile(f.path);
     const expected = listed.get(sourceOf(f.path, variants, done))?.sha256 ?? f.sha256;

@@ -215,8 +215,13 @@ pid_of() { # $1 pidfile -> prints the pid if that process is alive and belongs t
   printf '%s\n' "$_pid"
 }
 
+# A daemon's own children are stopped with it: fcgiwrap's workers outlive their parent otherwise.
+children_of() { awk -v p="$1" '{ pid = $1; sub(/.*\) /, ""); if ($2 == p) print pid }' /proc/[0-9]*/stat 2>/dev/null || true; }
 stop_pid() { # $1 pid, $2 signal
+  _children=$(children_of "$1")
   kill "-$2" "$1" 2>/dev/null || return 0
+  # shellcheck disable=SC2086 # pids
+  [ -z "$_children" ] || kill "-$2" $_children 2>/dev/null || true
   _i=0
   while kill -0 "$1" 2>/dev/null; do
     _i=$((_i + 1))
@@ -307,6 +312,10 @@ http {
         }
         # Build mode: a host's files under its token, and its installer's report (host-handler.sh).
         location ~ ^/(hosts|report)/ {
+            # nginx's errors name the request line, and a host's holds its token; even a critical
+            # one (a socket it may not connect to) would. None is kept: the access log has the
+            # status with the token masked, the handler's own log (log/hosts.log) what it did.
+            error_log /dev/null;
             client_max_body_size 4k;
             fastcgi_pass unix:$ROOT/run/handler/fcgiwrap.sock;
             fastcgi_param SCRIPT_FILENAME $HANDLER;
@@ -394,11 +403,20 @@ UNIT
 }
 
 # fcgiwrap runs only this script, as the nginx workers' user; start-stop-daemon puts it in the
-# background and writes its pid file (fcgiwrap does neither).
+# background and writes its pid file (fcgiwrap does neither). fcgiwrap leaves its socket behind
+# when it is stopped or killed and then cannot bind again: every start (here, or systemd's after
+# a crash or a reboot) goes through a starter that removes it first, then becomes fcgiwrap.
 HANDLER_PID="$ROOT/run/handler.pid"
 HANDLER_SOCKET="$ROOT/run/handler/fcgiwrap.sock"
-pid_of "$HANDLER_PID" >/dev/null || rm -f "$HANDLER_SOCKET"
-run_daemon handler "$HANDLER_PID" "$handler_changed" "$ROOT/log/handler-start.log" start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$HANDLER_PID" --chuid "$HTTP_USER" --exec "$FCGIWRAP" -- -c 2 -p "$HANDLER" -s "unix:$HANDLER_SOCKET"
+HANDLER_START="$ROOT/etc/handler-start.sh"
+cat > "$HANDLER_START.new" <<STARTER
+#!/bin/sh
+rm -f $HANDLER_SOCKET
+exec $FCGIWRAP -c 2 -p $HANDLER -s unix:$HANDLER_SOCKET
+STARTER
+chmod 0755 "$HANDLER_START.new"
+if install_if_changed "$HANDLER_START.new" "$HANDLER_START"; then handler_changed=1; fi
+run_daemon handler "$HANDLER_PID" "$handler_changed" "$ROOT/log/handler-start.log" start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$HANDLER_PID" --chuid "$HTTP_USER" --exec "$FCGIWRAP" --startas "$HANDLER_START"
 
 run_daemon nginx "$NGINX_PID" "$nginx_changed" "$ROOT/log/nginx-start.log" "$NGINX" -c "$NGINX_CONF"
 

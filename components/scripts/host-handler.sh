@@ -64,15 +64,19 @@ token_ok() {
 }
 # Whether this generation's install already reported: then the token is spent.
 spent() { [ -f "$RECORD" ] && grep -q "\"generation\":\"$generation\"" "$RECORD" && grep -Eq '"state":"(installed|failed)"' "$RECORD"; }
-# When this generation's installer first fetched its autoinstall (from its record), or nothing.
-fetched_at() { [ -f "$RECORD" ] && grep -q "\"generation\":\"$generation\"" "$RECORD" && sed -n 's/.*"fetchedAt":"\([0-9TZ:-]*\)".*/\1/p' "$RECORD" | head -n 1; }
+# KEY of this generation's record (fetchedAt, client: when and from where its installer first
+# fetched its autoinstall), or nothing.
+first_fetch() { [ -f "$RECORD" ] && grep -q "\"generation\":\"$generation\"" "$RECORD" && sed -n "s/.*\"$1\":\"\([0-9A-Za-z:.-]*\)\".*/\1/p" "$RECORD" | head -n 1; }
 # write_record STATE [EXTRA-JSON]: the host's record, replaced whole (a temporary file, renamed).
+# The first fetch's time and client stay: a later fetch, by whoever holds the token, changes neither.
 write_record() {
   mkdir -p "$ROOT/state/hosts"
   _tmp="$ROOT/state/hosts/.$host.json.$$"
-  _fetched=$(fetched_at || true)
-  [ -n "$_fetched" ] || _fetched=$(now)
-  printf '{"host":"%s","state":"%s","generation":"%s","fetchedAt":"%s","client":"%s"%s}\n' "$host" "$1" "$generation" "$_fetched" "$ADDR" "${2:-}" >"$_tmp" &&
+  _fetched=$(first_fetch fetchedAt || true)
+  _client=$(first_fetch client || true)
+  [ -n "$_fetched" ] || { _fetched=$(now); _client=$ADDR; }
+  [ -n "$_client" ] || _client=$ADDR
+  printf '{"host":"%s","state":"%s","generation":"%s","fetchedAt":"%s","client":"%s"%s}\n' "$host" "$1" "$generation" "$_fetched" "$_client" "${2:-}" >"$_tmp" &&
     mv -f "$_tmp" "$RECORD" || { rm -f "$_tmp"; return 1; }
 }
 
@@ -95,8 +99,8 @@ hosts)
   esac
   [ -f "$path" ] || reply "404 Not Found" "not found"
   note "$host: $file fetched (generation $generation)"
-  # Installing: the record says when (the first fetch) and from where.
-  [ "$file" != autoinstall.cfg ] || write_record installing || note "$host: cannot write its record"
+  # Installing: the record says when (the first fetch) and from where. A HEAD fetches nothing.
+  [ "$file" != autoinstall.cfg ] || [ "${REQUEST_METHOD}" = HEAD ] || write_record installing || note "$host: cannot write its record"
   # With its length, nginx sends it as it is (not chunked), and its log counts the file's bytes.
   printf 'Status: 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %s\r\n\r\n' "$(wc -c <"$path" | tr -dc 0-9)"
   [ "${REQUEST_METHOD}" = HEAD ] || cat "$path"

@@ -39,7 +39,11 @@ stopped=""
 for name in nginx tftpd handler dnsmasq; do
   pidfile="$ROOT/run/$name.pid"
   if pid=$(pid_of "$pidfile"); then
+    # Its own children go with it: fcgiwrap's workers outlive their parent otherwise.
+    children=$(awk -v p="$pid" '{ pid = $1; sub(/.*\) /, ""); if ($2 == p) print pid }' /proc/[0-9]*/stat 2>/dev/null || true)
     kill -TERM "$pid" 2>/dev/null || true
+    # shellcheck disable=SC2086 # pids
+    [ -z "$children" ] || kill -TERM $children 2>/dev/null || true
     i=0
     while kill -0 "$pid" 2>/dev/null; do
       i=$((i + 1))
@@ -50,4 +54,6 @@ for name in nginx tftpd handler dnsmasq; do
   fi
   rm -f "$pidfile"
 done
+# fcgiwrap leaves its socket behind; the next start must find none (bootstrap.sh removes it too).
+rm -f "$ROOT/run/handler/fcgiwrap.sock"
 echo "stopped${stopped:- nothing} for $ROOT"

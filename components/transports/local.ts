@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, promises as fsp } from "node:fs";
+import { constants as fsConstants, createReadStream, createWriteStream, promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Readable, Transform } from "node:stream";
 import { resolveUnderRoot, validateEnvName, validateMode, validateRelPath, validateSha256 } from "./paths";
 import type { ScriptResult, Transport } from "./transport";
-import { TransportError } from "./transport";
+import { TransportError, readLimit } from "./transport";
 
 export interface LocalTransportOptions {
   /** Name used in error messages (defaults to "local:<root>"). */
@@ -93,10 +93,22 @@ export class LocalTransport implements Transport {
     }
   }
 
-  async readText(relPath: string): Promise<string | undefined> {
+  async readText(relPath: string, maxBytes?: number): Promise<string | undefined> {
     const full = this.resolve(relPath);
+    const max = readLimit(maxBytes);
     try {
-      return await fsp.readFile(full, "utf8");
+      const fh = await openNoFollow(full);
+      try {
+        const st = await fh.stat();
+        if (!st.isFile()) throw new Error("not a regular file");
+        const buf = Buffer.alloc(Math.min(st.size, max) + 1);
+        let n = 0;
+        for (let r; n < buf.length && (r = await fh.read(buf, n, buf.length - n, n)).bytesRead > 0; ) n += r.bytesRead;
+        if (n > max) throw new Error(`larger than ${max} bytes, not read`);
+        return buf.subarray(0, n).toString("utf8");
+      } finally {
+        await fh.close();
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw this.fail(relPath, "read", err);
@@ -106,9 +118,15 @@ export class LocalTransport implements Transport {
   async hashFile(relPath: string): Promise<string | undefined> {
     const full = this.resolve(relPath);
     try {
-      const st = await fsp.stat(full);
-      if (!st.isFile()) throw new Error("not a regular file");
-      return await sha256OfFile(full);
+      const fh = await openNoFollow(full);
+      try {
+        if (!(await fh.stat()).isFile()) throw new Error("not a regular file");
+        const hash = createHash("sha256");
+        await pipeline(fh.createReadStream({ autoClose: false }), hash);
+        return hash.digest("hex");
+      } finally {
+        await fh.close();
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw this.fail(relPath, "hash", err);
@@ -146,6 +164,19 @@ export class LocalTransport implements Transport {
 
   async close(): Promise<void> {
     /* nothing to release */
+  }
+}
+
+/**
+ * Opens a file for reading without following a symbolic link (refused: a link is not a file the
+ * child holds) and without waiting on a FIFO.
+ */
+async function openNoFollow(full: string): Promise<fsp.FileHandle> {
+  try {
+    return await fsp.open(full, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ELOOP") throw new Error("a symbolic link, not followed");
+    throw err;
   }
 }
 

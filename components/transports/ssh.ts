@@ -7,7 +7,7 @@ import { resolveUnderRoot, validateEnvName, validateMode, validateSha256 } from 
 import { limiter } from "../limit";
 import { shellJoin } from "./shellQuote";
 import type { ScriptResult, Transport } from "./transport";
-import { TransportError } from "./transport";
+import { TransportError, readLimit } from "./transport";
 
 export interface SshTransportOptions {
   /** Name of the child server, used in every error message. */
@@ -88,8 +88,10 @@ mv -f -- "$tmp" "$final"
 trap - EXIT
 `;
 
-/** $1 path. Prints the sha256, or ABSENT. */
-export const REMOTE_HASH_SCRIPT = `if [ -f "$1" ]; then
+/** $1 path. Prints the sha256, or ABSENT; a symbolic link is refused. */
+export const REMOTE_HASH_SCRIPT = `if [ -L "$1" ]; then
+  echo "a symbolic link, not followed" >&2; exit 2
+elif [ -f "$1" ]; then
   h=$(sha256sum < "$1") || exit 2
   printf '%s\\n' "\${h%% *}"
 elif [ -e "$1" ] || [ -L "$1" ]; then
@@ -99,8 +101,15 @@ else
 fi
 `;
 
-/** $1 path. Prints the file, or exits 4 when there is none. */
-export const REMOTE_READ_SCRIPT = `if [ -f "$1" ]; then exec cat -- "$1"; elif [ -e "$1" ] || [ -L "$1" ]; then echo "not a regular file" >&2; exit 2; else exit 4; fi
+/**
+ * $1 path, $2 the most bytes to print. Prints the file (at most $2 bytes), or exits 4 when there
+ * is none. dd opens it without following a symbolic link (so one swapped in after the test is
+ * refused too) and without waiting on a FIFO.
+ */
+export const REMOTE_READ_SCRIPT = `if [ -L "$1" ]; then echo "a symbolic link, not followed" >&2; exit 2
+elif [ -f "$1" ]; then exec dd if="$1" iflag=nofollow,nonblock,count_bytes bs=65536 count="$2" status=none
+elif [ -e "$1" ]; then echo "not a regular file" >&2; exit 2
+else exit 4; fi
 `;
 
 /** $1 root, $2 path. Removes the file and then empty parents strictly below the root. */
@@ -299,10 +308,13 @@ export class SshTransport implements Transport {
     await this.rawWriteFile(full, createReadStream(sourcePath), sha256, mode, relPath);
   }
 
-  async readText(relPath: string): Promise<string | undefined> {
-    const r = await this.runFixed(REMOTE_READ_SCRIPT, [resolveUnderRoot(this.root, relPath, this.serverName)]);
+  async readText(relPath: string, maxBytes?: number): Promise<string | undefined> {
+    const max = readLimit(maxBytes);
+    // One byte more than the cap tells a file that is larger.
+    const r = await this.runFixed(REMOTE_READ_SCRIPT, [resolveUnderRoot(this.root, relPath, this.serverName), String(max + 1)]);
     if (r.code === 4) return undefined;
     if (r.code !== 0) throw this.error(`read ${relPath} failed (exit ${r.code}): ${r.stderr.trim() || "no error output"}`, relPath);
+    if (Buffer.byteLength(r.stdout) > max) throw this.error(`read ${relPath} failed: larger than ${max} bytes, not read`, relPath);
     return r.stdout;
   }
 

@@ -6,6 +6,16 @@
  * Every `relPath` is relative to the child's root (see DESIGN.md "Child server layout") and is
  * validated by `paths.ts` before anything touches the child.
  */
+/** The most bytes `readText` reads unless told: a manifest of many thousand files fits. */
+export const READ_TEXT_MAX_BYTES = 16 * 1024 * 1024;
+
+/** `readText`'s cap, checked: a positive whole number. */
+export function readLimit(maxBytes: number | undefined): number {
+  const n = maxBytes ?? READ_TEXT_MAX_BYTES;
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`readText: maxBytes must be a positive whole number, got ${String(maxBytes)}`);
+  return n;
+}
+
 export interface ScriptResult {
   code: number;
   stdout: string;
@@ -17,9 +27,14 @@ export interface Transport {
   writeFile(relPath: string, data: Buffer, sha256: string, mode: string /* "0644" */): Promise<void>;
   /** Same but the bytes come from a file on the central machine (large kernel/initrd payloads; streamed, never loaded whole). */
   copyFile(relPath: string, sourcePath: string, sha256: string, mode: string): Promise<void>;
-  /** Text of a (small) file on the child, or undefined if absent: the manifest. */
-  readText(relPath: string): Promise<string | undefined>;
-  /** sha256 of the file on the child, or undefined if absent (used for drift detection / refresh). */
+  /**
+   * Text of a small file on the child (the manifest, a host's arm record and record), or
+   * undefined if absent. A symbolic link, anything but a regular file, and a file of more than
+   * `maxBytes` are refused (thrown): the handler's user may write some of these folders, and the
+   * reader is root.
+   */
+  readText(relPath: string, maxBytes?: number): Promise<string | undefined>;
+  /** sha256 of the file on the child, or undefined if absent (used for drift detection / refresh); a symbolic link is refused. */
   hashFile(relPath: string): Promise<string | undefined>;
   /** Removes the file (no error if absent) and then empty parent directories up to the root. */
   removeFile(relPath: string): Promise<void>;

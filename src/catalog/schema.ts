@@ -91,6 +91,13 @@ export const SECRET_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 /** A name as messages show it: quoted, and every character outside printable ASCII escaped, so a lookalike shows as one. */
 export const shownSecretName = (name: string) => JSON.stringify(name).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
+/**
+ * Install tokens are keyed over `host-token\0<token name>` and secret versions over
+ * `<secret name>\0<value>`, with the same stack key: no secret may be named `host-token`, so no
+ * secret's version is ever a token.
+ */
+export const RESERVED_SECRET_NAME = "host-token";
+
 export const SecretNameSchema = z.string().check((ctx) => {
   if (!SECRET_NAME_PATTERN.test(ctx.value)) {
     ctx.issues.push({
@@ -98,6 +105,8 @@ export const SecretNameSchema = z.string().check((ctx) => {
       input: ctx.value,
       message: `invalid secret name ${shownSecretName(ctx.value)}: expected 1-63 ASCII letters, digits, '_' or '-', starting with a letter`,
     });
+  } else if (ctx.value === RESERVED_SECRET_NAME) {
+    ctx.issues.push({ code: "custom", input: ctx.value, message: `the secret name ${shownSecretName(ctx.value)} is reserved: install tokens are derived under it` });
   }
 });
 

@@ -5,8 +5,8 @@
  * the child's manifest.json is written by the provider from what it places, so it is not here.
  */
 import type { PayloadFile } from "../catalog/checksums";
-import { CatalogError } from "../catalog/errors";
-import type { ResolvedCatalog } from "../catalog/resolve";
+import { type CatalogIssue, CatalogError } from "../catalog/errors";
+import type { ResolvedCatalog, ResolvedProfile } from "../catalog/resolve";
 import type { Server } from "../catalog/schema";
 import { type Selection, select } from "../select";
 import { contentKey, sha256Hex } from "../state/contentKey";
@@ -78,8 +78,13 @@ export interface RenderOptions {
 /** The arm record the child's handler reads (sh): plain `key=value` lines. */
 const armRecord = (generation: string, tokenSha256: string) => `generation=${generation}\ntoken_sha256=${tokenSha256}\n`;
 
-/** The secrets a text prints: those its render read, and the host tokens in its URLs. */
-const withTokens = (text: string, used: Iterable<string>) => [...used, ...secretNamesIn(text).filter(isHostTokenName)];
+/** Where a rendered text comes from, for an error. */
+type Where = Pick<CatalogIssue, "file" | "line" | "path">;
+const templateWhere = (resolved: ResolvedCatalog, name: string): Where => {
+  const t = resolved.templates.get(name);
+  return { file: t?.bodyFile ?? name, line: t?.origin?.line ?? 0, path: `template ${name}` };
+};
+const kernelOptionsWhere = (p: ResolvedProfile): Where => ({ file: p.origin.file, line: p.origin.keyLines["kernelOptions"] ?? p.origin.line, path: `${p.origin.path}.kernelOptions` });
 
 function textFile(path: string, content: string, origin: PlacedFile["origin"], secrets: Iterable<string>, holder?: PlacedFile["holder"]): PlacedFile {
   const bytes = Buffer.from(content, "utf8");
@@ -105,6 +110,17 @@ export function render(resolved: ResolvedCatalog, server: Server, options: Rende
   const tracker: SecretTracker = { used: new Set(), names: new Set(), token: options.secretToken ?? secretToken };
   const srv = serverContext(server);
   const files: PlacedFile[] = [];
+  // A file may hold only its own host's install token, at that host's generation: any other
+  // token-shaped name (another host's, another generation's, one a template built) would have the
+  // provider write that token's value where this file is served.
+  const tokenIssues: CatalogIssue[] = [];
+  const withTokens = (text: string, used: Iterable<string>, own: readonly string[], where: Where, path: string): string[] => {
+    const tokens = secretNamesIn(text).filter(isHostTokenName);
+    for (const n of tokens.filter((t) => !own.includes(t))) {
+      tokenIssues.push({ ...where, message: `prints the install token name ${JSON.stringify(n)}, which is not the token of the host ${path} is rendered for (rendering ${path} for server ${server.name}): a file may hold only its own host's token, as {{ autoinstallUrl }} and {{ report.done }} print it`, severity: "error" });
+    }
+    return [...used, ...tokens.filter((t) => own.includes(t))];
+  };
   const guarded = <T>(what: string, fn: () => T): T => {
     try {
       return fn();
@@ -128,12 +144,12 @@ export function render(resolved: ResolvedCatalog, server: Server, options: Rende
 
     tracker.used.clear();
     const ks = guarded(`autoinstall of profile ${name}`, () => resolved.engine.render(p.autoinstall!, pc.context));
-    files.push(textFile(autoinstallPath(name), ks, { kind: "profile", name }, tracker.used));
+    files.push(textFile(autoinstallPath(name), ks, { kind: "profile", name }, withTokens(ks, tracker.used, [], templateWhere(resolved, p.autoinstall!), autoinstallPath(name))));
     for (const cfName of p.configFiles) {
       const cf = resolved.configFiles.get(cfName)!;
       tracker.used.clear();
       const text = guarded(`config file ${cfName} of profile ${name}`, () => resolved.engine.render(cf.template, pc.context));
-      files.push(textFile(configFilePath(name, cfName), text, { kind: "configFile", name: cfName }, tracker.used, { kind: "profile", name }));
+      files.push(textFile(configFilePath(name, cfName), text, { kind: "configFile", name: cfName }, withTokens(text, tracker.used, [], templateWhere(resolved, cf.template), configFilePath(name, cfName)), { kind: "profile", name }));
     }
   }
 
@@ -151,24 +167,26 @@ export function render(resolved: ResolvedCatalog, server: Server, options: Rende
       for (const n of tokens) tracker.names.add(n);
       tracker.used.clear();
       const ks = guarded(`autoinstall of host ${h.name}`, () => resolved.engine.render(p.autoinstall!, pc.context));
-      files.push(textFile(hostAutoinstallPath(h.name), ks, origin, withTokens(ks, tracker.used)));
+      files.push(textFile(hostAutoinstallPath(h.name), ks, origin, withTokens(ks, tracker.used, tokens, templateWhere(resolved, p.autoinstall!), hostAutoinstallPath(h.name))));
       for (const cfName of p.configFiles) {
         const cf = resolved.configFiles.get(cfName)!;
         tracker.used.clear();
         const text = guarded(`config file ${cfName} of host ${h.name}`, () => resolved.engine.render(cf.template, pc.context));
-        files.push(textFile(hostConfigFilePath(h.name, cfName), text, { kind: "configFile", name: cfName }, withTokens(text, tracker.used), origin));
+        files.push(textFile(hostConfigFilePath(h.name, cfName), text, { kind: "configFile", name: cfName }, withTokens(text, tracker.used, tokens, templateWhere(resolved, cf.template), hostConfigFilePath(h.name, cfName)), origin));
       }
       files.push(textFile(hostArmPath(h.name), armRecord(h.generation, tracker.token(tokens[1]!)), origin, [tokens[1]!]));
     }
     const entry = { profile: h.profile, distribution: pc.distribution, kernelArgs: pc.kernelArgs, autoinstallUrl: pc.autoinstallUrl };
     const host = hostContext(h);
+    // A foreign token in the kernel options is theirs; one the entry template adds is the template's.
+    const entryWhere = (template: string) => (secretNamesIn(pc.kernelArgs).some((n) => isHostTokenName(n) && !tokens.includes(n)) ? kernelOptionsWhere(p) : templateWhere(resolved, template));
     for (const { mac } of h.interfaces) {
       for (const [template, at] of [[PXELINUX_HOST, hostPxelinuxPath(mac)], [GRUB_HOST, hostGrubPath(mac)], [IPXE_HOST, hostIpxePath(mac)]] as const) {
         const text = guarded(`boot entry ${template} of host ${h.name}`, () => resolved.engine.render(template, { server: srv, host, entry }));
-        files.push(textFile(at, text, origin, withTokens(text, pc.kernelArgsSecrets)));
+        files.push(textFile(at, text, origin, withTokens(text, pc.kernelArgsSecrets, tokens, entryWhere(template), at)));
         if (!h.netboot) continue;
         const local = guarded(`boot entry ${template} of host ${h.name}`, () => resolved.engine.render(template, { server: srv, host: { ...host, netboot: false }, entry }));
-        files.push(textFile(hostLocalEntryPath(h.name, at), local, origin, withTokens(local, pc.kernelArgsSecrets)));
+        files.push(textFile(hostLocalEntryPath(h.name, at), local, origin, withTokens(local, pc.kernelArgsSecrets, tokens, entryWhere(template), hostLocalEntryPath(h.name, at))));
       }
     }
   }
@@ -186,7 +204,7 @@ export function render(resolved: ResolvedCatalog, server: Server, options: Rende
   const menuContext = { server: srv, entries, hosts };
   for (const menu of [PXELINUX_MENU, GRUB_MENU, IPXE_MENU]) {
     const text = guarded(`menu ${menu}`, () => resolved.engine.render(menu, menuContext));
-    files.push(textFile(MENU_PATHS[menu]!, text, { kind: "template", name: menu }, menuSecrets));
+    files.push(textFile(MENU_PATHS[menu]!, text, { kind: "template", name: menu }, withTokens(text, menuSecrets, [], templateWhere(resolved, menu), MENU_PATHS[menu]!)));
   }
 
   for (const d of [...distributions].sort(compareStrings)) {
@@ -199,6 +217,7 @@ export function render(resolved: ResolvedCatalog, server: Server, options: Rende
     for (const f of resolved.bootLoaders.get(o.name)!.placed) files.push(payloadFile(bootLoaderPath(f.fileName), f, { kind: "bootLoader", name: o.name }));
   }
 
+  if (tokenIssues.length > 0) throw new CatalogError(tokenIssues);
   files.sort((a, b) => compareStrings(a.path, b.path));
   return { server: server.name, selection, files, secretNames: [...new Set([...tracker.names, ...files.flatMap((f) => f.secrets)])].sort(compareStrings) };
 }

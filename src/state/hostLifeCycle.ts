@@ -45,6 +45,9 @@ export function localVariants(paths: Iterable<string>): Map<string, { host: stri
   return out;
 }
 
+/** The most bytes of a host's arm record or record the central side reads: the handler writes well under 1 KiB. */
+export const HOST_RECORD_MAX_BYTES = 64 * 1024;
+
 /** The files to read on the child to apply the rule: each armed host's arm record and its own record. */
 export const lifeCycleFiles = (hosts: Iterable<string>) => [...hosts].map((host) => ({ host, arm: hostArmPath(host), record: hostStatePath(host) }));
 

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { hostGeneration } from "../../src/catalog/hosts";
+import { SecretNameSchema } from "../../src/catalog/schema";
 import { impact } from "../../src/impact";
 import { impactHtml } from "../../src/report/htmlReport";
 import { impactMarkdown, impactText } from "../../src/report/impactReport";
@@ -84,6 +85,72 @@ describe("an armed host's files", () => {
     const off = render(resolveData(catalog({ netboot: false })), server());
     expect(off.files.filter((f) => f.path.startsWith("hosts/"))).toEqual([]);
     expect(off.secretNames.filter((n) => n.startsWith("host-token"))).toEqual([]);
+  });
+});
+
+describe("a file holds only its own host's install token", () => {
+  // Two hosts on one child: web-07's templates and kernel options try to print another token.
+  const two = (over: { kernel?: string; ks?: string; motd?: string; reinstall?: string } = {}) => {
+    const d = catalog(over.reinstall ? { reinstall: over.reinstall } : {});
+    if (over.ks) d.templates[0] = { name: "ks", kind: "autoinstall", text: over.ks };
+    if (over.motd) d.templates[3] = { name: "motd-t", kind: "config", text: over.motd };
+    if (over.kernel) d.profiles[1] = { ...d.profiles[1], kernelOptions: { "inst.ks": over.kernel } };
+    return { ...d, hosts: [...d.hosts, { name: "db-01", interfaces: [{ mac: "52:54:00:aa:bb:09" }], profile: "db", server: "s1" }] };
+  };
+  const gen = hostGeneration("web-07", undefined);
+  const dbGen = hostGeneration("db-01", undefined);
+  const own = `web-07.${gen}`;
+  const foreign = [
+    ["another host", `db-01.${dbGen}`],
+    ["another host's next generation", `db-01.${hostGeneration("db-01", "2027")}`],
+    ["its own next generation", `web-07.${hostGeneration("web-07", "2027")}`],
+    ["a host the child does not hold", `mail-01.${hostGeneration("mail-01", undefined)}`],
+    ["a constructed name", "x"],
+  ] as const;
+  const through = (to: string) => `{{ autoinstallUrl | replace("${own}", "${to}") }}`;
+  const places = [
+    ["a kernel option", (to: string) => ({ kernel: through(to) }), "profiles[1].kernelOptions"],
+    ["the host's autoinstall", (to: string) => ({ ks: `x={{ autoinstallUrl | replace("${own}", "${to}") }}\n` }), "template ks"],
+    ["the host's report command", (to: string) => ({ ks: `{% if report %}{{ report.done | replace("${own}", "${to}") }}{% endif %}\n` }), "template ks"],
+    ["a config file", (to: string) => ({ motd: `{{ profile.configFiles[0].url | replace("${own}", "${to}") }}\n` }), "template motd-t"],
+  ] as const;
+
+  for (const [what, to] of foreign) {
+    for (const [where, over, at] of places) {
+      it(`${what}'s token printed by ${where} is a located error`, () => {
+        const issues = issuesOf(() => render(resolveData(two(over(to))), server()));
+        expect(issues.length).toBeGreaterThan(0);
+        for (const i of issues) {
+          expect(i.path).toBe(at);
+          expect(i.message).toContain(`host-token.${to}`);
+          expect(i.message).toMatch(/not the token of the host .* is rendered for/);
+        }
+      });
+    }
+  }
+
+  it("the token's hash name of another host, through replace on the prefix, is refused too", () => {
+    const issues = issuesOf(() => render(resolveData(two({ kernel: `{{ autoinstallUrl | replace("host-token.${own}", "host-token-sha256.db-01.${dbGen}") }}` })), server()));
+    expect(issues.map((i) => i.message).join("\n")).toContain(`host-token-sha256.db-01.${dbGen}`);
+  });
+
+  it("a host's own token, and its own hash name, still render; each file names only its own host's", () => {
+    const t = render(resolveData(two({ kernel: `{{ autoinstallUrl }} h={{ autoinstallUrl | replace("host-token.", "host-token-sha256.") }}` })), server());
+    for (const f of t.files) {
+      const host = f.origin.kind === "host" ? f.origin.name : f.holder?.name;
+      for (const n of f.secrets.filter((s) => s.startsWith("host-token"))) expect(n).toMatch(new RegExp(`^host-token(-sha256)?\\.${host}\\.`));
+    }
+    expect(t.files.find((f) => f.path === ENTRIES(MACS[0]!)[0])!.secrets).toEqual(expect.arrayContaining([hostTokenName("web-07", gen), hostTokenSha256Name("web-07", gen)]));
+    expect(t.files.find((f) => f.path === ENTRIES("52:54:00:aa:bb:09")[0])!.secrets).toEqual(expect.arrayContaining([hostTokenName("db-01", dbGen)]));
+  });
+});
+
+describe("the reserved secret name", () => {
+  it("no catalog secret is named host-token: install tokens are keyed under it, so no secret's version can be a token", () => {
+    expect(SecretNameSchema.safeParse("host-token").success).toBe(false);
+    for (const ok of ["host-tokens", "Host-token", "host_token", "pw"]) expect(SecretNameSchema.safeParse(ok).success).toBe(true);
+    const d = catalog({ variables: { pw: { secret: "host-token" } } });
+    expect(issuesOf(() => resolveData(d)).map((i) => `${i.path}: ${i.message}`).join("\n")).toMatch(/hosts\[0\]\.variables\.pw\.secret.*reserved/);
   });
 });
 

@@ -8,7 +8,8 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
+import { hostGeneration } from "../../src/catalog/hosts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Impact } from "../../src/impact";
 import { STOP_SERVICES_SCRIPT } from "../../components/scripts";
@@ -168,6 +169,40 @@ describe("build mode: a host installs exactly once", () => {
     for (const e of ENTRIES) expect(await tftp(e)).toBe(local(e));
     expect(await status([autoinstallUrl(token)])).toBe(404);
     expect(updates(await fleet.project.preview(["--refresh"]))).toEqual([]);
+  });
+
+  it("a kernel option that prints another host's token, even at its current generation: a located error, and nothing is written to the child", async () => {
+    const file = path.join(fleet.catalogDir, "profiles.yaml");
+    const before = fs.readFileSync(file, "utf8");
+    const gen = /^generation=([0-9a-f]+)$/m.exec(fs.readFileSync(path.join(root, "hosts", HOST, "arm"), "utf8"))![1]!;
+    const snapshot = () => {
+      const out: string[] = [];
+      const walk = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          const full = path.join(d, e.name);
+          if (e.isDirectory()) walk(full);
+          else if (e.isFile() && !full.startsWith(path.join(root, "log"))) out.push(`${path.relative(root, full)} ${fs.statSync(full).mtimeMs} ${fs.readFileSync(full).length}`);
+        }
+      };
+      walk(root);
+      return out.sort();
+    };
+    const was = snapshot();
+    try {
+      const doc = parse(before) as { profiles: { name: string; kernelOptions?: Record<string, unknown> }[] };
+      const db = doc.profiles.find((p) => p.name === "db")!;
+      // db-01's entry asks for web-07's token: the provider would write web-07's value into db-01's entry.
+      db.kernelOptions = { ...db.kernelOptions, "x.ks": `{{ autoinstallUrl | replace("${OTHER}.${hostGeneration(OTHER, undefined)}", "${HOST}.${gen}") }}` };
+      fs.writeFileSync(file, stringify(doc));
+      const r = await fleet.project.run(["up", "--yes", "--skip-preview", "--stack", fleet.project.stack]);
+      expect(r.code).not.toBe(0);
+      const out = r.stdout + r.stderr;
+      expect(out).toMatch(new RegExp(`profiles\\.yaml:\\d+ profiles\\[\\d+\\]\\.kernelOptions: prints the install token name "host-token\\.${HOST}\\.${gen}"`));
+      for (const t of tokens) expect(out.includes(t)).toBe(false);
+      expect(snapshot()).toEqual(was);
+    } finally {
+      fs.writeFileSync(file, before);
+    }
   });
 
   it("no token in any plan, report or log line of the child", () => {

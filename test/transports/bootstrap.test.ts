@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -124,6 +125,96 @@ describe("bootstrap over the local transport", () => {
     expect(await httpGet(newHttp, "autoinstall/y.cfg")).toEqual(Buffer.from("#kickstart for local-1\n"));
     expect(await tftpGet(newTftp, "pxelinux.cfg/x")).toEqual(Buffer.from("default menu of local-1\n"));
     expect(await httpStatus(c.httpPort, "autoinstall/y.cfg")).toBe(0);
+    expect((await c.transport.runScript(STOP_SERVICES_SCRIPT, { ROOT: c.root })).code).toBe(0);
+  });
+
+  // A URL of the handler's with a token: 404 from the handler (no such host here), 502 without one.
+  const TOKEN = "Tk9UQVRPS0VOX2J1dF9zaGFwZWRfbGlrZV9vbmVfXzQz";
+  const HOST_URL = `hosts/web-07/${TOKEN}/autoinstall.cfg`;
+  /** The handler's answer, waited for a moment: fcgiwrap binds its socket just after it starts. */
+  const handlerStatus = async (port: number): Promise<number> => {
+    let status = 0;
+    for (let i = 0; i < 30; i++) {
+      status = await httpStatus(port, HOST_URL);
+      if (status === 404) return status;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return status;
+  };
+  /** The handler's process and its workers (fcgiwrap forks them). */
+  const handlerProcesses = (root: string): number[] => {
+    const pid = pidIn(root, "handler");
+    const ppidOf = (p: string) => {
+      try {
+        return Number(readFileSync(`/proc/${p}/stat`, "utf8").replace(/.*\) /s, "").split(" ")[1]);
+      } catch {
+        return 0;
+      }
+    };
+    return [pid, ...readdirSync("/proc").filter((p) => /^\d+$/.test(p) && ppidOf(p) === pid).map(Number)];
+  };
+  /** A crash: the handler and its workers die at once, and its socket stays. */
+  const killHandler = async (root: string) => {
+    const all = handlerProcesses(root);
+    expect(all.length).toBeGreaterThan(1);
+    for (const p of all) process.kill(p, "SIGKILL");
+    for (let i = 0; i < 50 && all.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(all.filter(alive)).toEqual([]);
+  };
+
+  it("the handler serves again over the socket fcgiwrap left: after a kill, a new release of its script, and a start as systemd makes it", async () => {
+    const env = bootstrapEnv({ root: c.root, tftpPort: c.tftpPort, httpPort: c.httpPort });
+    expect((await c.transport.runScript(BOOTSTRAP_SCRIPT, env)).code).toBe(0);
+    expect(await handlerStatus(c.httpPort)).toBe(404);
+    const socket = path.join(c.root, "run/handler/fcgiwrap.sock");
+
+    // Killed: the socket stays; the next bootstrap starts it again.
+    await killHandler(c.root);
+    expect(statSync(socket).isSocket()).toBe(true);
+    const afterKill = await c.transport.runScript(BOOTSTRAP_SCRIPT, env);
+    expect(afterKill.code, afterKill.stderr).toBe(0);
+    expect(await handlerStatus(c.httpPort)).toBe(404);
+
+    // A release that changes the handler's script restarts the running handler (SIGTERM leaves the socket).
+    const running = handlerProcesses(c.root);
+    const release = BOOTSTRAP_SCRIPT.replace("\nHOSTHANDLER\n", "\n# another release\nHOSTHANDLER\n");
+    expect(release).not.toBe(BOOTSTRAP_SCRIPT);
+    const upgraded = await c.transport.runScript(release, env);
+    expect(upgraded.code, upgraded.stderr).toBe(0);
+    expect(upgraded.stderr).toMatch(/handler: configuration changed, restarting/);
+    // Its workers went with it.
+    expect(running.filter(alive)).toEqual([]);
+    expect(await handlerStatus(c.httpPort)).toBe(404);
+
+    // systemd starts the unit's command again after a crash, with no bootstrap in between.
+    await killHandler(c.root);
+    expect(statSync(socket).isSocket()).toBe(true);
+    const unitCommand = readFileSync(path.join(c.root, "etc/handler-start.sh"), "utf8");
+    expect(unitCommand).toContain(`rm -f ${socket}`);
+    const restarted = spawnSync("start-stop-daemon", ["--start", "--quiet", "--background", "--make-pidfile", "--pidfile", path.join(c.root, "run/handler.pid"), "--chuid", String(statSync(path.join(c.root, "run/handler")).uid), "--exec", unitCommand.match(/exec (\S+)/)![1]!, "--startas", path.join(c.root, "etc/handler-start.sh")]);
+    expect(restarted.status, restarted.stderr.toString()).toBe(0);
+    expect(await handlerStatus(c.httpPort)).toBe(404);
+
+    // Stopped, its workers and its socket go with it.
+    const last = handlerProcesses(c.root);
+    expect((await c.transport.runScript(STOP_SERVICES_SCRIPT, { ROOT: c.root })).code).toBe(0);
+    expect(last.filter(alive)).toEqual([]);
+    expect(existsSync(socket)).toBe(false);
+  });
+
+  it("a host's token reaches no log of the child, even when the handler is down", async () => {
+    const env = bootstrapEnv({ root: c.root, tftpPort: c.tftpPort, httpPort: c.httpPort });
+    expect((await c.transport.runScript(BOOTSTRAP_SCRIPT, env)).code).toBe(0);
+    expect(await handlerStatus(c.httpPort)).toBe(404);
+    await killHandler(c.root);
+    for (const url of [HOST_URL, `hosts/web-07/${TOKEN}/files/motd`, `hosts/web-07/${TOKEN}`]) expect(await httpStatus(c.httpPort, url)).toBe(502);
+    // The socket gone too: nginx cannot connect at all.
+    rmSync(path.join(c.root, "run/handler/fcgiwrap.sock"), { force: true });
+    expect(await httpStatus(c.httpPort, HOST_URL)).toBe(502);
+    const logs = readdirSync(path.join(c.root, "log")).map((f) => [f, readFileSync(path.join(c.root, "log", f), "utf8")] as const);
+    expect(logs.map(([f]) => f)).toEqual(expect.arrayContaining(["http-access.log", "nginx-error.log"]));
+    expect(logs.find(([f]) => f === "http-access.log")![1]).toContain("GET /hosts/web-07/[token]/autoinstall.cfg");
+    for (const [f, text] of logs) expect(text.includes(TOKEN), `${f} holds the token`).toBe(false);
     expect((await c.transport.runScript(STOP_SERVICES_SCRIPT, { ROOT: c.root })).code).toBe(0);
   });
 

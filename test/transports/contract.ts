@@ -1,4 +1,5 @@
 // Shared round-trip checks run against every Transport implementation (not a test file itself).
+import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, promises as fsp, readdirSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
@@ -205,6 +206,54 @@ export function transportContract(label: string, setup: () => Promise<ContractTa
       expect(out).toBe(`${secret}|v`);
       expect(cmdline).toMatch(/^(\/bin\/)?sh -c /);
       expect(cmdline).not.toContain(secret);
+    });
+
+    // The handler's user may write state/hosts/ and the per-MAC entry folders; the reader is root.
+    it("readText and hashFile refuse a symbolic link, whatever it points at, and anything but a regular file", async () => {
+      const outside = await fsp.mkdtemp(path.join(os.tmpdir(), "contract-outside-"));
+      const secretFile = path.join(outside, "root-only");
+      writeFileSync(secretFile, "root:$6$not-for-the-handler\n", { mode: 0o600 });
+      await fsp.mkdir(path.join(root, "state/hosts"), { recursive: true });
+      await fsp.mkdir(path.join(root, "tftp/pxelinux.cfg"), { recursive: true });
+      writeFileSync(path.join(root, "state/hosts/real.json"), '{"state":"installed"}\n');
+      const targets = [secretFile, "/etc/passwd", "real.json", path.join(outside, "missing"), "/dev/zero", outside];
+      for (const [i, target] of targets.entries()) {
+        for (const rel of [`state/hosts/h${i}.json`, `tftp/pxelinux.cfg/01-52-54-00-00-00-0${i}`]) {
+          await fsp.symlink(target, path.join(root, rel));
+          await expect(t.readText(rel), `${rel} -> ${target}`).rejects.toThrow(/symbolic link/);
+          await expect(t.readText(rel, 4096), `${rel} -> ${target}`).rejects.toThrow(/symbolic link/);
+          await expect(t.hashFile(rel), `${rel} -> ${target}`).rejects.toThrow(/symbolic link/);
+          await expect(t.readText(rel).catch((e: Error) => e.message)).resolves.not.toContain("not-for-the-handler");
+          await fsp.rm(path.join(root, rel));
+        }
+      }
+      // A FIFO (or a folder) is not read, and nothing waits on it.
+      expect(spawnSync("mkfifo", [path.join(root, "state/hosts/fifo.json")]).status).toBe(0);
+      await fsp.mkdir(path.join(root, "state/hosts/dir.json"));
+      for (const rel of ["state/hosts/fifo.json", "state/hosts/dir.json"]) {
+        await expect(t.readText(rel), rel).rejects.toThrow(/not a regular file|directory/i);
+        await expect(t.hashFile(rel), rel).rejects.toThrow(/not a regular file|directory/i);
+      }
+      expect(await t.readText("state/hosts/real.json")).toBe('{"state":"installed"}\n');
+      await fsp.rm(path.join(root, "state"), { recursive: true });
+      await fsp.rm(path.join(root, "tftp"), { recursive: true });
+      await fsp.rm(outside, { recursive: true });
+    });
+
+    it("readText reads a file of at most maxBytes whole, and refuses a larger one", async () => {
+      for (const max of [1, 7, 4096, 65536, 200000]) {
+        const fits = Buffer.alloc(max, "a");
+        const over = Buffer.alloc(max + 1, "b");
+        await t.writeFile("state/fits.json", fits, sha(fits), "0644");
+        await t.writeFile("state/over.json", over, sha(over), "0644");
+        expect(await t.readText("state/fits.json", max)).toBe(fits.toString());
+        await expect(t.readText("state/over.json", max), String(max)).rejects.toThrow(new RegExp(`larger than ${max} bytes`));
+        expect(await t.readText("state/over.json", max + 1)).toBe(over.toString());
+      }
+      for (const bad of [0, -1, 1.5, Number.NaN]) await expect(t.readText("state/fits.json", bad)).rejects.toThrow(/maxBytes/);
+      expect(await t.readText("state/absent.json", 10)).toBeUndefined();
+      await t.removeFile("state/fits.json");
+      await t.removeFile("state/over.json");
     });
 
     it("concurrent writes all land", async () => {

@@ -22,10 +22,10 @@ interface Reply {
   body: string;
 }
 
-function request(root: string, method: string, uri: string, body = ""): Reply {
+function request(root: string, method: string, uri: string, body = "", client = "10.0.0.7"): Reply {
   const r = spawnSync("sh", [HANDLER], {
     input: body,
-    env: { PATH: process.env.PATH, PROVISIONING_ROOT: root, REQUEST_METHOD: method, DOCUMENT_URI: uri, REMOTE_ADDR: "10.0.0.7", CONTENT_LENGTH: String(Buffer.byteLength(body)) },
+    env: { PATH: process.env.PATH, PROVISIONING_ROOT: root, REQUEST_METHOD: method, DOCUMENT_URI: uri, REMOTE_ADDR: client, CONTENT_LENGTH: String(Buffer.byteLength(body)) },
     encoding: "utf8",
   });
   const [head, ...rest] = r.stdout.split("\r\n\r\n");
@@ -135,6 +135,33 @@ describe("the build-mode handler", () => {
     arm(next, "fedcba9876543210");
     expect(request(root, "GET", `/hosts/${HOST}/${token}/autoinstall.cfg`).status).toBe(403);
     expect(request(root, "GET", `/hosts/${HOST}/${next}/autoinstall.cfg`).status).toBe(200);
+  });
+
+  it("the record names the first fetch's time and client: a HEAD writes nothing, later fetches and the report from elsewhere change neither", () => {
+    const url = `/hosts/${HOST}/${token}/autoinstall.cfg`;
+    for (const client of ["10.0.0.99", "fe80::1", "", "not an address"]) {
+      expect(request(root, "HEAD", url, "", client).status).toBe(200);
+      expect(request(root, "HEAD", `/hosts/${HOST}/${token}/files/motd`, "", client).status).toBe(200);
+    }
+    expect(hasRecord()).toBe(false);
+
+    expect(request(root, "GET", url, "", "10.0.0.7").status).toBe(200);
+    const first = JSON.parse(record()) as Record<string, string>;
+    expect(first).toMatchObject({ state: "installing", client: "10.0.0.7" });
+    // Whoever else holds the token, at another time, by GET or HEAD.
+    spawnSync("sleep", ["1.1"]);
+    for (const [method, client] of [["GET", "10.0.0.99"], ["HEAD", "10.0.0.98"], ["GET", "fe80::1"], ["GET", ""]] as const) {
+      expect(request(root, method, url, "", client).status).toBe(200);
+      expect(JSON.parse(record())).toEqual(first);
+    }
+    expect(request(root, "POST", `/report/${HOST}/done`, `token=${token}`, "10.0.0.66").status).toBe(200);
+    expect(JSON.parse(record())).toMatchObject({ state: "installed", client: "10.0.0.7", fetchedAt: first.fetchedAt });
+
+    // A new generation's first fetch names its own client.
+    const next = newToken();
+    arm(next, "fedcba9876543210");
+    expect(request(root, "GET", `/hosts/${HOST}/${next}/autoinstall.cfg`, "", "10.0.0.8").status).toBe(200);
+    expect(JSON.parse(record())).toMatchObject({ state: "installing", generation: "fedcba9876543210", client: "10.0.0.8" });
   });
 
   it("a failure's reason is kept as short plain text: the record stays one JSON object of the same keys", () => {
