@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Bmc, bmcToolsByServer } from "../src/bmc";
 import { CatalogError, formatIssue } from "../src/catalog/errors";
-import { credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
+import { namespaceIssues, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
 import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
 import { SecretNameSchema, type Server, secretRefName, shownSecretName } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
@@ -252,9 +252,10 @@ function checkNamespace(catalog: Catalog, args: CentralServerArgs): void {
       const bad = SecretNameSchema.safeParse(name);
       return bad.success ? [] : [{ file: "(program)", line: 0, path: `secrets.${name}`, message: bad.error.issues[0]!.message, severity: "error" as const }];
     }),
-    ...credentialConflicts(
+    ...namespaceIssues(
       declared.map((name) => ({ name, file: "(program)", line: 0, path: `secrets.${name}` })),
-      args.servers.flatMap((s, i) => serverCredentialRefs([s]).map((c) => ({ ...c, key: `servers[${i}].${c.key}` }))),
+      args.servers,
+      args.bmcs ?? {},
     ),
     ...undeclaredSecrets(catalog, declared, DECLARED_IN),
     // A credential by name needs a source of credentials; a map must hold it (a lookup answers when asked).

@@ -20,7 +20,7 @@ import { type Catalog, MAX_CATALOG_FILE_BYTES } from "./catalog/load";
 import { serverAddressProblems } from "./catalog/dhcpSegment";
 import { type CatalogIssue, CatalogError, formatPath } from "./catalog/errors";
 import { CatalogSecretsSchema, PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
-import { type CredentialRef, credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "./catalog/secretNamespace";
+import { namespaceIssues, undeclaredSecrets } from "./catalog/secretNamespace";
 import { lineAt } from "./catalog/yamlPositions";
 import { parseYaml } from "./catalog/yamlText";
 import { zodToIssues } from "./catalog/zodIssues";
@@ -258,16 +258,8 @@ function catalogSecretIssues(names: readonly unknown[], servers: readonly Server
     ...declared
       .filter((d) => settings.has(d.name.toLowerCase()))
       .map((d) => ({ ...d, message: `"${d.name}" is a setting of the stack (provisioning:${d.name}), not a secret`, severity: "error" as const })),
-    ...credentialConflicts(declared, [
-      ...servers.flatMap((s, i) => serverCredentialRefs([s]).map((c) => ({ ...c, key: `${SERVERS_KEY}[${i}].${c.key}` }))),
-      ...bmcCredentialRefs(bmcs),
-    ]),
+    ...namespaceIssues(declared, servers, bmcs, SERVERS_KEY),
   ];
-}
-
-/** The BMC passwords: credentials of the stack, like a server's SSH key. */
-export function bmcCredentialRefs(bmcs: Readonly<Record<string, Bmc>>): CredentialRef[] {
-  return Object.entries(bmcs).map(([host, b]) => ({ name: b.password.secret, server: host, key: "password", of: `the BMC of host ${host}` }));
 }
 
 /** Config keys of the stack that are not secrets (names under `provisioning:`). */

@@ -215,6 +215,27 @@ describe("a server's credential is never a catalog secret", () => {
     });
   }
 
+  // The library's own check, as the stack file's: a BMC password (`bmcs`) is a credential too.
+  for (const [label, bmcName, declaredName] of [
+    ["the BMC password's name", "h1_bmc_pw", "h1_bmc_pw"],
+    ["another case of a BMC password's name", "h1_bmc_pw", "H1_BMC_PW"],
+    ["a Redfish BMC's password", "rf_pw", "Rf_Pw"],
+  ] as const) {
+    it(`declaring ${label} as a catalog secret of the CentralServer is refused before any resource`, async () => {
+      const bmc = bmcName === "rf_pw"
+        ? { kind: "redfish" as const, address: "192.0.2.50", port: 443, user: "admin", password: { secret: bmcName }, insecureSkipTlsVerify: true as const }
+        : { kind: "ipmi" as const, address: "192.0.2.50", port: 623, user: "admin", password: { secret: bmcName } };
+      for (const secrets of [{ names: ["root_password_hash", declaredName], lookup: () => "x" }, { root_password_hash: "x", [declaredName]: "x" }]) {
+        declared.length = 0;
+        const { args, asked } = program(catalog(), { secrets, bmcs: { h1: bmc } });
+        const message = ((await construct(args)) as Error).message;
+        expect(message).toMatch(new RegExp(`^\\(program\\) secrets\\.${declaredName}: catalog secret "${declaredName}" (is|reads as "${bmcName}",) the password of the BMC of host h1: a server's credential is never a catalog secret`, "m"));
+        expect(asked).toEqual({ secrets: [], credentials: [] });
+        expect(servers()).toEqual([]);
+      }
+    });
+  }
+
   it("credentials by name come from credentials, never from the catalog's secrets", async () => {
     for (const credentials of [undefined, { lab_ssh_key: KEY_VALUE }]) {
       const { args } = program(catalog(), { secrets: { root_password_hash: HASH_VALUE, lab_ssh_pass: PASS_VALUE } as never, credentials });
