@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Bmc, bmcToolsByServer } from "../src/bmc";
 import { CatalogError, formatIssue } from "../src/catalog/errors";
-import { namespaceIssues, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
+import { type CredentialValue, bmcCredentialRefs, credentialValueConflict, namespaceIssues, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
 import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
 import { SecretNameSchema, type Server, secretRefName, shownSecretName } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
@@ -138,6 +138,7 @@ export class CentralServer extends pulumi.ComponentResource {
     const bmcTools = bmcToolsByServer(args.bmcs ?? {}, catalog.hosts, checked.map((c) => c.server));
     const secretOf = secretLookup(args.secrets);
     const credentialOf = credentialLookup(args.credentials);
+    const stackCredentials = credentialValues(checked, args.bmcs ?? {}, credentialOf);
     const provider = new DynamicProvider(name);
     const stackKey = new RecordResource(STACK_KEY, { record: "keys the versions of secret values", withKey: true }, { parent: this, provider });
 
@@ -148,6 +149,7 @@ export class CentralServer extends pulumi.ComponentResource {
       for (const c of checked.filter((x) => (x.server.wave ?? 0) === wave)) {
         const tree = treeOf(c, treesNow, catalog, store);
         const secrets = pulumi.output(tree).apply((t) => (t.secretNames.length > 0 ? secretValues(t.secretNames, secretOf, stackKey.key) : undefined)) as pulumi.Output<Record<string, string> | undefined>;
+        const placed = refuseCredentialValues(c.server.name, secrets, stackCredentials);
         const child = new ProvisioningServer(
           c.server.name,
           {
@@ -158,8 +160,8 @@ export class CentralServer extends pulumi.ComponentResource {
             ...(c.server.transport.kind === "ssh" ? { credentials: credentialsOf(c, credentialOf) } : {}),
             serve: serveOf(c, bmcTools.get(c.server.name) ?? []),
             address: (c.args.address ?? c.server.address) as pulumi.Input<string>,
-            secrets: secrets as pulumi.Output<Record<string, string>>,
-            secretVersions: secretVersions(stackKey.key, secrets) as pulumi.Output<Record<string, string>>,
+            secrets: placed as pulumi.Output<Record<string, string>>,
+            secretVersions: secretVersions(stackKey.key, placed) as pulumi.Output<Record<string, string>>,
           },
           { parent: this, providers: [provider], ...(barrier ? { dependsOn: [barrier] } : {}) },
         );
@@ -272,6 +274,40 @@ function checkNamespace(catalog: Catalog, args: CentralServerArgs): void {
     ),
   ];
   if (issues.length > 0) throw new CatalogError(issues);
+}
+
+/**
+ * Every credential value of the stack a child's catalog secrets are compared with: each
+ * server's SSH key and passphrase (a child's catalog secret equal to another child's key would
+ * still leak it), and each BMC password the credentials give (`provision power` reads them; a
+ * program that never gives one has nothing to compare).
+ */
+function credentialValues(checked: readonly CheckedServer[], bmcs: Readonly<Record<string, Bmc>>, credentialOf: (name: string) => pulumi.Input<string>): pulumi.Output<CredentialValue[]> {
+  const ssh = checked.filter((c) => c.server.transport.kind === "ssh").map((c) =>
+    credentialsOf(c, credentialOf).apply((k) => [
+      { what: `the SSH private key of server ${c.server.name}`, value: k.privateKey, within: true },
+      ...(k.passphrase !== undefined ? [{ what: `the SSH passphrase of server ${c.server.name}`, value: k.passphrase }] : []),
+    ]),
+  );
+  const bmc = bmcCredentialRefs(bmcs).flatMap((r) => {
+    let value: pulumi.Input<string>;
+    try {
+      value = credentialOf(r.name);
+    } catch {
+      return [];
+    }
+    return [pulumi.output(value).apply((v) => [{ what: `the ${r.key} of ${r.of}`, value: v }])];
+  });
+  return pulumi.secret(pulumi.all([...ssh, ...bmc]).apply((lists) => lists.flat()));
+}
+
+/** A child's catalog secrets, unless one of them is a credential's value: then its update fails before anything is placed. */
+function refuseCredentialValues(server: string, secrets: pulumi.Output<Record<string, string> | undefined>, credentials: pulumi.Output<CredentialValue[]>): pulumi.Output<Record<string, string> | undefined> {
+  return pulumi.all([secrets, credentials]).apply(([values, creds]) => {
+    const conflict = values && credentialValueConflict(values, creds);
+    if (conflict) throw new pulumi.RunError(`${server}: ${conflict}`);
+    return values;
+  });
 }
 
 const isLookup = (s: CentralServerArgs["secrets"]): s is CatalogSecretLookup =>

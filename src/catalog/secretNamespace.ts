@@ -123,3 +123,26 @@ export function namespaceIssues(
     ...bmcCredentialRefs(bmcs),
   ]);
 }
+
+/** A credential's value, for the check by value: `within` also refuses it inside a longer value. */
+export interface CredentialValue {
+  /** As messages name it (`this child's SSH private key`, `the password of the BMC of host h1`). */
+  readonly what: string;
+  readonly value: string;
+  readonly within?: boolean;
+}
+
+/**
+ * The check by value, behind the one by name: the first catalog secret whose value is a
+ * credential (compared trimmed; a key inside a longer value too, a password or passphrase as the
+ * whole value), as a message naming the secret and the credential, never a value.
+ */
+export function credentialValueConflict(secrets: Readonly<Record<string, string>>, credentials: readonly CredentialValue[]): string | undefined {
+  const creds = credentials.map((c) => ({ ...c, value: c.value.trim() })).filter((c) => c.value !== "");
+  for (const [name, value] of Object.entries(secrets)) {
+    const v = value.trim();
+    const c = creds.find((x) => v === x.value || (x.within === true && v.includes(x.value)));
+    if (c) return `the value of the catalog secret ${shownSecretName(name)} is ${c.what}; refusing to place it in a file the child serves`;
+  }
+  return undefined;
+}

@@ -252,3 +252,58 @@ describe("a server's credential is never a catalog secret", () => {
     expect(servers()).toEqual([]);
   });
 });
+
+describe("a catalog secret whose value is a credential of the stack is never placed", () => {
+  const catalog = () => catalogArg(catalogWith("plain", "profile"), "profile");
+  const bmc = { kind: "ipmi" as const, address: "192.0.2.50", port: 623, user: "admin", password: { secret: "h1_bmc_pw" } };
+  const BMC_VALUE = "the-bmc-password-value";
+  const R2_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nc2Vjb25kLWNoaWxkLWtleS1ib2R5\n-----END OPENSSH PRIVATE KEY-----\n";
+  const other = { ...server, name: "lab-r2", tftpPort: 70, transport: { ...server.transport, host: "192.0.2.12", privateKey: { secret: "r2_key" }, passphrase: { secret: "r2_pass" } } };
+  const credentialValues: Record<string, string> = { lab_ssh_key: KEY_VALUE, lab_ssh_pass: PASS_VALUE, h1_bmc_pw: BMC_VALUE, r2_key: R2_KEY, r2_pass: "r2-passphrase-value" };
+  for (const [label, value, what] of [
+    ["a BMC password", BMC_VALUE, "the password of the BMC of host h1"],
+    ["a BMC password with whitespace around it", `  ${BMC_VALUE}\n`, "the password of the BMC of host h1"],
+    ["another child's passphrase", "r2-passphrase-value", "the SSH passphrase of server lab-r2"],
+    ["another child's key inside a longer value", `x ${R2_KEY} y`, "the SSH private key of server lab-r2"],
+    ["this child's key", KEY_VALUE, "the SSH private key of server lab-r1"],
+  ] as const) {
+    it(`${label}: the child's resource never gets the value`, async () => {
+      const rejected: unknown[] = [];
+      const onRejection = (e: unknown) => rejected.push(e);
+      process.on("unhandledRejection", onRejection);
+      try {
+        const { args } = program(catalog(), {
+          servers: [server, other],
+          secrets: { root_password_hash: value },
+          credentials: (name) => pulumi.secret(credentialValues[name]!),
+          bmcs: { h1: bmc },
+        });
+        expect(await construct(args)).toBeUndefined();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        process.off("unhandledRejection", onRejection);
+      }
+      const placed = declared.filter((d) => d.type === "pulumi-nodejs:dynamic:Resource" && (d.name === "lab-r1" || d.name === "lab-r2"));
+      expect(placed).toEqual([]);
+      const messages = rejected.map((e) => String((e as Error)?.message ?? e)).join("\n");
+      expect(messages).toContain(`the value of the catalog secret "root_password_hash" is ${what}; refusing to place it in a file the child serves`);
+      for (const v of [BMC_VALUE, PASS_VALUE, "r2-passphrase-value", KEY_VALUE.split("\n")[1]!, "c2Vjb25kLWNoaWxkLWtleS1ib2R5"]) expect(messages).not.toContain(v);
+    });
+  }
+
+  it("a value that is no credential is placed, and a BMC password the credentials do not give is not asked for", async () => {
+    const asked: string[] = [];
+    const { args } = program(catalog(), {
+      secrets: { root_password_hash: HASH_VALUE },
+      credentials: (name) => {
+        asked.push(name);
+        if (name === "h1_bmc_pw") throw new Error("Missing required configuration variable 'provisioning:h1_bmc_pw'");
+        return pulumi.secret(credentialValues[name]!);
+      },
+      bmcs: { h1: bmc },
+    });
+    expect(await construct(args)).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(declared.filter((d) => d.type === "pulumi-nodejs:dynamic:Resource" && d.name === "lab-r1")).toHaveLength(1);
+  });
+});
