@@ -53,6 +53,8 @@ export interface StackConfig {
   readonly payloadMaxBytes: number;
   /** The names `{ secret: NAME }` in the catalog may use (each read from secret config `provisioning:NAME`). */
   readonly catalogSecrets: string[];
+  /** Line of each catalog secret's first declaration, by name. */
+  readonly catalogSecretLines: Readonly<Record<string, number>>;
   /** Hosts' BMCs by host name (`provisioning:bmcs`). */
   readonly bmcs: Readonly<Record<string, Bmc>>;
   /** Line of each BMC entry, by host name, for messages about it. */
@@ -206,6 +208,7 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
     payloadUrlAllow: allow.success ? allow.data : [],
     payloadMaxBytes: maxBytes.success ? maxBytes.data : DEFAULT_PAYLOAD_MAX_BYTES,
     catalogSecrets: secrets.success ? [...new Set(secrets.data)] : [],
+    catalogSecretLines: secrets.success ? Object.fromEntries(secrets.data.map((n, i) => [n, lineOf([CATALOG_SECRETS_KEY, i])]).reverse()) : {},
     bmcs: bmcs.success ? bmcs.data : {},
     bmcLines: Object.fromEntries(Object.keys(bmcs.success ? bmcs.data : {}).map((h) => [h, lineOf([BMCS_KEY, h])])),
     patternLines: servers.map((srv, i) => srv.profiles.map((_, j) => lineOf([SERVERS_KEY, i, "profiles", j]))),
