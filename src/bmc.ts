@@ -118,6 +118,37 @@ export function bmcPlacementIssues(
   });
 }
 
+/**
+ * A host's BMC reached through a child whose host key is not pinned (`insecureAcceptAnyHostKey`):
+ * the password would go to whatever answers at the child's address, so `provision power` refuses,
+ * with an error at the server's setting. Pin the child's key (`hostKey`, `knownHosts`) to use it.
+ */
+export function bmcTrustIssues(
+  hosts: readonly string[],
+  bmcs: Readonly<Record<string, Bmc>>,
+  catalogHosts: readonly { name: string; server?: string; site?: string }[],
+  servers: readonly Server[],
+  file: string,
+  lineOf: (server: string) => number,
+): CatalogIssue[] {
+  return hosts.flatMap((name) => {
+    const host = catalogHosts.find((h) => h.name === name);
+    const bmc = bmcs[name];
+    const child = host && bmc ? servers.find((s) => s.name === bmcChild(host, bmc, servers)) : undefined;
+    if (child?.transport.kind !== "ssh" || child.transport.insecureAcceptAnyHostKey !== true) return [];
+    const i = servers.indexOf(child);
+    return [
+      {
+        file,
+        line: lineOf(child.name),
+        path: `provisioning:servers[${i}].transport.insecureAcceptAnyHostKey`,
+        message: `server ${child.name} accepts any host key: the password of host ${name}'s BMC would go to whatever answers at ${child.transport.host}; pin its host key (hostKey or knownHosts) to act for the BMC`,
+        severity: "error" as const,
+      },
+    ];
+  });
+}
+
 /** The programs each child runs for the BMCs it acts for: curl for Redfish, ipmitool for IPMI. */
 export function bmcToolsByServer(
   bmcs: Readonly<Record<string, Bmc>>,

@@ -59,6 +59,8 @@ export interface StackConfig {
   readonly bmcs: Readonly<Record<string, Bmc>>;
   /** Line of each BMC entry, by host name, for messages about it. */
   readonly bmcLines: Readonly<Record<string, number>>;
+  /** Line of `transport.insecureAcceptAnyHostKey` of each server that sets it, by server name. */
+  readonly insecureHostKeyLines: Readonly<Record<string, number>>;
   /** Line of each server's served patterns (`[server][pattern]`), for messages about them. */
   readonly patternLines: number[][];
 }
@@ -211,6 +213,9 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
     catalogSecretLines: secrets.success ? Object.fromEntries(secrets.data.map((n, i) => [n, lineOf([CATALOG_SECRETS_KEY, i])]).reverse()) : {},
     bmcs: bmcs.success ? bmcs.data : {},
     bmcLines: Object.fromEntries(Object.keys(bmcs.success ? bmcs.data : {}).map((h) => [h, lineOf([BMCS_KEY, h])])),
+    insecureHostKeyLines: Object.fromEntries(
+      servers.flatMap((srv, i) => (srv.transport.kind === "ssh" && srv.transport.insecureAcceptAnyHostKey === true ? [[srv.name, lineOf([SERVERS_KEY, i, "transport", "insecureAcceptAnyHostKey"])]] : [])),
+    ),
     patternLines: servers.map((srv, i) => srv.profiles.map((_, j) => lineOf([SERVERS_KEY, i, "profiles", j]))),
   };
 }

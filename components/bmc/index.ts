@@ -25,6 +25,7 @@ import {
   bmcChild,
   bmcLabel,
   bmcPlacementIssues,
+  bmcTrustIssues,
   bootOverride,
   curlConfig,
   ipmiPowerState,
@@ -261,6 +262,8 @@ export async function openBmcs(o: OpenBmcsOptions): Promise<OpenBmcs> {
   if (issues.length) throw new CatalogError(issues);
   const missing = o.hosts.filter((h) => stack.bmcs[h] === undefined);
   if (missing.length) throw new BmcError(missing[0]!, `no BMC for host ${missing.join(", ")} in provisioning:bmcs of stack ${o.stack} (${knownList(Object.keys(stack.bmcs))})`);
+  const untrusted = bmcTrustIssues(o.hosts, stack.bmcs, catalog.hosts, stack.servers, stack.file, (s) => stack.insecureHostKeyLines[s] ?? 0);
+  if (untrusted.length) throw new CatalogError(untrusted);
   const transports = new Map<string, Transport>();
   const close = async () => {
     await Promise.all([...transports.values()].map((t) => t.close()));
