@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type Bmc, bmcToolsByServer } from "../src/bmc";
+import { type Bmc, bmcPlacementIssues, bmcToolsByServer } from "../src/bmc";
 import { CatalogError, formatIssue } from "../src/catalog/errors";
 import { type CredentialValue, bmcCredentialRefs, credentialValueConflict, namespaceIssues, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
 import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
@@ -112,6 +112,9 @@ export class CentralServer extends pulumi.ComponentResource {
       const catalog = loadCatalogInput(args.catalog, { baseDir, payloadRoots: args.payloadRoots ?? [] });
       checkNamespace(catalog, args);
       const checked = checkServers(args.servers);
+      // Every BMC is for a host of the catalog that a child holds: before any resource, like every input.
+      const bmcIssues = bmcPlacementIssues(args.bmcs ?? {}, catalog.hosts, checked.map((c) => c.server), "(program)", () => 0, "bmcs");
+      if (bmcIssues.length > 0) throw new CatalogError(bmcIssues);
       const stack = checked.map((c) => ({ name: c.server.name, site: c.server.site }));
       // A server whose address is an Output renders later; its paths, which no address changes, are checked now.
       const rendered = runSandboxed<TreesResult>({

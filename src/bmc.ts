@@ -97,7 +97,7 @@ export function bmcChild(host: { server?: string; site?: string }, bmc: Bmc, ser
 
 /**
  * A BMC for a host the catalog does not have, or that no child of the stack holds (or not the
- * child `via` names): an error at its entry of the stack file.
+ * child `via` names): an error at its entry (`key`: where it is declared, for messages).
  */
 export function bmcPlacementIssues(
   bmcs: Readonly<Record<string, Bmc>>,
@@ -105,10 +105,11 @@ export function bmcPlacementIssues(
   servers: readonly Pick<Server, "name" | "site">[],
   file: string,
   lineOf: (host: string) => number,
+  key = BMCS_KEY,
 ): CatalogIssue[] {
   const byName = new Map(hosts.map((h) => [h.name, h]));
   return Object.entries(bmcs).flatMap(([name, bmc]) => {
-    const at = { file, line: lineOf(name), path: `${BMCS_KEY}.${name}`, severity: "error" as const };
+    const at = { file, line: lineOf(name), path: `${key}.${name}`, severity: "error" as const };
     const host = byName.get(name);
     if (!host) return [{ ...at, message: `host ${name} is not in the catalog (${knownList(byName.keys())})` }];
     if (bmcChild(host, bmc, servers) !== undefined) return [];
