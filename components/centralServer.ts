@@ -25,7 +25,7 @@ import { RenderError, runSandboxed, runSandboxedAsync } from "./sandbox";
 import { BOOTSTRAP_SCRIPT } from "./scripts";
 import { type CheckedServer, type ServerArgs, checkResolved, checkServers, isInput } from "./serverArgs";
 import { ContentStore } from "./store";
-import { knownHostsFileKeys } from "./transports/knownHosts";
+import { hostKeysOf } from "./transports/knownHosts";
 
 export interface CentralServerArgs {
   /**
@@ -404,7 +404,7 @@ function transportOf(c: CheckedServer, baseDir: string): pulumi.Output<Transport
     checkResolved(name, "port", port);
     checkResolved(name, "user", user);
     if (hostKey !== undefined) checkResolved(name, "hostKey", hostKey);
-    const hostKeys = [...(hostKey !== undefined ? [hostKey.split(" ").slice(0, 2).join(" ")] : []), ...(t.knownHosts !== undefined ? knownHostsFileKeys(name, path.resolve(baseDir, t.knownHosts), host, port) : [])];
+    const hostKeys = hostKeysOf(name, { host, port, hostKey, knownHosts: t.knownHosts }, baseDir);
     return {
       kind: "ssh" as const,
       host,

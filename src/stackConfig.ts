@@ -100,7 +100,7 @@ export function stackFilePath(projectDir: string, stack: string): string {
  * inside the project, up to the catalog files' size limit. A link to `/dev/zero`, a FIFO or a
  * file elsewhere on the machine is refused unread.
  */
-function readProjectFile(file: string, projectDir: string, what: string): string {
+export function readProjectFile(file: string, projectDir: string, what: string): string {
   const read = readCatalogFile(file, [projectDir], MAX_CATALOG_FILE_BYTES);
   if (isRefusal(read)) throw new CatalogError([{ file, line: 0, path: "", message: `cannot read ${what}: ${read.refused.replace("the catalog folder", "the project folder")}`, severity: "error" }]);
   return read.bytes.toString("utf8");

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import { CatalogError, bmcPlacementIssues, checkStackConfig, confineCatalog, formatIssue, loadCatalogInput, stackFilePath, unmatchedPatterns } from "../src";
+import { readProjectFile } from "../src/stackConfig";
 import { CentralServer } from "../components";
 import { DEV_PASSPHRASE, DEV_PASSPHRASE_KEY } from "../components/cli/toolchain";
 
@@ -58,7 +59,8 @@ function inputs() {
       },
       projectDir,
       pulumi.getStack(),
-      fs.existsSync(file) ? { file, text: fs.readFileSync(file, "utf8") } : undefined,
+      // Read as the CLI reads it: a regular file of the project, of bounded size (a FIFO would hang the program).
+      fs.existsSync(file) ? { file, text: readProjectFile(file, projectDir, "stack config") } : undefined,
     );
     confineCatalog(stack, projectDir);
     if (stack.catalogPaths.length === 0) throw new CatalogError([{ file: stack.file, line: 0, path: "provisioning:catalog", message: "is not set: the path of the catalog (a YAML file or folder, or a list of them)", severity: "error" }]);

@@ -41,7 +41,7 @@ import { CatalogError, knownList } from "../../src/catalog/errors";
 import { loadCatalogInput } from "../../src/catalog/load";
 import type { Server } from "../../src/catalog/schema";
 import { readStackConfig } from "../../src/stackConfig";
-import { knownHostsFileKeys } from "../transports/knownHosts";
+import { hostKeysOf } from "../transports/knownHosts";
 import { LocalTransport } from "../transports/local";
 import { SshTransport } from "../transports/ssh";
 import type { ScriptResult, Transport } from "../transports/transport";
@@ -311,7 +311,7 @@ export async function openBmcs(o: OpenBmcsOptions): Promise<OpenBmcs> {
 async function childTransport(server: Server, projectDir: string, secret: (name: string) => Promise<string>): Promise<Transport> {
   const t = server.transport;
   if (t.kind === "local") return new LocalTransport(path.resolve(projectDir, t.root), { serverName: server.name });
-  const hostKeys = [...(t.hostKey !== undefined ? [t.hostKey.split(" ").slice(0, 2).join(" ")] : []), ...(t.knownHosts !== undefined ? knownHostsFileKeys(server.name, path.resolve(projectDir, t.knownHosts), t.host, t.port) : [])];
+  const hostKeys = hostKeysOf(server.name, t, projectDir);
   return new SshTransport({
     serverName: server.name,
     host: t.host,
