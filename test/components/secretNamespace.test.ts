@@ -254,7 +254,8 @@ describe("a server's credential is never a catalog secret", () => {
 });
 
 describe("a catalog secret whose value is a credential of the stack is never placed", () => {
-  const catalog = () => catalogArg(catalogWith("plain", "profile"), "profile");
+  // Host h1 (on lab-r1), whose BMC the stack declares.
+  const catalog = () => catalogArg(catalogWith("plain", "host"), "host");
   const bmc = { kind: "ipmi" as const, address: "192.0.2.50", port: 623, user: "admin", password: { secret: "h1_bmc_pw" } };
   const BMC_VALUE = "the-bmc-password-value";
   const R2_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nc2Vjb25kLWNoaWxkLWtleS1ib2R5\n-----END OPENSSH PRIVATE KEY-----\n";
