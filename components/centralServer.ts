@@ -152,7 +152,7 @@ export class CentralServer extends pulumi.ComponentResource {
       for (const c of checked.filter((x) => (x.server.wave ?? 0) === wave)) {
         const tree = treeOf(c, treesNow, catalog, store);
         const secrets = pulumi.output(tree).apply((t) => (t.secretNames.length > 0 ? secretValues(t.secretNames, secretOf, stackKey.key) : undefined)) as pulumi.Output<Record<string, string> | undefined>;
-        const placed = refuseCredentialValues(c.server.name, secrets, stackCredentials);
+        const credentialConflict = credentialConflictOf(secrets, stackCredentials);
         const child = new ProvisioningServer(
           c.server.name,
           {
@@ -163,8 +163,9 @@ export class CentralServer extends pulumi.ComponentResource {
             ...(c.server.transport.kind === "ssh" ? { credentials: credentialsOf(c, credentialOf) } : {}),
             serve: serveOf(c, bmcTools.get(c.server.name) ?? []),
             address: (c.args.address ?? c.server.address) as pulumi.Input<string>,
-            secrets: placed as pulumi.Output<Record<string, string>>,
-            secretVersions: secretVersions(stackKey.key, placed) as pulumi.Output<Record<string, string>>,
+            secrets: secrets as pulumi.Output<Record<string, string>>,
+            credentialConflict,
+            secretVersions: secretVersions(stackKey.key, secrets) as pulumi.Output<Record<string, string>>,
           },
           { parent: this, providers: [provider], ...(barrier ? { dependsOn: [barrier] } : {}) },
         );
@@ -304,13 +305,13 @@ function credentialValues(checked: readonly CheckedServer[], bmcs: Readonly<Reco
   return pulumi.secret(pulumi.all([...ssh, ...bmc]).apply((lists) => lists.flat()));
 }
 
-/** A child's catalog secrets, unless one of them is a credential's value: then its update fails before anything is placed. */
-function refuseCredentialValues(server: string, secrets: pulumi.Output<Record<string, string> | undefined>, credentials: pulumi.Output<CredentialValue[]>): pulumi.Output<Record<string, string> | undefined> {
-  return pulumi.all([secrets, credentials]).apply(([values, creds]) => {
-    const conflict = values && credentialValueConflict(values, creds);
-    if (conflict) throw new pulumi.RunError(`${server}: ${conflict}`);
-    return values;
-  });
+/**
+ * Whether one of a child's catalog secrets is a credential's value: the message (names, never a
+ * value) its provider refuses the update with, before anything is placed; undefined otherwise.
+ */
+function credentialConflictOf(secrets: pulumi.Output<Record<string, string> | undefined>, credentials: pulumi.Output<CredentialValue[]>): pulumi.Output<string | undefined> {
+  // The message names no value: plain, so a child without a conflict has no such input at all.
+  return pulumi.unsecret(pulumi.all([secrets, credentials]).apply(([values, creds]) => (values ? credentialValueConflict(values, creds) : undefined)));
 }
 
 const isLookup = (s: CentralServerArgs["secrets"]): s is CatalogSecretLookup =>

@@ -55,6 +55,8 @@ export interface ServerProps {
   secrets?: Record<string, string>;
   /** A version per secret (a keyed hash, not a secret): a new value re-writes the files that print it. */
   secretVersions?: Record<string, string>;
+  /** Set when a secret's value is another credential of the stack (a BMC password, another child's key): the files are not placed. */
+  credentialConflict?: string;
 }
 
 export interface ServerOutputs {
@@ -123,7 +125,8 @@ interface Desired {
 /**
  * The catalog's secrets are named apart from the credentials (src/catalog/secretNamespace.ts);
  * this is the check by value, for a catalog secret given the child's key or passphrase under
- * another name: such a value is never placed in a file the child serves.
+ * another name, or (as the CentralServer found) another credential of the stack: such a value is
+ * never placed in a file the child serves.
  */
 function refuseCredentialValues(p: ServerProps): void {
   const conflict = credentialValueConflict(p.secrets ?? {}, [
@@ -131,6 +134,7 @@ function refuseCredentialValues(p: ServerProps): void {
     { what: "this child's SSH passphrase", value: p.credentials?.passphrase ?? "" },
   ]);
   if (conflict) throw new Error(`${p.server}: ${conflict}`);
+  if (p.credentialConflict) throw new Error(`${p.server}: ${p.credentialConflict}`);
 }
 
 function desiredFiles(p: ServerProps, store: ContentStore): Desired[] {
