@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type Bmc, bmcToolsByServer } from "../src/bmc";
+import { type Bmc, bmcPlacementIssues, bmcToolsByServer } from "../src/bmc";
 import { CatalogError, formatIssue } from "../src/catalog/errors";
-import { credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
+import { type CredentialValue, bmcCredentialRefs, credentialValueConflict, namespaceIssues, serverCredentialRefs, undeclaredSecrets } from "../src/catalog/secretNamespace";
 import { type Catalog, type CatalogInput, loadCatalogInput } from "../src/catalog/load";
 import { RESERVED_SECRET_NAME, SecretNameSchema, type Server, secretRefName, shownSecretName } from "../src/catalog/schema";
 import type { ServerTree } from "../src/render/render";
@@ -26,7 +26,7 @@ import { RenderError, runSandboxed, runSandboxedAsync } from "./sandbox";
 import { BOOTSTRAP_SCRIPT } from "./scripts";
 import { type CheckedServer, type ServerArgs, checkResolved, checkServers, isInput } from "./serverArgs";
 import { ContentStore } from "./store";
-import { knownHostsFileKeys } from "./transports/knownHosts";
+import { hostKeysOf } from "./transports/knownHosts";
 
 export interface CentralServerArgs {
   /**
@@ -113,6 +113,9 @@ export class CentralServer extends pulumi.ComponentResource {
       const catalog = loadCatalogInput(args.catalog, { baseDir, payloadRoots: args.payloadRoots ?? [] });
       checkNamespace(catalog, args);
       const checked = checkServers(args.servers);
+      // Every BMC is for a host of the catalog that a child holds: before any resource, like every input.
+      const bmcIssues = bmcPlacementIssues(args.bmcs ?? {}, catalog.hosts, checked.map((c) => c.server), "(program)", () => 0, "bmcs");
+      if (bmcIssues.length > 0) throw new CatalogError(bmcIssues);
       const stack = checked.map((c) => ({ name: c.server.name, site: c.server.site }));
       // A server whose address is an Output renders later; its paths, which no address changes, are checked now.
       const rendered = runSandboxed<TreesResult>({
@@ -139,6 +142,7 @@ export class CentralServer extends pulumi.ComponentResource {
     const bmcTools = bmcToolsByServer(args.bmcs ?? {}, catalog.hosts, checked.map((c) => c.server));
     const secretOf = secretLookup(args.secrets);
     const credentialOf = credentialLookup(args.credentials);
+    const stackCredentials = credentialValues(checked, args.bmcs ?? {}, credentialOf);
     const provider = new DynamicProvider(name);
     const stackKey = new RecordResource(STACK_KEY, { record: "keys the versions of secret values", withKey: true }, { parent: this, provider });
 
@@ -149,6 +153,7 @@ export class CentralServer extends pulumi.ComponentResource {
       for (const c of checked.filter((x) => (x.server.wave ?? 0) === wave)) {
         const tree = treeOf(c, treesNow, catalog, store);
         const secrets = pulumi.output(tree).apply((t) => (t.secretNames.length > 0 ? secretValues(t.secretNames, secretOf, stackKey.key, heldTokenNames(t, catalog)) : undefined)) as pulumi.Output<Record<string, string> | undefined>;
+        const credentialConflict = credentialConflictOf(secrets, stackCredentials);
         const child = new ProvisioningServer(
           c.server.name,
           {
@@ -160,6 +165,7 @@ export class CentralServer extends pulumi.ComponentResource {
             serve: serveOf(c, bmcTools.get(c.server.name) ?? []),
             address: (c.args.address ?? c.server.address) as pulumi.Input<string>,
             secrets: secrets as pulumi.Output<Record<string, string>>,
+            credentialConflict,
             secretVersions: secretVersions(stackKey.key, secrets) as pulumi.Output<Record<string, string>>,
           },
           { parent: this, providers: [provider], ...(barrier ? { dependsOn: [barrier] } : {}) },
@@ -253,9 +259,10 @@ function checkNamespace(catalog: Catalog, args: CentralServerArgs): void {
       const bad = SecretNameSchema.safeParse(name);
       return bad.success ? [] : [{ file: "(program)", line: 0, path: `secrets.${name}`, message: bad.error.issues[0]!.message, severity: "error" as const }];
     }),
-    ...credentialConflicts(
+    ...namespaceIssues(
       declared.map((name) => ({ name, file: "(program)", line: 0, path: `secrets.${name}` })),
-      args.servers.flatMap((s, i) => serverCredentialRefs([s]).map((c) => ({ ...c, key: `servers[${i}].${c.key}` }))),
+      args.servers,
+      args.bmcs ?? {},
     ),
     ...undeclaredSecrets(catalog, declared, DECLARED_IN),
     // A credential by name needs a source of credentials; a map must hold it (a lookup answers when asked).
@@ -272,6 +279,40 @@ function checkNamespace(catalog: Catalog, args: CentralServerArgs): void {
     ),
   ];
   if (issues.length > 0) throw new CatalogError(issues);
+}
+
+/**
+ * Every credential value of the stack a child's catalog secrets are compared with: each
+ * server's SSH key and passphrase (a child's catalog secret equal to another child's key would
+ * still leak it), and each BMC password the credentials give (`provision power` reads them; a
+ * program that never gives one has nothing to compare).
+ */
+function credentialValues(checked: readonly CheckedServer[], bmcs: Readonly<Record<string, Bmc>>, credentialOf: (name: string) => pulumi.Input<string>): pulumi.Output<CredentialValue[]> {
+  const ssh = checked.filter((c) => c.server.transport.kind === "ssh").map((c) =>
+    credentialsOf(c, credentialOf).apply((k) => [
+      { what: `the SSH private key of server ${c.server.name}`, value: k.privateKey, within: true },
+      ...(k.passphrase !== undefined ? [{ what: `the SSH passphrase of server ${c.server.name}`, value: k.passphrase }] : []),
+    ]),
+  );
+  const bmc = bmcCredentialRefs(bmcs).flatMap((r) => {
+    let value: pulumi.Input<string>;
+    try {
+      value = credentialOf(r.name);
+    } catch {
+      return [];
+    }
+    return [pulumi.output(value).apply((v) => [{ what: `the ${r.key} of ${r.of}`, value: v }])];
+  });
+  return pulumi.secret(pulumi.all([...ssh, ...bmc]).apply((lists) => lists.flat()));
+}
+
+/**
+ * Whether one of a child's catalog secrets is a credential's value: the message (names, never a
+ * value) its provider refuses the update with, before anything is placed; undefined otherwise.
+ */
+function credentialConflictOf(secrets: pulumi.Output<Record<string, string> | undefined>, credentials: pulumi.Output<CredentialValue[]>): pulumi.Output<string | undefined> {
+  // The message names no value: plain, so a child without a conflict has no such input at all.
+  return pulumi.unsecret(pulumi.all([secrets, credentials]).apply(([values, creds]) => (values ? credentialValueConflict(values, creds) : undefined)));
 }
 
 const isLookup = (s: CentralServerArgs["secrets"]): s is CatalogSecretLookup =>
@@ -377,7 +418,7 @@ function transportOf(c: CheckedServer, baseDir: string): pulumi.Output<Transport
     checkResolved(name, "port", port);
     checkResolved(name, "user", user);
     if (hostKey !== undefined) checkResolved(name, "hostKey", hostKey);
-    const hostKeys = [...(hostKey !== undefined ? [hostKey.split(" ").slice(0, 2).join(" ")] : []), ...(t.knownHosts !== undefined ? knownHostsFileKeys(name, path.resolve(baseDir, t.knownHosts), host, port) : [])];
+    const hostKeys = hostKeysOf(name, { host, port, hostKey, knownHosts: t.knownHosts }, baseDir);
     return {
       kind: "ssh" as const,
       host,

@@ -33,6 +33,8 @@ export interface ProvisioningServerArgs {
   readonly secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Their versions (keyed hashes): a new value rewrites the files that print it. @default - none */
   readonly secretVersions?: pulumi.Input<Record<string, string>>;
+  /** Why the secrets may not be placed: one of them is a credential of the stack (names only, no value). @default - none */
+  readonly credentialConflict?: pulumi.Input<string | undefined>;
 }
 
 /**
@@ -76,6 +78,7 @@ export class ProvisioningServer extends pulumi.ComponentResource {
         objects: tree.apply((t) => putObjectList(store, t, args.fingerprints)),
         ...(args.secrets !== undefined ? { secrets: args.secrets as pulumi.Input<Record<string, string>> } : {}),
         ...(args.secretVersions !== undefined ? { secretVersions: args.secretVersions } : {}),
+        ...(args.credentialConflict !== undefined ? { credentialConflict: args.credentialConflict } : {}),
       },
       // A component's dependencies do not reach its children by themselves: the rollout order does.
       { parent: this, ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}), ...(args.printsSecrets === false ? {} : { additionalSecretOutputs: ["manifestSha256"] }) },

@@ -97,7 +97,7 @@ export function bmcChild(host: { server?: string; site?: string }, bmc: Bmc, ser
 
 /**
  * A BMC for a host the catalog does not have, or that no child of the stack holds (or not the
- * child `via` names): an error at its entry of the stack file.
+ * child `via` names): an error at its entry (`key`: where it is declared, for messages).
  */
 export function bmcPlacementIssues(
   bmcs: Readonly<Record<string, Bmc>>,
@@ -105,16 +105,48 @@ export function bmcPlacementIssues(
   servers: readonly Pick<Server, "name" | "site">[],
   file: string,
   lineOf: (host: string) => number,
+  key = BMCS_KEY,
 ): CatalogIssue[] {
   const byName = new Map(hosts.map((h) => [h.name, h]));
   return Object.entries(bmcs).flatMap(([name, bmc]) => {
-    const at = { file, line: lineOf(name), path: `${BMCS_KEY}.${name}`, severity: "error" as const };
+    const at = { file, line: lineOf(name), path: `${key}.${name}`, severity: "error" as const };
     const host = byName.get(name);
     if (!host) return [{ ...at, message: `host ${name} is not in the catalog (${knownList(byName.keys())})` }];
     if (bmcChild(host, bmc, servers) !== undefined) return [];
     const placed = host.server !== undefined ? `server ${host.server}` : `site ${host.site}`;
     if (bmc.via !== undefined) return [{ ...at, message: `via ${bmc.via}: that server does not hold host ${name} (it names ${placed})` }];
     return [{ ...at, message: `no server of the stack holds host ${name} (it names ${placed}): no child can reach its BMC` }];
+  });
+}
+
+/**
+ * A host's BMC reached through a child whose host key is not pinned (`insecureAcceptAnyHostKey`):
+ * the password would go to whatever answers at the child's address, so `provision power` refuses,
+ * with an error at the server's setting. Pin the child's key (`hostKey`, `knownHosts`) to use it.
+ */
+export function bmcTrustIssues(
+  hosts: readonly string[],
+  bmcs: Readonly<Record<string, Bmc>>,
+  catalogHosts: readonly { name: string; server?: string; site?: string }[],
+  servers: readonly Server[],
+  file: string,
+  lineOf: (server: string) => number,
+): CatalogIssue[] {
+  return hosts.flatMap((name) => {
+    const host = catalogHosts.find((h) => h.name === name);
+    const bmc = bmcs[name];
+    const child = host && bmc ? servers.find((s) => s.name === bmcChild(host, bmc, servers)) : undefined;
+    if (child?.transport.kind !== "ssh" || child.transport.insecureAcceptAnyHostKey !== true) return [];
+    const i = servers.indexOf(child);
+    return [
+      {
+        file,
+        line: lineOf(child.name),
+        path: `provisioning:servers[${i}].transport.insecureAcceptAnyHostKey`,
+        message: `server ${child.name} accepts any host key: the password of host ${name}'s BMC would go to whatever answers at ${child.transport.host}; pin its host key (hostKey or knownHosts) to act for the BMC`,
+        severity: "error" as const,
+      },
+    ];
   });
 }
 

@@ -25,4 +25,4 @@ export { fileDiff, unifiedDiff, type FileDiff } from "./review/fileDiff";
 export { groupChanges, changesJson, type ChangeGroup } from "./review/changeGroups";
 export { treeContents, mergeContents, type Contents } from "./review/contents";
 export { parsePreviewJson, type PreviewJson } from "./plan/previewJson";
-export { catalogSecretRefs, undeclaredSecrets, credentialConflicts, serverCredentialRefs, type NamedAt, type CredentialRef } from "./catalog/secretNamespace";
+export { catalogSecretRefs, undeclaredSecrets, credentialConflicts, serverCredentialRefs, bmcCredentialRefs, namespaceIssues, type NamedAt, type CredentialRef } from "./catalog/secretNamespace";

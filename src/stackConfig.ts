@@ -20,7 +20,7 @@ import { type Catalog, MAX_CATALOG_FILE_BYTES } from "./catalog/load";
 import { serverAddressProblems } from "./catalog/dhcpSegment";
 import { type CatalogIssue, CatalogError, formatPath } from "./catalog/errors";
 import { CatalogSecretsSchema, PayloadRootsSchema, type Server, ServersSchema } from "./catalog/schema";
-import { type CredentialRef, credentialConflicts, serverCredentialRefs, undeclaredSecrets } from "./catalog/secretNamespace";
+import { namespaceIssues, undeclaredSecrets } from "./catalog/secretNamespace";
 import { lineAt } from "./catalog/yamlPositions";
 import { parseYaml } from "./catalog/yamlText";
 import { zodToIssues } from "./catalog/zodIssues";
@@ -53,10 +53,14 @@ export interface StackConfig {
   readonly payloadMaxBytes: number;
   /** The names `{ secret: NAME }` in the catalog may use (each read from secret config `provisioning:NAME`). */
   readonly catalogSecrets: string[];
+  /** Line of each catalog secret's first declaration, by name. */
+  readonly catalogSecretLines: Readonly<Record<string, number>>;
   /** Hosts' BMCs by host name (`provisioning:bmcs`). */
   readonly bmcs: Readonly<Record<string, Bmc>>;
   /** Line of each BMC entry, by host name, for messages about it. */
   readonly bmcLines: Readonly<Record<string, number>>;
+  /** Line of `transport.insecureAcceptAnyHostKey` of each server that sets it, by server name. */
+  readonly insecureHostKeyLines: Readonly<Record<string, number>>;
   /** Line of each server's served patterns (`[server][pattern]`), for messages about them. */
   readonly patternLines: number[][];
 }
@@ -96,7 +100,7 @@ export function stackFilePath(projectDir: string, stack: string): string {
  * inside the project, up to the catalog files' size limit. A link to `/dev/zero`, a FIFO or a
  * file elsewhere on the machine is refused unread.
  */
-function readProjectFile(file: string, projectDir: string, what: string): string {
+export function readProjectFile(file: string, projectDir: string, what: string): string {
   const read = readCatalogFile(file, [projectDir], MAX_CATALOG_FILE_BYTES);
   if (isRefusal(read)) throw new CatalogError([{ file, line: 0, path: "", message: `cannot read ${what}: ${read.refused.replace("the catalog folder", "the project folder")}`, severity: "error" }]);
   return read.bytes.toString("utf8");
@@ -206,8 +210,12 @@ function checkValues(values: StackValues, projectDir: string, stack: string, loc
     payloadUrlAllow: allow.success ? allow.data : [],
     payloadMaxBytes: maxBytes.success ? maxBytes.data : DEFAULT_PAYLOAD_MAX_BYTES,
     catalogSecrets: secrets.success ? [...new Set(secrets.data)] : [],
+    catalogSecretLines: secrets.success ? Object.fromEntries(secrets.data.map((n, i) => [n, lineOf([CATALOG_SECRETS_KEY, i])]).reverse()) : {},
     bmcs: bmcs.success ? bmcs.data : {},
     bmcLines: Object.fromEntries(Object.keys(bmcs.success ? bmcs.data : {}).map((h) => [h, lineOf([BMCS_KEY, h])])),
+    insecureHostKeyLines: Object.fromEntries(
+      servers.flatMap((srv, i) => (srv.transport.kind === "ssh" && srv.transport.insecureAcceptAnyHostKey === true ? [[srv.name, lineOf([SERVERS_KEY, i, "transport", "insecureAcceptAnyHostKey"])]] : [])),
+    ),
     patternLines: servers.map((srv, i) => srv.profiles.map((_, j) => lineOf([SERVERS_KEY, i, "profiles", j]))),
   };
 }
@@ -258,16 +266,8 @@ function catalogSecretIssues(names: readonly unknown[], servers: readonly Server
     ...declared
       .filter((d) => settings.has(d.name.toLowerCase()))
       .map((d) => ({ ...d, message: `"${d.name}" is a setting of the stack (provisioning:${d.name}), not a secret`, severity: "error" as const })),
-    ...credentialConflicts(declared, [
-      ...servers.flatMap((s, i) => serverCredentialRefs([s]).map((c) => ({ ...c, key: `${SERVERS_KEY}[${i}].${c.key}` }))),
-      ...bmcCredentialRefs(bmcs),
-    ]),
+    ...namespaceIssues(declared, servers, bmcs, SERVERS_KEY),
   ];
-}
-
-/** The BMC passwords: credentials of the stack, like a server's SSH key. */
-export function bmcCredentialRefs(bmcs: Readonly<Record<string, Bmc>>): CredentialRef[] {
-  return Object.entries(bmcs).map(([host, b]) => ({ name: b.password.secret, server: host, key: "password", of: `the BMC of host ${host}` }));
 }
 
 /** Config keys of the stack that are not secrets (names under `provisioning:`). */

@@ -5,7 +5,8 @@
 // written to any server; issues name the stack file's lines when it holds the values.
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
-import { CatalogError, bmcPlacementIssues, checkStackConfig, confineCatalog, formatIssue, stackFilePath, unmatchedPatterns } from "../src";
+import { CatalogError, bmcPlacementIssues, checkStackConfig, confineCatalog, formatIssue, loadCatalogInput, stackFilePath, unmatchedPatterns } from "../src";
+import { readProjectFile } from "../src/stackConfig";
 import { CentralServer } from "../components";
 import { DEV_PASSPHRASE, DEV_PASSPHRASE_KEY } from "../components/cli/toolchain";
 
@@ -29,6 +30,16 @@ function failed(e: unknown): never {
   throw e;
 }
 
+/** The catalog's hosts; undefined when it is invalid (the CentralServer reports all of its issues). */
+function catalogHosts(paths: readonly string[]) {
+  try {
+    return loadCatalogInput([...paths], { payloadRoots: [], readPayloads: false, baseDir: projectDir }).hosts;
+  } catch (e) {
+    if (e instanceof CatalogError) return undefined;
+    throw e;
+  }
+}
+
 function inputs() {
   // The development passphrase is public: only the demo stacks may hold secrets under it.
   if (process.env.PULUMI_CONFIG_PASSPHRASE === DEV_PASSPHRASE && !config.getBoolean(DEV_PASSPHRASE_KEY.slice("provisioning:".length))) {
@@ -48,10 +59,17 @@ function inputs() {
       },
       projectDir,
       pulumi.getStack(),
-      fs.existsSync(file) ? { file, text: fs.readFileSync(file, "utf8") } : undefined,
+      // Read as the CLI reads it: a regular file of the project, of bounded size (a FIFO would hang the program).
+      fs.existsSync(file) ? { file, text: readProjectFile(file, projectDir, "stack config") } : undefined,
     );
     confineCatalog(stack, projectDir);
     if (stack.catalogPaths.length === 0) throw new CatalogError([{ file: stack.file, line: 0, path: "provisioning:catalog", message: "is not set: the path of the catalog (a YAML file or folder, or a list of them)", severity: "error" }]);
+    // BMCs (`provision power`) are for hosts the catalog has and a child holds, located in the stack file.
+    if (Object.keys(stack.bmcs).length > 0) {
+      const hosts = catalogHosts(stack.catalogPaths);
+      const bmcIssues = hosts ? bmcPlacementIssues(stack.bmcs, hosts, stack.servers, stack.file, (h) => stack.bmcLines[h] ?? 0) : [];
+      if (bmcIssues.length) throw new CatalogError(bmcIssues);
+    }
     return stack;
   } catch (e) {
     failed(e);
@@ -72,9 +90,6 @@ const central = new CentralServer("central", {
   bmcs: stack.bmcs,
 });
 for (const w of unmatchedPatterns(stack, central.catalog.profiles.map((p) => p.name))) pulumi.log.warn(formatIssue(w));
-// BMCs (`provision power`) for hosts the catalog has and a child holds: checked on every run.
-const bmcIssues = bmcPlacementIssues(stack.bmcs, central.catalog.hosts, stack.servers, stack.file, (h) => stack.bmcLines[h] ?? 0);
-if (bmcIssues.length) failed(new CatalogError(bmcIssues));
 
 /** Per server: what it holds and where it serves it. */
 export const provisioningServers = central.servers;

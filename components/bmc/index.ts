@@ -25,6 +25,7 @@ import {
   bmcChild,
   bmcLabel,
   bmcPlacementIssues,
+  bmcTrustIssues,
   bootOverride,
   curlConfig,
   ipmiPowerState,
@@ -40,7 +41,7 @@ import { CatalogError, knownList } from "../../src/catalog/errors";
 import { loadCatalogInput } from "../../src/catalog/load";
 import type { Server } from "../../src/catalog/schema";
 import { readStackConfig } from "../../src/stackConfig";
-import { knownHostsFileKeys } from "../transports/knownHosts";
+import { hostKeysOf } from "../transports/knownHosts";
 import { LocalTransport } from "../transports/local";
 import { SshTransport } from "../transports/ssh";
 import type { ScriptResult, Transport } from "../transports/transport";
@@ -82,7 +83,7 @@ const where = (l: BmcLink) => `host ${l.host} (BMC ${bmcLabel(l.bmc)}, from chil
 const lastLines = (text: string) => text.trim().split("\n").filter((line) => line.trim() !== "").slice(-3).join("; ");
 
 /** The message, without the password should a BMC, curl or ipmitool ever echo it. */
-const fail = (l: BmcLink, message: string) => new BmcError(l.host, `${where(l)}: ${l.password.length >= 4 ? message.split(l.password).join("***") : message}`);
+const fail = (l: BmcLink, message: string) => new BmcError(l.host, `${where(l)}: ${l.password !== "" ? message.split(l.password).join("***") : message}`);
 
 /** A command on the child; a child that cannot be reached is this host's failure too. */
 async function onChild(l: BmcLink, script: string, env: Record<string, string>, input: string): Promise<ScriptResult> {
@@ -95,9 +96,13 @@ async function onChild(l: BmcLink, script: string, env: Record<string, string>, 
 
 // ---- Redfish (curl on the child) -------------------------------------------------------------
 
-/** curl reads its whole config, the password included, on stdin; ~/.curlrc is not read (-q). */
+/**
+ * curl reads its whole config, the password included, on stdin; ~/.curlrc is not read (-q). It
+ * runs with PATH alone: nothing of the environment it was started from (on a local child, the
+ * CLI's: PULUMI_CONFIG_PASSPHRASE, cloud credentials) reaches it.
+ */
 export const CURL_SCRIPT = `command -v curl >/dev/null 2>&1 || { echo "curl is not installed on this child" >&2; exit 127; }
-exec curl -q -K -
+exec env -i PATH="$PATH" curl -q -K -
 `;
 
 async function request(l: BmcLink & { bmc: RedfishBmc }, req: HttpRequest, hops = 0): Promise<HttpAnswer> {
@@ -157,13 +162,21 @@ async function redfishPower(l: BmcLink & { bmc: RedfishBmc }, action: PowerActio
 
 // ---- IPMI (ipmitool on the child) ------------------------------------------------------------
 
-/** The password arrives on stdin and goes to ipmitool through `-E` (IPMI_PASSWORD), never an argument. */
+/**
+ * The password arrives on stdin and goes to ipmitool through `-E` (IPMI_PASSWORD in its
+ * environment), never an argument. ipmitool runs with PATH and IPMI_PASSWORD alone: a shell
+ * started with an empty environment reads the password, and hands the rest as arguments.
+ */
 export const IPMITOOL_SCRIPT = `command -v ipmitool >/dev/null 2>&1 || { echo "ipmitool is not installed on this child" >&2; exit 127; }
 case "$BMC_COMMAND" in *[!a-z\\ ]*|'') echo "invalid ipmitool command" >&2; exit 2 ;; esac
+# shellcheck disable=SC2016,SC2086
+exec env -i PATH="$PATH" /bin/sh -c '
 IFS= read -r IPMI_PASSWORD || [ -n "$IPMI_PASSWORD" ] || { echo "no password on stdin" >&2; exit 2; }
 export IPMI_PASSWORD
-# shellcheck disable=SC2086
-exec ipmitool -I lanplus -H "$BMC_ADDRESS" -p "$BMC_PORT" -U "$BMC_USER" -E $BMC_COMMAND
+address=$1 port=$2 user=$3
+shift 3
+unset PWD OLDPWD
+exec ipmitool -I lanplus -H "$address" -p "$port" -U "$user" -E "$@"' ipmitool "$BMC_ADDRESS" "$BMC_PORT" "$BMC_USER" $BMC_COMMAND
 `;
 
 async function ipmitool(l: BmcLink & { bmc: IpmiBmc }, words: string[]): Promise<string> {
@@ -261,6 +274,8 @@ export async function openBmcs(o: OpenBmcsOptions): Promise<OpenBmcs> {
   if (issues.length) throw new CatalogError(issues);
   const missing = o.hosts.filter((h) => stack.bmcs[h] === undefined);
   if (missing.length) throw new BmcError(missing[0]!, `no BMC for host ${missing.join(", ")} in provisioning:bmcs of stack ${o.stack} (${knownList(Object.keys(stack.bmcs))})`);
+  const untrusted = bmcTrustIssues(o.hosts, stack.bmcs, catalog.hosts, stack.servers, stack.file, (s) => stack.insecureHostKeyLines[s] ?? 0);
+  if (untrusted.length) throw new CatalogError(untrusted);
   const transports = new Map<string, Transport>();
   const close = async () => {
     await Promise.all([...transports.values()].map((t) => t.close()));
@@ -296,7 +311,7 @@ export async function openBmcs(o: OpenBmcsOptions): Promise<OpenBmcs> {
 export async function childTransport(server: Server, projectDir: string, secret: (name: string) => Promise<string>, opts: { connectTimeoutMs?: number } = {}): Promise<Transport> {
   const t = server.transport;
   if (t.kind === "local") return new LocalTransport(path.resolve(projectDir, t.root), { serverName: server.name });
-  const hostKeys = [...(t.hostKey !== undefined ? [t.hostKey.split(" ").slice(0, 2).join(" ")] : []), ...(t.knownHosts !== undefined ? knownHostsFileKeys(server.name, path.resolve(projectDir, t.knownHosts), t.host, t.port) : [])];
+  const hostKeys = hostKeysOf(server.name, t, projectDir);
   return new SshTransport({
     serverName: server.name,
     host: t.host,

@@ -12,10 +12,10 @@ import * as path from "node:path";
 import { isInside, isRefusal, readCatalogFile, realOrSelf } from "../../src/catalog/catalogFile";
 import { CatalogError } from "../../src/catalog/errors";
 import { type Catalog, MAX_CATALOG_FILE_BYTES, loadCatalogInput } from "../../src/catalog/load";
-import type { Server } from "../../src/catalog/schema";
+import { type Server, shownSecretName } from "../../src/catalog/schema";
 import type { ServerTree } from "../../src/render/render";
 import type { TreesResult } from "../../src/renderJob";
-import { PAYLOAD_ROOTS_KEY, type StackConfig, confineCatalog, parseStackConfig, stackFilePath } from "../../src/stackConfig";
+import { CATALOG_SECRETS_KEY, PAYLOAD_ROOTS_KEY, type StackConfig, confineCatalog, parseStackConfig, stackFilePath } from "../../src/stackConfig";
 import { putObjectList } from "../objectLists";
 import { runSandboxed } from "../sandbox";
 import { runGit } from "./git";
@@ -135,7 +135,7 @@ export function atBase<T>(ref: string, stack: StackConfig, projectDir: string, u
       if (untar.status !== 0) throw new BaseRevisionError(`--base: cannot unpack the catalog at ${ref}: ${untar.stderr.trim()}`);
     }
     const stackAtBase = stackThen ? baseStackConfig(path.join(tree, relStack), tree, `${ref}:${relStack}`, path.join(tree, relProject!), stack.stack) : undefined;
-    if (underReview) unreviewedRoots(stack, stackAtBase?.payloadRoots ?? [], ref);
+    if (underReview) unreviewedSettings(stack, stackAtBase, ref);
     if (catalogsThen.length === 0) return use({ catalog: undefined, servers: stack.servers });
 
     // The revision is untrusted like any catalog: a catalog folder committed as a link out of the tree is not read.
@@ -169,16 +169,25 @@ function baseStackConfig(file: string, tree: string, shown: string, projectDir: 
 }
 
 /**
- * A payload root lets payloads be read from anywhere below it on this machine. One the pull
- * request adds to its stack file is not honoured by the review of that pull request (it would read
- * and hash the runner's files): a root counts once the stack file at the base names it too.
+ * Settings the pull request adds to its stack file are not honoured by the review of that pull
+ * request; each takes effect once the stack file at the base names it too. A payload root lets
+ * payloads be read from anywhere below it on this machine (the review would read and hash the
+ * runner's files); a catalog secret lets the catalog print that secret of the stack's config.
  */
-function unreviewedRoots(stack: StackConfig, reviewed: readonly string[], ref: string): void {
-  const issues = stack.payloadRoots.flatMap((root, i) =>
-    reviewed.includes(root)
-      ? []
-      : [{ file: stack.file, line: stack.payloadRootLines[i] ?? 0, path: `${PAYLOAD_ROOTS_KEY}[${i}]`, message: `payload root ${root} is not in this stack file at ${ref}: a payload root takes effect once the change naming it is reviewed and merged`, severity: "error" as const }],
-  );
+function unreviewedSettings(stack: StackConfig, base: StackConfig | undefined, ref: string): void {
+  const notAtBase = (what: string) => `is not in this stack file at ${ref}: a ${what} takes effect once the change naming it is reviewed and merged`;
+  const roots = base?.payloadRoots ?? [];
+  const secrets = new Set(base?.catalogSecrets ?? []);
+  const issues = [
+    ...stack.payloadRoots.flatMap((root, i) =>
+      roots.includes(root) ? [] : [{ file: stack.file, line: stack.payloadRootLines[i] ?? 0, path: `${PAYLOAD_ROOTS_KEY}[${i}]`, message: `payload root ${root} ${notAtBase("payload root")}`, severity: "error" as const }],
+    ),
+    ...stack.catalogSecrets.flatMap((name) =>
+      secrets.has(name)
+        ? []
+        : [{ file: stack.file, line: stack.catalogSecretLines[name] ?? 0, path: `${CATALOG_SECRETS_KEY}[${stack.catalogSecrets.indexOf(name)}]`, message: `catalog secret ${shownSecretName(name)} ${notAtBase("catalog secret")}`, severity: "error" as const }],
+    ),
+  ];
   if (issues.length > 0) throw new CatalogError(issues);
 }
 

@@ -14,6 +14,7 @@ import { sha256Hex, sha256PrefixOfKey } from "../../src/state/contentKey";
 import { INCOMPLETE_DIGEST } from "../../src/state/serverState";
 import { type FilesByDirectory, decodeEntry, flatFiles } from "../../src/state/fileEntries";
 import { unmask } from "../../src/render/secretTokens";
+import { credentialValueConflict } from "../../src/catalog/secretNamespace";
 import { MANIFEST_PATH, type Manifest, manifestText, parseManifest } from "../../src/render/manifest";
 import { DHCP_DIR } from "../../src/render/layout";
 import { HOST_RECORD_MAX_BYTES, armGeneration, lifeCycleFiles, localVariants, parseHostRecord, sourceOf, switched } from "../../src/state/hostLifeCycle";
@@ -54,6 +55,8 @@ export interface ServerProps {
   secrets?: Record<string, string>;
   /** A version per secret (a keyed hash, not a secret): a new value re-writes the files that print it. */
   secretVersions?: Record<string, string>;
+  /** Set when a secret's value is another credential of the stack (a BMC password, another child's key): the files are not placed. */
+  credentialConflict?: string;
 }
 
 export interface ServerOutputs {
@@ -122,19 +125,16 @@ interface Desired {
 /**
  * The catalog's secrets are named apart from the credentials (src/catalog/secretNamespace.ts);
  * this is the check by value, for a catalog secret given the child's key or passphrase under
- * another name: such a value is never placed in a file the child serves.
+ * another name, or (as the CentralServer found) another credential of the stack: such a value is
+ * never placed in a file the child serves.
  */
 function refuseCredentialValues(p: ServerProps): void {
-  const key = p.credentials?.privateKey.trim() ?? "";
-  const passphrase = p.credentials?.passphrase?.trim() ?? "";
-  for (const [name, value] of Object.entries(p.secrets ?? {})) {
-    const v = value.trim();
-    // The whole key inside a longer value counts too; a passphrase only as the whole value.
-    const what = key !== "" && v.includes(key) ? "private key" : passphrase !== "" && v === passphrase ? "passphrase" : undefined;
-    if (what) {
-      throw new Error(`${p.server}: the value of the catalog secret "${name}" is this child's SSH ${what}; refusing to place it in a file the child serves`);
-    }
-  }
+  const conflict = credentialValueConflict(p.secrets ?? {}, [
+    { what: "this child's SSH private key", value: p.credentials?.privateKey ?? "", within: true },
+    { what: "this child's SSH passphrase", value: p.credentials?.passphrase ?? "" },
+  ]);
+  if (conflict) throw new Error(`${p.server}: ${conflict}`);
+  if (p.credentialConflict) throw new Error(`${p.server}: ${p.credentialConflict}`);
 }
 
 function desiredFiles(p: ServerProps, store: ContentStore): Desired[] {

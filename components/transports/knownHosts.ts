@@ -5,7 +5,11 @@
  * of the host and are skipped.
  */
 import { createHmac } from "node:crypto";
-import * as fs from "node:fs";
+import * as path from "node:path";
+import { isRefusal, readCatalogFile } from "../../src/catalog/catalogFile";
+
+/** A known_hosts file larger than this is refused unread (OpenSSH's own files are far smaller). */
+export const MAX_KNOWN_HOSTS_BYTES = 4 * 1024 * 1024;
 
 const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
 
@@ -39,15 +43,20 @@ export function knownHostKeys(text: string, host: string, port: number): string[
   return [...new Set(keys)].filter((k) => !revoked.has(k));
 }
 
-/** The keys a known_hosts file on this machine holds for a child; an error naming the server when it cannot be read or holds none. */
+/**
+ * The keys a known_hosts file on this machine holds for a child; an error naming the server when
+ * it cannot be read (not a regular file: a FIFO or a device is refused unread; above the size
+ * limit) or holds none. The stack's operator names the file: it may lie anywhere on the machine.
+ */
 export function knownHostsFileKeys(server: string, file: string, host: string, port: number): string[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`${server}: cannot read knownHosts ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const keys = knownHostKeys(text, host, port);
+  const read = readCatalogFile(file, [path.parse(path.resolve(file)).root], MAX_KNOWN_HOSTS_BYTES);
+  if (isRefusal(read)) throw new Error(`${server}: cannot read knownHosts ${file}: ${read.refused}`);
+  const keys = knownHostKeys(read.bytes.toString("utf8"), host, port);
   if (keys.length === 0) throw new Error(`${server}: knownHosts ${file} holds no key for ${port === 22 ? host : `[${host}]:${port}`}`);
   return keys;
+}
+
+/** The host keys a child may answer with: its `hostKey` (type and key) and its `knownHosts` file's (relative to `baseDir`). */
+export function hostKeysOf(server: string, t: { readonly host: string; readonly port: number; readonly hostKey?: string | undefined; readonly knownHosts?: string | undefined }, baseDir: string): string[] {
+  return [...(t.hostKey !== undefined ? [t.hostKey.split(" ").slice(0, 2).join(" ")] : []), ...(t.knownHosts !== undefined ? knownHostsFileKeys(server, path.resolve(baseDir, t.knownHosts), t.host, t.port) : [])];
 }

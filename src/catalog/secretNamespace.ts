@@ -5,6 +5,7 @@
  * CentralServer's `secrets`). A server's credentials (an SSH `privateKey`, its `passphrase`)
  * live in another namespace, and no declared name may even look like one of them.
  */
+import type { Bmc } from "../bmc";
 import type { CatalogIssue } from "./errors";
 import type { Catalog } from "./load";
 import { secretRefName, shownSecretName } from "./schema";
@@ -95,4 +96,53 @@ export function serverCredentialRefs(servers: readonly { readonly name: string }
   };
   for (const s of servers) walk(s, s.name, "");
   return out;
+}
+
+/** The BMC passwords: credentials of the stack, like a server's SSH key. */
+export function bmcCredentialRefs(bmcs: Readonly<Record<string, Bmc>>): CredentialRef[] {
+  // A program's bmcs are unchecked here: an entry without a password by name names none.
+  return Object.entries(bmcs).flatMap(([host, b]) => {
+    const name = secretRefName((b as { password?: unknown } | undefined)?.password);
+    return name === undefined ? [] : [{ name, server: host, key: "password", of: `the BMC of host ${host}` }];
+  });
+}
+
+/**
+ * The one rule for a declared namespace, wherever it is declared (the stack file, a program's
+ * CentralServer): no catalog secret is, or reads as, a server's credential or a BMC's password.
+ * `serversKey` is how messages name the list of servers (`provisioning:servers`, `servers`).
+ */
+export function namespaceIssues(
+  declared: readonly NamedAt[],
+  servers: readonly { readonly name: string }[],
+  bmcs: Readonly<Record<string, Bmc>>,
+  serversKey = "servers",
+): CatalogIssue[] {
+  return credentialConflicts(declared, [
+    ...servers.flatMap((s, i) => serverCredentialRefs([s]).map((c) => ({ ...c, key: `${serversKey}[${i}].${c.key}` }))),
+    ...bmcCredentialRefs(bmcs),
+  ]);
+}
+
+/** A credential's value, for the check by value: `within` also refuses it inside a longer value. */
+export interface CredentialValue {
+  /** As messages name it (`this child's SSH private key`, `the password of the BMC of host h1`). */
+  readonly what: string;
+  readonly value: string;
+  readonly within?: boolean;
+}
+
+/**
+ * The check by value, behind the one by name: the first catalog secret whose value is a
+ * credential (compared trimmed; a key inside a longer value too, a password or passphrase as the
+ * whole value), as a message naming the secret and the credential, never a value.
+ */
+export function credentialValueConflict(secrets: Readonly<Record<string, string>>, credentials: readonly CredentialValue[]): string | undefined {
+  const creds = credentials.map((c) => ({ ...c, value: c.value.trim() })).filter((c) => c.value !== "");
+  for (const [name, value] of Object.entries(secrets)) {
+    const v = value.trim();
+    const c = creds.find((x) => v === x.value || (x.within === true && v.includes(x.value)));
+    if (c) return `the value of the catalog secret ${shownSecretName(name)} is ${c.what}; refusing to place it in a file the child serves`;
+  }
+  return undefined;
 }

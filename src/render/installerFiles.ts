@@ -7,6 +7,7 @@ import type { ResolvedCatalog } from "../catalog/resolve";
 import type { Breed } from "../catalog/schema";
 import { compareStrings } from "../util/canonical";
 import type { PlacedFile, ServerTree } from "./render";
+import { showSecretsWith } from "./secretTokens";
 
 export type InstallerFormat = "kickstart" | "preseed" | "cloud-config";
 
@@ -172,7 +173,7 @@ export function validatorInput(format: InstallerFormat, content: string): Valida
   // A rendered line ends at \n (after an \r, for validators that take \r\n as one break).
   content.split(format === "preseed" ? "\n" : /\r?\n/).forEach((renderedLine, i) => {
     for (const part of renderedLine.split(BREAKS[format])) {
-      let line = part.replace(/\u0000secret:([A-Za-z0-9._-]+)\u0000/g, (_, name: string) => secretPlaceholder(name));
+      let line = showSecretsWith(part, secretPlaceholder);
       if (format === "kickstart" && /^%ksappend/.test(pythonStrip(line))) {
         line = `#${line}`;
         if (!neutralized.includes(i + 1)) neutralized.push(i + 1);

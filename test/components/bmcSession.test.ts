@@ -72,6 +72,18 @@ describe("the BMC module with a scripted child", () => {
     expect(e.message).toBe("host web-1 (BMC redfish https://10.0.0.5:443, from child pxe-a): GET /redfish/v1/Systems: curl failed (exit 7): curl: (7) could not log in as admin:***");
   });
 
+  it("a password of any length is masked, however short", async () => {
+    for (const password of ["x", "ab", "p@s", "calvin", "a b"]) {
+      const c = child(() => ({ code: 1, stdout: "", stderr: `Error: login as admin:${password} refused (${password})\n` }));
+      const e = (await power(link(ipmi, c.transport, password), "status").catch((x: Error) => x)) as Error;
+      // Masked wherever it appears after the BMC's name, even inside words of the message (a short password is everywhere).
+      const prefix = "host web-1 (BMC ipmi 10.0.0.6:623, from child pxe-a): ";
+      expect(e.message.startsWith(prefix), e.message).toBe(true);
+      expect(e.message.slice(prefix.length), password).not.toContain(password);
+      expect(e.message).toContain("refused (***)");
+    }
+  });
+
   it("a BMC with several systems asks for `system`; one that redirects in a circle stops", async () => {
     const two = child(() => http(200, { Members: [{ "@odata.id": "/redfish/v1/Systems/1" }, { "@odata.id": "/redfish/v1/Systems/2" }] }));
     await expect(power(link(redfish, two.transport), "status")).rejects.toThrow(/\/redfish\/v1\/Systems lists 2 systems: name the one with system: <id> in provisioning:bmcs$/);

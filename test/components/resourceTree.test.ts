@@ -126,3 +126,35 @@ describe("the library's URL payload settings", () => {
     expect(declared.slice(before).filter((d) => d.type !== "provisioning:index:CentralServer")).toEqual([]);
   });
 });
+
+describe("the library's BMCs", () => {
+  const ipmi = (over: Record<string, unknown> = {}) => ({ kind: "ipmi" as const, address: "192.0.2.50", port: 623, user: "admin", password: { secret: "bmc_pw" }, ...over });
+  it("a BMC for a host the catalog lacks, or that no child (or not its via) holds, is refused before any resource under the component", async () => {
+    const { CentralServer } = await import("../../components");
+    const stack = readStackConfig(repoRoot, "dev");
+    const catalog = loadCatalogInput([...stack.catalogPaths]);
+    const host = catalog.hosts.find((h) => h.server !== undefined)!;
+    const other = stack.servers.find((s) => s.name !== host.server)!;
+    const CASES: [string, Record<string, ReturnType<typeof ipmi>>, string[]][] = [
+      ["a host the catalog lacks", { ghost: ipmi() }, ["(program) bmcs.ghost: host ghost is not in the catalog (known: "]],
+      ["a via that does not hold the host", { [host.name]: ipmi({ via: other.name }) }, [`(program) bmcs.${host.name}: via ${other.name}: that server does not hold host ${host.name} (it names server ${host.server})`]],
+      ["no server holding the host", { [host.name]: ipmi() }, [`(program) bmcs.${host.name}: no server of the stack holds host ${host.name} (it names server ${host.server}): no child can reach its BMC`]],
+    ];
+    for (const [label, bmcs, lines] of CASES) {
+      const before = declared.length;
+      const servers = label === "no server holding the host" ? stack.servers.filter((s) => s.name !== host.server) : stack.servers;
+      let error: unknown;
+      try {
+        new CentralServer(`bmcs-${before}`, { catalog: [...stack.catalogPaths], servers, secrets: { root_password_hash: "x" }, bmcs }, { transformations: [record] });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, label).toBeInstanceOf(pulumi.RunError);
+      const shown = (error as Error).message.split("\n").slice(1);
+      expect(shown.length, label).toBe(lines.length);
+      lines.forEach((l, i) => expect(shown[i], label).toContain(l));
+      // The component's own shell exists (as for any bad input); nothing under it.
+      expect(declared.slice(before).filter((d) => d.type !== "provisioning:index:CentralServer"), label).toEqual([]);
+    }
+  });
+});

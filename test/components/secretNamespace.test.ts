@@ -215,6 +215,27 @@ describe("a server's credential is never a catalog secret", () => {
     });
   }
 
+  // The library's own check, as the stack file's: a BMC password (`bmcs`) is a credential too.
+  for (const [label, bmcName, declaredName] of [
+    ["the BMC password's name", "h1_bmc_pw", "h1_bmc_pw"],
+    ["another case of a BMC password's name", "h1_bmc_pw", "H1_BMC_PW"],
+    ["a Redfish BMC's password", "rf_pw", "Rf_Pw"],
+  ] as const) {
+    it(`declaring ${label} as a catalog secret of the CentralServer is refused before any resource`, async () => {
+      const bmc = bmcName === "rf_pw"
+        ? { kind: "redfish" as const, address: "192.0.2.50", port: 443, user: "admin", password: { secret: bmcName }, insecureSkipTlsVerify: true as const }
+        : { kind: "ipmi" as const, address: "192.0.2.50", port: 623, user: "admin", password: { secret: bmcName } };
+      for (const secrets of [{ names: ["root_password_hash", declaredName], lookup: () => "x" }, { root_password_hash: "x", [declaredName]: "x" }]) {
+        declared.length = 0;
+        const { args, asked } = program(catalog(), { secrets, bmcs: { h1: bmc } });
+        const message = ((await construct(args)) as Error).message;
+        expect(message).toMatch(new RegExp(`^\\(program\\) secrets\\.${declaredName}: catalog secret "${declaredName}" (is|reads as "${bmcName}",) the password of the BMC of host h1: a server's credential is never a catalog secret`, "m"));
+        expect(asked).toEqual({ secrets: [], credentials: [] });
+        expect(servers()).toEqual([]);
+      }
+    });
+  }
+
   it("credentials by name come from credentials, never from the catalog's secrets", async () => {
     for (const credentials of [undefined, { lab_ssh_key: KEY_VALUE }]) {
       const { args } = program(catalog(), { secrets: { root_password_hash: HASH_VALUE, lab_ssh_pass: PASS_VALUE } as never, credentials });
@@ -229,5 +250,59 @@ describe("a server's credential is never a catalog secret", () => {
     const { args } = program(catalog(), { secrets: ((name: string) => name) as never });
     expect((await construct(args) as Error).message).toMatch(/^\(program\) secrets: expected the catalog's secrets as a map by name, or \{ names, lookup \}/m);
     expect(servers()).toEqual([]);
+  });
+});
+
+describe("a catalog secret whose value is a credential of the stack is refused by value", () => {
+  // Host h1 (on lab-r1), whose BMC the stack declares.
+  const catalog = () => catalogArg(catalogWith("plain", "host"), "host");
+  const bmc = { kind: "ipmi" as const, address: "192.0.2.50", port: 623, user: "admin", password: { secret: "h1_bmc_pw" } };
+  const BMC_VALUE = "the-bmc-password-value";
+  const R2_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nc2Vjb25kLWNoaWxkLWtleS1ib2R5\n-----END OPENSSH PRIVATE KEY-----\n";
+  const other = { ...server, name: "lab-r2", tftpPort: 70, transport: { ...server.transport, host: "192.0.2.12", privateKey: { secret: "r2_key" }, passphrase: { secret: "r2_pass" } } };
+  const credentialValues: Record<string, string> = { lab_ssh_key: KEY_VALUE, lab_ssh_pass: PASS_VALUE, h1_bmc_pw: BMC_VALUE, r2_key: R2_KEY, r2_pass: "r2-passphrase-value" };
+  for (const [label, value, what] of [
+    ["a BMC password", BMC_VALUE, "the password of the BMC of host h1"],
+    ["a BMC password with whitespace around it", `  ${BMC_VALUE}\n`, "the password of the BMC of host h1"],
+    ["another child's passphrase", "r2-passphrase-value", "the SSH passphrase of server lab-r2"],
+    ["another child's key inside a longer value", `x ${R2_KEY} y`, "the SSH private key of server lab-r2"],
+    ["this child's key", KEY_VALUE, "the SSH private key of server lab-r1"],
+  ] as const) {
+    it(`${label}: the child's provider is told to refuse, by names alone`, async () => {
+      const { args } = program(catalog(), {
+        servers: [server, other],
+        secrets: { root_password_hash: value },
+        credentials: (name) => pulumi.secret(credentialValues[name]!),
+        bmcs: { h1: bmc },
+      });
+      expect(await construct(args)).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const resource = declared.find((d) => d.type === "pulumi-nodejs:dynamic:Resource" && d.name === "lab-r1")!;
+      expect(resource).toBeDefined();
+      const conflict = resource.inputs.credentialConflict as string;
+      expect(conflict).toBe(`the value of the catalog secret "root_password_hash" is ${what}; refusing to place it in a file the child serves`);
+      // The provider refuses the update on it before anything is placed (test/transports/credentialConflict.test.ts).
+      for (const v of [BMC_VALUE, PASS_VALUE, "r2-passphrase-value", KEY_VALUE.split("\n")[1]!, "c2Vjb25kLWNoaWxkLWtleS1ib2R5"]) expect(conflict).not.toContain(v);
+      // The other child serves the same profile: it is refused alike.
+      expect(declared.find((d) => d.type === "pulumi-nodejs:dynamic:Resource" && d.name === "lab-r2")!.inputs.credentialConflict).toBe(conflict);
+    });
+  }
+
+  it("a value that is no credential is placed, and a BMC password the credentials do not give is not asked for", async () => {
+    const asked: string[] = [];
+    const { args } = program(catalog(), {
+      secrets: { root_password_hash: HASH_VALUE },
+      credentials: (name) => {
+        asked.push(name);
+        if (name === "h1_bmc_pw") throw new Error("Missing required configuration variable 'provisioning:h1_bmc_pw'");
+        return pulumi.secret(credentialValues[name]!);
+      },
+      bmcs: { h1: bmc },
+    });
+    expect(await construct(args)).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const placed = declared.filter((d) => d.type === "pulumi-nodejs:dynamic:Resource" && d.name === "lab-r1");
+    expect(placed).toHaveLength(1);
+    expect(placed[0]!.inputs).not.toHaveProperty("credentialConflict");
   });
 });

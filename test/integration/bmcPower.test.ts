@@ -311,6 +311,8 @@ describe("provision power through real BMCs", () => {
     expect(shown).toContain(`${file}:${lineOf("ghost")} provisioning:bmcs.ghost: host ghost is not in the catalog (known: `);
     expect(shown).toContain(`${file}:${lineOf("rf-host")} provisioning:bmcs.rf-host: via pxe-s: that server does not hold host rf-host (it names server pxe-a)`);
     expect(shown).not.toMatch(/create\s+provisioning:index:ProvisioningServer/);
+    // Refused before the CentralServer is made: not even the component is registered.
+    expect(shown).not.toMatch(/provisioning:index:CentralServer/);
   });
 
   it("no password was in any process's arguments, nor in a file of the child, the project or /tmp", () => {

@@ -88,6 +88,9 @@ function expectRefused(r: RunResult, lines: readonly string[]): void {
 const unreviewed = (stackFile: string, i: number, root: string, base: string) =>
   `${stackFile}:${lineOf(stackFile, `- ${root}`)} provisioning:payloadRoots[${i}]: payload root ${root} is not in this stack file at ${base}: a payload root takes effect once the change naming it is reviewed and merged`;
 
+const unreviewedSecret = (stackFile: string, i: number, name: string, base: string) =>
+  `${stackFile}:${lineOf(stackFile, `- ${name}`)} provisioning:catalogSecrets[${i}]: catalog secret "${name}" is not in this stack file at ${base}: a catalog secret takes effect once the change naming it is reviewed and merged`;
+
 /** The example's rocky9 kernel pointed at `kernelPath`, with no sha256: a review would read and hash it. */
 function pointKernel(repo: string, kernelPath: string): void {
   const file = path.join(repo, "catalog", "distributions.yaml");
@@ -112,7 +115,9 @@ describe("impact --base honours only the payload roots the base's stack file nam
       writeStack(stackFile, { "provisioning:payloadRoots": c.roots() });
       pointKernel(repo, c.kernel());
     });
-    expectRefused(await impact(repo, base), c.refused().map((i) => unreviewed(stackFile, i, c.roots()[i]!, base)));
+    // A stack file new in the pull request declares its catalog secret unreviewed too.
+    const secrets = c.baseRoots === undefined ? [unreviewedSecret(stackFile, 0, "root_password_hash", base)] : [];
+    expectRefused(await impact(repo, base), [...c.refused().map((i) => unreviewed(stackFile, i, c.roots()[i]!, base)), ...secrets]);
   });
 
   it("plan --base refuses it the same way, before the engine runs", async () => {
@@ -134,6 +139,36 @@ describe("impact --base honours only the payload roots the base's stack file nam
     expect(r.stderr).toBe("");
     expect(fs.readFileSync(stackFile, "utf8")).toContain(outside);
     expect(r.stdout).toContain(`${MARKER_SIZE} bytes, sha256 ${markerSha.slice(0, 12)}`);
+  });
+});
+
+describe("impact and plan --base honour only the catalog secrets the base's stack file declares", () => {
+  const SECRET_CASES: { name: string; base: string[] | undefined; now: string[]; refused: number[] }[] = [
+    { name: "a name added beside the base's", base: ["root_password_hash"], now: ["root_password_hash", "lab_ssh_key"], refused: [1] },
+    { name: "two names added: both reported at once", base: ["root_password_hash"], now: ["root_password_hash", "bmc_pw", "api_token"], refused: [1, 2] },
+    { name: "a name replaced by another", base: ["root_password_hash"], now: ["root_hash_2"], refused: [0] },
+    { name: "another case of a base's name", base: ["root_password_hash"], now: ["ROOT_PASSWORD_HASH"], refused: [0] },
+    { name: "a base that declares none", base: [], now: ["root_password_hash"], refused: [0] },
+  ];
+  it.each(SECRET_CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    const { repo, base, stackFile } = checkout({ "provisioning:catalogSecrets": c.base });
+    pullRequest(repo, () => writeStack(stackFile, { "provisioning:catalogSecrets": c.now }));
+    expectRefused(await impact(repo, base), c.refused.map((i) => unreviewedSecret(stackFile, i, c.now[i]!, base)));
+  });
+
+  it("plan --base refuses it the same way, before the engine runs", async () => {
+    const { repo, base, stackFile } = checkout({});
+    pullRequest(repo, () => writeStack(stackFile, { "provisioning:catalogSecrets": ["root_password_hash", "lab_ssh_key"] }));
+    const store = fs.mkdtempSync(path.join(work, "store-"));
+    const r = await runProvision(["plan", "--stack", "prod", "--project", repo, "--base", base], { cwd: repo, env: { ...process.env, PROVISIONING_STORE: store }, timeoutMs: TIME_BOUND_MS });
+    expectRefused(r, [unreviewedSecret(stackFile, 1, "lab_ssh_key", base)]);
+  });
+
+  it("the names the base declares are honoured", async () => {
+    const { repo, base } = checkout({});
+    pullRequest(repo, () => pointKernel(repo, "payloads/rocky9-x86_64/vmlinuz"));
+    const r = await impact(repo, base);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 });
 

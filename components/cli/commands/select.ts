@@ -24,7 +24,8 @@ export function selectCommand(opts: SelectOptions): CommandResult {
     const server = stack.servers.find((s) => s.name === opts.server);
     if (!server) throw new UsageError(`unknown server "${opts.server}" in ${path.basename(stack.file)} (${knownList(stack.servers.map((s) => s.name))})`);
     const catalog = withStackSecrets(loadCatalogArgument(opts.catalog, { payloadRoots: stack.payloadRoots }), stack);
-    const tree = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: [server] }).trees[0]!;
+    // Every host is checked against the stack's servers, as impact and the stack program check it.
+    const tree = runSandboxed<TreesResult>({ kind: "trees", catalog, servers: [server], stack: stack.servers.map((s) => ({ name: s.name, site: s.site })) }).trees[0]!;
     // A pattern naming no profile is reported where it is written; other warnings as select words them.
     const located = unmatchedPatterns(stack, catalog.profiles.map((p) => p.name)).filter((i) => i.path.startsWith(`${SERVERS_KEY}[${stack.servers.indexOf(server)}].`));
     const rest = tree.selection.warnings.filter((w) => !located.some((i) => i.message === w));
